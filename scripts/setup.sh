@@ -12,7 +12,7 @@ PACKAGES=(
   libabsl-dev libyaml-cpp-dev libeigen3-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libre2-dev
   # tests
-  libgtest-dev libgmock-dev python3-grpcio python3-grpc-tools
+  libgtest-dev libgmock-dev python3-grpcio python3-grpc-tools python3-yaml
   # trial program and its data
   libtorch-dev dataset-fashion-mnist
 )
