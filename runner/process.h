@@ -1,0 +1,92 @@
+// Launching and supervising one trial process.
+//
+// A trial runs as its own process group, started directly from an argv
+// vector (never through a shell, so no parameter value is ever interpreted),
+// with an explicit environment and working directory. Its stdout and stderr
+// are non-blocking pipes that the runner's event loop drains. Signals go to
+// the whole group, so a trial's own children are stopped with it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace hpsearch::runner {
+
+struct LaunchSpec {
+  // argv[0] must be an executable path (see ResolveCommand).
+  std::vector<std::string> argv;
+  // The complete environment, each entry "NAME=value".
+  std::vector<std::string> env;
+  std::filesystem::path working_dir;
+};
+
+// How a process ended: exactly one of exit_code and signal is meaningful.
+struct ExitStatus {
+  bool signaled = false;
+  int exit_code = 0;  // when !signaled
+  int signal = 0;     // when signaled
+
+  bool success() const { return !signaled && exit_code == 0; }
+  // "exit code 3" or "killed by signal 9 (Killed)".
+  std::string Describe() const;
+};
+
+class TrialProcess {
+ public:
+  // Starts the process. Fails with NOT_FOUND / PERMISSION_DENIED / INTERNAL
+  // naming the program when it cannot be executed.
+  static absl::StatusOr<TrialProcess> Start(const LaunchSpec& spec);
+
+  TrialProcess(TrialProcess&& other) noexcept;
+  TrialProcess& operator=(TrialProcess&& other) noexcept;
+  TrialProcess(const TrialProcess&) = delete;
+  TrialProcess& operator=(const TrialProcess&) = delete;
+  // A process still running is killed with its group and reaped, so a
+  // TrialProcess never leaves an orphan or a zombie behind.
+  ~TrialProcess();
+
+  pid_t pid() const { return pid_; }
+  // Read ends of the output pipes (non-blocking); -1 once closed.
+  int stdout_fd() const { return stdout_fd_; }
+  int stderr_fd() const { return stderr_fd_; }
+  void CloseStdout();
+  void CloseStderr();
+
+  // Sends `signal` to the trial's process group. No-op once reaped.
+  void SignalGroup(int signal) const;
+
+  // Reaps the process if it has ended; nullopt while it runs.
+  std::optional<ExitStatus> TryWait();
+  // Blocks until the process ends.
+  ExitStatus Wait();
+  bool running() const { return !exit_status_.has_value(); }
+
+ private:
+  TrialProcess(pid_t pid, int stdout_fd, int stderr_fd)
+      : pid_(pid), stdout_fd_(stdout_fd), stderr_fd_(stderr_fd) {}
+  void Release();
+
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+  std::optional<ExitStatus> exit_status_;
+};
+
+// Finds `command` the way a shell would, without one: a name containing '/'
+// is taken as a path; otherwise each of `search_dirs` is tried in order.
+// Fails with NOT_FOUND listing the directories searched.
+absl::StatusOr<std::filesystem::path> ResolveCommand(
+    const std::string& command, const std::vector<std::filesystem::path>& search_dirs);
+
+// The directories of $PATH followed by the folder holding the running
+// executable, so trial templates naming `hpsearch-trial` work both in a
+// cluster image (on PATH) and from a build tree (beside `hpsearch`).
+std::vector<std::filesystem::path> DefaultCommandSearchPath();
+
+}  // namespace hpsearch::runner

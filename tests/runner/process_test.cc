@@ -1,0 +1,220 @@
+#include "runner/process.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace hpsearch::runner {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAreArray;
+
+// Reads a pipe to its end.
+std::string ReadAll(int fd) {
+  std::string out;
+  char buffer[4096];
+  while (true) {
+    pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+    poll(&p, 1, -1);
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      out.append(buffer, n);
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      return out;
+    }
+  }
+}
+
+LaunchSpec Spec(std::vector<std::string> argv) {
+  return LaunchSpec{.argv = std::move(argv), .env = {"PATH=/usr/bin:/bin"}, .working_dir = {}};
+}
+
+bool ProcessExists(pid_t pid) { return kill(pid, 0) == 0 || errno != ESRCH; }
+
+// Polls for up to ten seconds: reparented processes are reaped by init
+// asynchronously. A hang here is a failure, not a timing assertion.
+bool EventuallyGone(pid_t pid) {
+  for (int i = 0; i < 1000 && ProcessExists(pid); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return !ProcessExists(pid);
+}
+
+TEST(TrialProcessTest, ArgumentsArriveVerbatimWithoutAShell) {
+  const std::vector<std::string> hostile = {
+      "a b", "it's", "\"quoted\"", "x; rm -rf /", "$(touch pwned)", "`id`", "$HOME", "*", ""};
+  std::vector<std::string> argv = {"/usr/bin/printf", "%s\\n"};
+  argv.insert(argv.end(), hostile.begin(), hostile.end());
+  auto process = TrialProcess::Start(Spec(argv));
+  ASSERT_TRUE(process.ok()) << process.status();
+  std::string out = ReadAll(process->stdout_fd());
+  EXPECT_TRUE(process->Wait().success());
+  std::vector<std::string> lines = absl::StrSplit(out, '\n');
+  lines.pop_back();  // after the final newline
+  EXPECT_EQ(lines, hostile);
+}
+
+TEST(TrialProcessTest, EnvironmentIsExactlyTheOneGiven) {
+  LaunchSpec spec = Spec({"/usr/bin/env"});
+  spec.env = {"HPSEARCH_TRIAL_NAME=t-1", "WITH_SPACE=a b", "EMPTY="};
+  auto process = TrialProcess::Start(spec);
+  ASSERT_TRUE(process.ok()) << process.status();
+  std::vector<std::string> lines = absl::StrSplit(ReadAll(process->stdout_fd()), '\n',
+                                                  absl::SkipEmpty());
+  EXPECT_THAT(lines, UnorderedElementsAreArray(spec.env));
+  process->Wait();
+}
+
+TEST(TrialProcessTest, RunsInTheGivenWorkingDirectoryWithStdinClosed) {
+  LaunchSpec spec = Spec({"/bin/sh", "-c", "pwd; cat; echo end >&2"});
+  spec.working_dir = ::testing::TempDir();
+  auto process = TrialProcess::Start(spec);
+  ASSERT_TRUE(process.ok()) << process.status();
+  std::string out = ReadAll(process->stdout_fd());
+  EXPECT_EQ(std::filesystem::canonical(out.substr(0, out.size() - 1)),
+            std::filesystem::canonical(spec.working_dir));
+  EXPECT_EQ(ReadAll(process->stderr_fd()), "end\n");
+  EXPECT_TRUE(process->Wait().success());
+}
+
+TEST(TrialProcessTest, ReportsExitCodes) {
+  auto process = TrialProcess::Start(Spec({"/bin/sh", "-c", "exit 3"}));
+  ASSERT_TRUE(process.ok());
+  ExitStatus status = process->Wait();
+  EXPECT_FALSE(status.success());
+  EXPECT_FALSE(status.signaled);
+  EXPECT_EQ(status.exit_code, 3);
+  EXPECT_EQ(status.Describe(), "exit code 3");
+}
+
+TEST(TrialProcessTest, TryWaitIsNonBlockingUntilTheProcessEnds) {
+  auto process = TrialProcess::Start(Spec({"/bin/sleep", "30"}));
+  ASSERT_TRUE(process.ok());
+  EXPECT_FALSE(process->TryWait().has_value());
+  EXPECT_TRUE(process->running());
+  process->SignalGroup(SIGTERM);
+  ExitStatus status = process->Wait();
+  EXPECT_TRUE(status.signaled);
+  EXPECT_EQ(status.signal, SIGTERM);
+  EXPECT_THAT(status.Describe(), HasSubstr("killed by signal 15"));
+  EXPECT_EQ(process->TryWait()->signal, SIGTERM);
+}
+
+TEST(TrialProcessTest, SignalReachesTheWholeProcessGroup) {
+  // The trial forks a grandchild and reports its pid.
+  auto process = TrialProcess::Start(Spec({"/bin/sh", "-c", "sleep 60 & echo $!; wait"}));
+  ASSERT_TRUE(process.ok());
+  std::string first_line;
+  char c;
+  while (true) {
+    pollfd p{.fd = process->stdout_fd(), .events = POLLIN, .revents = 0};
+    poll(&p, 1, -1);
+    if (read(process->stdout_fd(), &c, 1) == 1) {
+      if (c == '\n') break;
+      first_line += c;
+    }
+  }
+  pid_t grandchild = std::stoi(first_line);
+  ASSERT_TRUE(ProcessExists(grandchild));
+  EXPECT_EQ(getpgid(grandchild), process->pid());
+  process->SignalGroup(SIGKILL);
+  process->Wait();
+  EXPECT_TRUE(EventuallyGone(grandchild));
+}
+
+TEST(TrialProcessTest, DestructorKillsAndReapsARunningTrial) {
+  pid_t pid;
+  {
+    auto process = TrialProcess::Start(Spec({"/bin/sleep", "60"}));
+    ASSERT_TRUE(process.ok());
+    pid = process->pid();
+  }
+  // Reaped by us, so the pid is gone at once rather than left a zombie.
+  EXPECT_FALSE(ProcessExists(pid));
+}
+
+TEST(TrialProcessTest, MissingProgramIsNotFound) {
+  auto process = TrialProcess::Start(Spec({"/nonexistent/trainer", "--lr=1"}));
+  EXPECT_EQ(process.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(process.status().message(), HasSubstr("/nonexistent/trainer"));
+}
+
+TEST(TrialProcessTest, MissingWorkingDirectoryIsNamed) {
+  LaunchSpec spec = Spec({"/bin/true"});
+  spec.working_dir = "/nonexistent/workdir";
+  auto process = TrialProcess::Start(spec);
+  EXPECT_FALSE(process.ok());
+  EXPECT_THAT(process.status().message(), HasSubstr("/nonexistent/workdir"));
+}
+
+TEST(TrialProcessTest, NonExecutableFileIsPermissionDenied) {
+  std::filesystem::path script = std::filesystem::path(::testing::TempDir()) / "not-executable";
+  std::ofstream(script) << "#!/bin/sh\n";
+  std::filesystem::permissions(script, std::filesystem::perms::owner_read);
+  auto process = TrialProcess::Start(Spec({script.string()}));
+  EXPECT_EQ(process.status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(TrialProcessTest, EmptyArgvIsRejected) {
+  EXPECT_EQ(TrialProcess::Start(Spec({})).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+class ResolveCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::path(::testing::TempDir()) / "resolve";
+    std::filesystem::remove_all(root_);
+    for (const char* dir : {"first", "second"}) std::filesystem::create_directories(root_ / dir);
+    MakeExecutable(root_ / "second" / "trainer");
+    MakeExecutable(root_ / "first" / "both");
+    MakeExecutable(root_ / "second" / "both");
+    std::ofstream(root_ / "first" / "plain") << "";
+  }
+  static void MakeExecutable(const std::filesystem::path& path) {
+    std::ofstream(path) << "#!/bin/sh\n";
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  }
+  std::vector<std::filesystem::path> Dirs() const { return {root_ / "first", root_ / "second"}; }
+  std::filesystem::path root_;
+};
+
+TEST_F(ResolveCommandTest, SearchesDirectoriesInOrder) {
+  EXPECT_EQ(*ResolveCommand("trainer", Dirs()), root_ / "second" / "trainer");
+  EXPECT_EQ(*ResolveCommand("both", Dirs()), root_ / "first" / "both");
+}
+
+TEST_F(ResolveCommandTest, SkipsFilesThatAreNotExecutable) {
+  auto resolved = ResolveCommand("plain", Dirs());
+  EXPECT_EQ(resolved.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(resolved.status().message(), HasSubstr((root_ / "second").string()));
+}
+
+TEST_F(ResolveCommandTest, TakesNamesWithASlashAsPaths) {
+  EXPECT_EQ(*ResolveCommand((root_ / "second" / "trainer").string(), {}),
+            root_ / "second" / "trainer");
+  EXPECT_FALSE(ResolveCommand("./nope", Dirs()).ok());
+}
+
+TEST(DefaultCommandSearchPathTest, IsPathThenTheExecutablesFolder) {
+  std::vector<std::filesystem::path> dirs = DefaultCommandSearchPath();
+  ASSERT_FALSE(dirs.empty());
+  std::vector<std::string> path = absl::StrSplit(std::getenv("PATH"), ':', absl::SkipEmpty());
+  ASSERT_EQ(dirs.size(), path.size() + 1);
+  EXPECT_EQ(dirs.front(), path.front());
+  EXPECT_EQ(dirs.back(), std::filesystem::read_symlink("/proc/self/exe").parent_path());
+}
+
+}  // namespace
+}  // namespace hpsearch::runner
