@@ -15,29 +15,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "runner/internal/scoped_fd.h"
 
 namespace hpsearch::runner {
 namespace {
 
-// Closes a file descriptor when it goes out of scope.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd = -1) : fd_(fd) {}
-  ~ScopedFd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
+using internal::ScopedFd;
 
 absl::Status MakePipe(ScopedFd& read_end, ScopedFd& write_end) {
   int fds[2];
@@ -126,49 +109,48 @@ absl::StatusOr<TrialProcess> TrialProcess::Start(const LaunchSpec& spec) {
     }
     return SpawnError(error, spec.argv[0]);
   }
-  return TrialProcess(pid, out_read.release(), err_read.release());
+  return TrialProcess(pid, std::move(out_read), std::move(err_read));
 }
 
 TrialProcess::TrialProcess(TrialProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
-      stdout_fd_(std::exchange(other.stdout_fd_, -1)),
-      stderr_fd_(std::exchange(other.stderr_fd_, -1)),
+      stdout_(std::move(other.stdout_)),
+      stderr_(std::move(other.stderr_)),
       exit_status_(std::exchange(other.exit_status_, std::nullopt)) {}
 
 TrialProcess& TrialProcess::operator=(TrialProcess&& other) noexcept {
   if (this != &other) {
-    Release();
+    KillAndReap();
     pid_ = std::exchange(other.pid_, -1);
-    stdout_fd_ = std::exchange(other.stdout_fd_, -1);
-    stderr_fd_ = std::exchange(other.stderr_fd_, -1);
+    stdout_ = std::move(other.stdout_);
+    stderr_ = std::move(other.stderr_);
     exit_status_ = std::exchange(other.exit_status_, std::nullopt);
   }
   return *this;
 }
 
-TrialProcess::~TrialProcess() { Release(); }
+TrialProcess::~TrialProcess() { KillAndReap(); }
 
-void TrialProcess::Release() {
+void TrialProcess::KillAndReap() {
   if (pid_ > 0 && running()) {
     SignalGroup(SIGKILL);
     Wait();
   }
-  CloseStdout();
-  CloseStderr();
-  pid_ = -1;
-}
-
-void TrialProcess::CloseStdout() {
-  if (stdout_fd_ >= 0) close(std::exchange(stdout_fd_, -1));
-}
-
-void TrialProcess::CloseStderr() {
-  if (stderr_fd_ >= 0) close(std::exchange(stderr_fd_, -1));
 }
 
 void TrialProcess::SignalGroup(int signal) const {
   // Once reaped, the pid (and so the group id) may belong to someone else.
   if (pid_ > 0 && running()) kill(-pid_, signal);
+}
+
+bool TrialProcess::HasEnded() const {
+  if (!running()) return true;
+  siginfo_t info{};
+  int result;
+  do {
+    result = waitid(P_PID, pid_, &info, WEXITED | WNOHANG | WNOWAIT);
+  } while (result < 0 && errno == EINTR);
+  return result == 0 && info.si_pid == pid_;
 }
 
 namespace {

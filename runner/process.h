@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "runner/internal/scoped_fd.h"
 
 namespace hpsearch::runner {
 
@@ -53,13 +54,18 @@ class TrialProcess {
 
   pid_t pid() const { return pid_; }
   // Read ends of the output pipes (non-blocking); -1 once closed.
-  int stdout_fd() const { return stdout_fd_; }
-  int stderr_fd() const { return stderr_fd_; }
-  void CloseStdout();
-  void CloseStderr();
+  int stdout_fd() const { return stdout_.get(); }
+  int stderr_fd() const { return stderr_.get(); }
+  void CloseStdout() { stdout_.reset(); }
+  void CloseStderr() { stderr_.reset(); }
 
   // Sends `signal` to the trial's process group. No-op once reaped.
   void SignalGroup(int signal) const;
+
+  // Whether the process has ended, without reaping it: while its zombie
+  // holds the pid, the group id cannot be reused, so SignalGroup can still
+  // safely stop the group's leftover members.
+  bool HasEnded() const;
 
   // Reaps the process if it has ended; nullopt while it runs.
   std::optional<ExitStatus> TryWait();
@@ -68,13 +74,13 @@ class TrialProcess {
   bool running() const { return !exit_status_.has_value(); }
 
  private:
-  TrialProcess(pid_t pid, int stdout_fd, int stderr_fd)
-      : pid_(pid), stdout_fd_(stdout_fd), stderr_fd_(stderr_fd) {}
-  void Release();
+  TrialProcess(pid_t pid, internal::ScopedFd stdout_fd, internal::ScopedFd stderr_fd)
+      : pid_(pid), stdout_(std::move(stdout_fd)), stderr_(std::move(stderr_fd)) {}
+  void KillAndReap();
 
   pid_t pid_ = -1;
-  int stdout_fd_ = -1;
-  int stderr_fd_ = -1;
+  internal::ScopedFd stdout_;
+  internal::ScopedFd stderr_;
   std::optional<ExitStatus> exit_status_;
 };
 

@@ -41,7 +41,12 @@ LaunchSpec Spec(std::vector<std::string> argv) {
   return LaunchSpec{.argv = std::move(argv), .env = {"PATH=/usr/bin:/bin"}, .working_dir = {}};
 }
 
-bool ProcessExists(pid_t pid) { return kill(pid, 0) == 0 || errno != ESRCH; }
+// A zombie counts as gone: its reaping is up to whoever adopted it.
+bool ProcessExists(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, command, state;
+  return stat >> pid_field >> command >> state && state != "Z";
+}
 
 // Polls for up to ten seconds: reparented processes are reaped by init
 // asynchronously. A hang here is a failure, not a timing assertion.

@@ -1,0 +1,225 @@
+#include "runner/trial_supervisor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "runner/internal/scoped_fd.h"
+
+namespace hpsearch::runner {
+
+using Clock = std::chrono::steady_clock;
+using internal::ScopedFd;
+
+namespace {
+
+absl::StatusOr<ScopedFd> OpenLog(const std::filesystem::path& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open log file ", path.string(), ": ", std::strerror(errno)));
+  }
+  return ScopedFd(fd);
+}
+
+// Writes all of `data`; a full disk loses log text, never the engine.
+void WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+struct TrialSupervisor::Running {
+  std::string name;
+  TrialProcess process;
+  ScopedFd stdout_log;
+  ScopedFd stderr_log;
+  std::optional<Clock::time_point> deadline = std::nullopt;  // next SIGTERM or SIGKILL due
+  bool timed_out = false;
+  bool stopped = false;
+  bool terminated = false;  // SIGTERM sent; SIGKILL at the deadline
+};
+
+TrialSupervisor::TrialSupervisor(Callbacks callbacks, std::chrono::milliseconds kill_grace)
+    : callbacks_(std::move(callbacks)), kill_grace_(kill_grace) {
+  sigset_t handled;
+  sigemptyset(&handled);
+  sigaddset(&handled, SIGINT);
+  sigaddset(&handled, SIGTERM);
+  sigaddset(&handled, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &handled, &previous_mask_);
+  signal_fd_ = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+TrialSupervisor::~TrialSupervisor() {
+  trials_.clear();  // kills and reaps whatever still runs
+  // Signals that arrived meanwhile stay pending; consume them so that
+  // unblocking does not deliver a stale SIGINT to the default handler.
+  ReadSignals();
+  if (signal_fd_ >= 0) close(signal_fd_);
+  pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
+}
+
+absl::Status TrialSupervisor::Launch(const std::string& trial, const LaunchSpec& spec,
+                                     const std::filesystem::path& stdout_log,
+                                     const std::filesystem::path& stderr_log,
+                                     std::chrono::milliseconds timeout) {
+  if (trials_.contains(trial)) {
+    return absl::AlreadyExistsError(absl::StrCat("trial ", trial, " is already running"));
+  }
+  absl::StatusOr<ScopedFd> out = OpenLog(stdout_log);
+  if (!out.ok()) return out.status();
+  absl::StatusOr<ScopedFd> err = OpenLog(stderr_log);
+  if (!err.ok()) return err.status();
+  absl::StatusOr<TrialProcess> process = TrialProcess::Start(spec);
+  if (!process.ok()) return process.status();
+  Running running{.name = trial,
+                  .process = std::move(*process),
+                  .stdout_log = std::move(*out),
+                  .stderr_log = std::move(*err)};
+  if (timeout > std::chrono::milliseconds::zero()) running.deadline = Clock::now() + timeout;
+  trials_.emplace(trial, std::move(running));
+  return absl::OkStatus();
+}
+
+std::optional<int> TrialSupervisor::Poll(std::chrono::milliseconds wait) {
+  auto until = Clock::now() + wait;
+  for (const auto& [name, trial] : trials_) {
+    if (trial.deadline) until = std::min(until, *trial.deadline);
+  }
+
+  std::vector<pollfd> fds = {{.fd = signal_fd_, .events = POLLIN, .revents = 0}};
+  std::vector<std::pair<Running*, bool>> owners = {{nullptr, false}};
+  for (auto& [name, trial] : trials_) {
+    for (bool is_stdout : {true, false}) {
+      int fd = is_stdout ? trial.process.stdout_fd() : trial.process.stderr_fd();
+      if (fd < 0) continue;
+      fds.push_back({.fd = fd, .events = POLLIN, .revents = 0});
+      owners.emplace_back(&trial, is_stdout);
+    }
+  }
+  auto remaining = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+  int ready = poll(fds.data(), fds.size(), std::max<int>(0, remaining.count()));
+
+  std::optional<int> signal = ReadSignals();
+  if (ready > 0) {
+    for (size_t i = 1; i < fds.size(); ++i) {
+      // Bounded, so that one chatty trial cannot starve the others.
+      if (fds[i].revents != 0) Drain(*owners[i].first, owners[i].second, 16);
+    }
+  }
+  EnforceTimeouts();
+  Reap();
+  return signal;
+}
+
+void TrialSupervisor::StopAll(std::chrono::milliseconds grace) {
+  auto kill_at = Clock::now() + grace;
+  for (auto& [name, trial] : trials_) {
+    trial.stopped = true;
+    trial.terminated = true;
+    trial.deadline = kill_at;
+    trial.process.SignalGroup(SIGTERM);
+  }
+  while (!trials_.empty()) {
+    if (Poll(std::chrono::milliseconds(100)).has_value()) {
+      // Impatient user: a second interrupt means now.
+      for (auto& [name, trial] : trials_) trial.process.SignalGroup(SIGKILL);
+    }
+  }
+}
+
+void TrialSupervisor::Drain(Running& trial, bool from_stdout, int max_reads) {
+  int fd = from_stdout ? trial.process.stdout_fd() : trial.process.stderr_fd();
+  char buffer[64 * 1024];
+  for (int reads = 0; fd >= 0 && reads < max_reads; ++reads) {
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {  // end of file: every writer has gone
+      if (from_stdout) {
+        trial.process.CloseStdout();
+      } else {
+        trial.process.CloseStderr();
+      }
+      return;
+    }
+    std::string_view chunk(buffer, static_cast<size_t>(n));
+    WriteAll(from_stdout ? trial.stdout_log.get() : trial.stderr_log.get(), chunk);
+    if (from_stdout && callbacks_.on_stdout) callbacks_.on_stdout(trial.name, chunk);
+  }
+}
+
+void TrialSupervisor::EnforceTimeouts() {
+  auto now = Clock::now();
+  for (auto& [name, trial] : trials_) {
+    if (!trial.deadline || now < *trial.deadline) continue;
+    if (trial.terminated) {
+      trial.process.SignalGroup(SIGKILL);
+      trial.deadline.reset();
+    } else {
+      trial.timed_out = true;
+      trial.terminated = true;
+      trial.process.SignalGroup(SIGTERM);
+      trial.deadline = now + kill_grace_;
+    }
+  }
+}
+
+void TrialSupervisor::Reap() {
+  for (auto it = trials_.begin(); it != trials_.end();) {
+    auto next = std::next(it);
+    Running& trial = it->second;
+    if (trial.process.running() && trial.process.HasEnded()) {
+      // The trial is over once its main process is: leftover members of its
+      // group would otherwise hold the pipes open and outlive the engine.
+      trial.process.SignalGroup(SIGKILL);
+      trial.process.TryWait();
+    }
+    if (!trial.process.running()) {
+      // What the group wrote is in the pipes now. A process that left the
+      // group (setsid) may keep a pipe open forever, so read what is there
+      // and stop listening rather than wait for end of file.
+      for (bool from_stdout : {true, false}) Drain(trial, from_stdout, kUntilBlocked);
+      trial.process.CloseStdout();
+      trial.process.CloseStderr();
+      Finish(it);
+    }
+    it = next;
+  }
+}
+
+void TrialSupervisor::Finish(std::map<std::string, Running>::iterator it) {
+  TrialEnd end{.exit = *it->second.process.TryWait(),
+               .timed_out = it->second.timed_out,
+               .stopped = it->second.stopped};
+  std::string name = it->first;
+  trials_.erase(it);
+  if (callbacks_.on_end) callbacks_.on_end(name, end);
+}
+
+std::optional<int> TrialSupervisor::ReadSignals() {
+  std::optional<int> interrupt;
+  signalfd_siginfo info;
+  while (read(signal_fd_, &info, sizeof info) == sizeof info) {
+    if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM) {
+      interrupt = static_cast<int>(info.ssi_signo);
+    }
+  }
+  return interrupt;
+}
+
+}  // namespace hpsearch::runner
