@@ -7,4 +7,7 @@
 
 namespace hpsearch::cli {
 
+// hpsearch validate FILE...: check Experiment files (cli/validate_command.cc).
+void AddValidateCommand(CLI::App& app);
+
 }  // namespace hpsearch::cli

@@ -1,0 +1,493 @@
+#include "api/experiment_yaml.h"
+
+#include <functional>
+#include <initializer_list>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "api/internal/strings.h"
+#include "api/feasible_space.h"
+#include "yaml-cpp/yaml.h"
+
+namespace hpsearch::api {
+namespace {
+
+using internal::Cat;
+
+// Aliases let a few bytes of YAML stand for an exponentially large tree
+// ("billion laughs"); every walk below is bounded by these limits first.
+constexpr size_t kMaxNodes = 200'000;
+constexpr size_t kMaxDepth = 100;
+
+SourcePosition PositionOf(const YAML::Mark& mark) {
+  if (mark.is_null()) return {};
+  return {mark.line + 1, mark.column + 1};
+}
+
+std::string_view Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Null:
+      return "null";
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+// Keys of free-form objects that are not plain identifiers go in brackets,
+// like Kubernetes writes metadata.annotations[example.com/key].
+std::string KeyPath(std::string_view parent, std::string_view key) {
+  if (key.find_first_of("./[]") != std::string_view::npos) {
+    return Cat(parent, "[", key, "]");
+  }
+  return ChildPath(parent, key);
+}
+
+// Fails when the document expands past kMaxNodes or nests past kMaxDepth.
+bool WithinLimits(const YAML::Node& root, std::string* why) {
+  std::vector<std::pair<YAML::Node, size_t>> stack{{root, 1}};
+  size_t visited = 0;
+  while (!stack.empty()) {
+    auto [node, depth] = std::move(stack.back());
+    stack.pop_back();
+    if (++visited > kMaxNodes) {
+      *why = Cat("document expands to more than ", kMaxNodes,
+                          " YAML nodes (too large, or aliases that multiply)");
+      return false;
+    }
+    if (depth > kMaxDepth) {
+      *why = Cat("document nests deeper than ", kMaxDepth, " levels");
+      return false;
+    }
+    if (node.IsMap()) {
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        stack.emplace_back(it->first, depth + 1);
+        stack.emplace_back(it->second, depth + 1);
+      }
+    } else if (node.IsSequence()) {
+      for (auto it = node.begin(); it != node.end(); ++it) stack.emplace_back(*it, depth + 1);
+    }
+  }
+  return true;
+}
+
+class Parser {
+ public:
+  explicit Parser(ParsedExperiment& out) : out_(out) {}
+
+  void Document(const YAML::Node& root) {
+    Experiment& e = out_.experiment;
+    out_.source_map.Add("", PositionOf(root.Mark()));
+    Fields(root, "",
+           {{"apiVersion", [&](auto& n, auto& p) { Assign(n, p, e.api_version); }},
+            {"kind", [&](auto& n, auto& p) { Assign(n, p, e.kind); }},
+            {"metadata", [&](auto& n, auto& p) { Metadata(n, p); }},
+            {"spec", [&](auto& n, auto& p) { Spec(n, p); }},
+            {"status", [](auto&, auto&) {}}});
+    CheckConstant(root, "apiVersion", e.api_version, kExperimentApiVersion);
+    CheckConstant(root, "kind", e.kind, kExperimentKind);
+  }
+
+ private:
+  using Handler = std::function<void(const YAML::Node&, const std::string&)>;
+  using FieldTable = std::initializer_list<std::pair<std::string_view, Handler>>;
+
+  void Report(Severity severity, const YAML::Node& node, std::string path, std::string message) {
+    out_.diagnostics.push_back(
+        {severity, std::move(path), std::move(message), PositionOf(node.Mark())});
+  }
+  void Error(const YAML::Node& node, std::string path, std::string message) {
+    Report(Severity::kError, node, std::move(path), std::move(message));
+  }
+  void Record(const std::string& path, const YAML::Node& node) {
+    if (SourcePosition pos = PositionOf(node.Mark()); pos.line > 0) out_.source_map.Add(path, pos);
+  }
+
+  void CheckConstant(const YAML::Node& root, std::string_view field, const std::string& value,
+                     std::string_view expected) {
+    if (value == expected) return;
+    const YAML::Node node = root[std::string(field)];
+    Error(node.IsDefined() ? node : root, std::string(field),
+          value.empty() ? Cat("must be \"", expected, "\"")
+                        : Cat("must be \"", expected, "\", not \"", value, "\""));
+  }
+
+  bool ExpectMap(const YAML::Node& node, const std::string& path) {
+    if (node.IsMap()) return true;
+    Error(node, path, Cat("expected a mapping, got ", Describe(node)));
+    return false;
+  }
+
+  // Calls the handler of each field present and non-null; warns about fields
+  // not in the table unless `closed` is false (free-form Kubernetes objects).
+  void Fields(const YAML::Node& map, const std::string& path, FieldTable table,
+              bool closed = true) {
+    if (!ExpectMap(map, path)) return;
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const YAML::Node& key = it->first;
+      if (!key.IsScalar()) {
+        Error(key, path, Cat("expected a field name, got ", Describe(key)));
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      const std::string child = ChildPath(path, name);
+      if (!seen.insert(name).second) {
+        Error(key, child, "duplicate field");
+        continue;
+      }
+      Record(child, key);
+      const Handler* handler = nullptr;
+      for (const auto& [field, h] : table) {
+        if (field == name) handler = &h;
+      }
+      if (handler == nullptr) {
+        if (closed) {
+          Report(Severity::kWarning, key, child,
+                 "unknown field, ignored (Katib's API server would drop it)");
+        }
+        continue;
+      }
+      if (!it->second.IsNull()) (*handler)(it->second, child);
+    }
+  }
+
+  std::optional<std::string> String(const YAML::Node& node, const std::string& path) {
+    if (node.IsScalar()) return node.Scalar();
+    Error(node, path, Cat("expected a string, got ", Describe(node)));
+    return std::nullopt;
+  }
+  void Assign(const YAML::Node& node, const std::string& path, std::string& target) {
+    if (auto s = String(node, path)) target = std::move(*s);
+  }
+
+  std::optional<int32_t> Int32(const YAML::Node& node, const std::string& path) {
+    if (auto s = String(node, path)) {
+      const std::optional<int64_t> v = ParseInteger(*s);
+      if (v && *v >= INT32_MIN && *v <= INT32_MAX) return static_cast<int32_t>(*v);
+      Error(node, path, Cat("expected a 32-bit integer, got \"", *s, "\""));
+    }
+    return std::nullopt;
+  }
+
+  void Bool(const YAML::Node& node, const std::string& path, bool& target) {
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, target)) {
+      Error(node, path, Cat("expected true or false, got ", Describe(node)));
+    }
+  }
+
+  template <typename F>
+  void Items(const YAML::Node& node, const std::string& path, F each) {
+    if (!node.IsSequence()) {
+      Error(node, path, Cat("expected a list, got ", Describe(node)));
+      return;
+    }
+    size_t i = 0;
+    for (auto it = node.begin(); it != node.end(); ++it, ++i) {
+      const std::string item_path = IndexPath(path, i);
+      Record(item_path, *it);
+      each(*it, item_path);
+    }
+  }
+
+  void StringList(const YAML::Node& node, const std::string& path,
+                  std::vector<std::string>& target) {
+    Items(node, path, [&](const YAML::Node& item, const std::string& p) {
+      if (auto s = String(item, p)) target.push_back(std::move(*s));
+    });
+  }
+
+  void StringMap(const YAML::Node& node, const std::string& path,
+                 std::map<std::string, std::string>& target) {
+    if (!ExpectMap(node, path)) return;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        Error(it->first, path, Cat("expected a key, got ", Describe(it->first)));
+        continue;
+      }
+      const std::string child = KeyPath(path, it->first.Scalar());
+      Record(child, it->first);
+      if (auto v = String(it->second, child)) target[it->first.Scalar()] = std::move(*v);
+    }
+  }
+
+  // name/value lists: algorithm settings, metric strategies, container env.
+  template <typename T>
+  void NameValueList(const YAML::Node& node, const std::string& path, std::vector<T>& target,
+                     bool closed = true) {
+    Items(node, path, [&](const YAML::Node& item, const std::string& p) {
+      T entry;
+      Fields(item, p,
+             {{"name", [&](auto& n, auto& q) { Assign(n, q, entry.name); }},
+              {"value", [&](auto& n, auto& q) { Assign(n, q, entry.value); }}},
+             closed);
+      target.push_back(std::move(entry));
+    });
+  }
+
+  void Metadata(const YAML::Node& node, const std::string& path) {
+    api::Metadata& m = out_.experiment.metadata;
+    // Kubernetes metadata has many more fields (uid, generation, ...) that
+    // `kubectl get -o yaml` writes; they are not ours to judge.
+    Fields(node, path,
+           {{"name", [&](auto& n, auto& p) { Assign(n, p, m.name); }},
+            {"namespace", [&](auto& n, auto& p) { Assign(n, p, m.namespace_); }},
+            {"labels", [&](auto& n, auto& p) { StringMap(n, p, m.labels); }},
+            {"annotations", [&](auto& n, auto& p) { StringMap(n, p, m.annotations); }}},
+           /*closed=*/false);
+  }
+
+  void Spec(const YAML::Node& node, const std::string& path) {
+    ExperimentSpec& s = out_.experiment.spec;
+    Fields(
+        node, path,
+        {{"parameters",
+          [&](auto& n, auto& p) {
+            Items(n, p, [&](const YAML::Node& item, const std::string& q) {
+              s.parameters.push_back(Parameter(item, q));
+            });
+          }},
+         {"objective", [&](auto& n, auto& p) { s.objective = Objective(n, p); }},
+         {"algorithm", [&](auto& n, auto& p) { s.algorithm = Algorithm(n, p); }},
+         {"earlyStopping", [&](auto& n, auto& p) { s.early_stopping = Algorithm(n, p); }},
+         {"trialTemplate", [&](auto& n, auto& p) { s.trial_template = TrialTemplate(n, p); }},
+         {"parallelTrialCount", [&](auto& n, auto& p) { s.parallel_trial_count = Int32(n, p); }},
+         {"maxTrialCount", [&](auto& n, auto& p) { s.max_trial_count = Int32(n, p); }},
+         {"maxFailedTrialCount",
+          [&](auto& n, auto& p) { s.max_failed_trial_count = Int32(n, p); }},
+         {"metricsCollectorSpec",
+          [&](auto& n, auto& p) { s.metrics_collector_spec = MetricsCollector(n, p); }},
+         {"nasConfig", [&](auto&, auto&) { s.has_nas_config = true; }},
+         {"resumePolicy", [&](auto& n, auto& p) { Assign(n, p, s.resume_policy); }}});
+  }
+
+  ParameterSpec Parameter(const YAML::Node& node, const std::string& path) {
+    ParameterSpec param;
+    FeasibleSpace& fs = param.feasible_space;
+    Fields(node, path,
+           {{"name", [&](auto& n, auto& p) { Assign(n, p, param.name); }},
+            {"parameterType", [&](auto& n, auto& p) { Assign(n, p, param.parameter_type); }},
+            {"feasibleSpace", [&](auto& n, auto& p) {
+               Fields(n, p,
+                      {{"min", [&](auto& m, auto& q) { Assign(m, q, fs.min); }},
+                       {"max", [&](auto& m, auto& q) { Assign(m, q, fs.max); }},
+                       {"step", [&](auto& m, auto& q) { Assign(m, q, fs.step); }},
+                       {"list", [&](auto& m, auto& q) { StringList(m, q, fs.list); }},
+                       {"distribution",
+                        [&](auto& m, auto& q) { Assign(m, q, fs.distribution); }}});
+             }}});
+    return param;
+  }
+
+  api::Objective Objective(const YAML::Node& node, const std::string& path) {
+    api::Objective o;
+    Fields(node, path,
+           {{"type", [&](auto& n, auto& p) { Assign(n, p, o.type); }},
+            {"goal",
+             [&](auto& n, auto& p) {
+               if (auto s = String(n, p)) {
+                 o.goal = ParseNumber(*s);
+                 if (!o.goal) Error(n, p, Cat("expected a number, got \"", *s, "\""));
+               }
+             }},
+            {"objectiveMetricName",
+             [&](auto& n, auto& p) { Assign(n, p, o.objective_metric_name); }},
+            {"additionalMetricNames",
+             [&](auto& n, auto& p) { StringList(n, p, o.additional_metric_names); }},
+            {"metricStrategies",
+             [&](auto& n, auto& p) { NameValueList(n, p, o.metric_strategies); }}});
+    return o;
+  }
+
+  AlgorithmSpec Algorithm(const YAML::Node& node, const std::string& path) {
+    AlgorithmSpec a;
+    Fields(node, path,
+           {{"algorithmName", [&](auto& n, auto& p) { Assign(n, p, a.algorithm_name); }},
+            {"algorithmSettings",
+             [&](auto& n, auto& p) { NameValueList(n, p, a.algorithm_settings); }}});
+    return a;
+  }
+
+  api::TrialTemplate TrialTemplate(const YAML::Node& node, const std::string& path) {
+    api::TrialTemplate t;
+    Fields(
+        node, path,
+        {{"retain", [&](auto& n, auto& p) { Bool(n, p, t.retain); }},
+         {"primaryContainerName",
+          [&](auto& n, auto& p) { Assign(n, p, t.primary_container_name); }},
+         {"primaryPodLabels", [&](auto& n, auto& p) { StringMap(n, p, t.primary_pod_labels); }},
+         {"successCondition", [&](auto& n, auto& p) { Assign(n, p, t.success_condition); }},
+         {"failureCondition", [&](auto& n, auto& p) { Assign(n, p, t.failure_condition); }},
+         {"trialParameters",
+          [&](auto& n, auto& p) {
+            t.has_trial_parameters = true;
+            Items(n, p, [&](const YAML::Node& item, const std::string& q) {
+              TrialParameterSpec tp;
+              Fields(item, q,
+                     {{"name", [&](auto& m, auto& r) { Assign(m, r, tp.name); }},
+                      {"description", [&](auto& m, auto& r) { Assign(m, r, tp.description); }},
+                      {"reference", [&](auto& m, auto& r) { Assign(m, r, tp.reference); }}});
+              t.trial_parameters.push_back(std::move(tp));
+            });
+          }},
+         {"trialSpec",
+          [&](auto& n, auto& p) {
+            if (ExpectMap(n, p)) t.trial_spec = TrialSpec(n, p);
+          }},
+         {"configMap", [&](auto&, auto&) { t.has_config_map = true; }}});
+    return t;
+  }
+
+  api::TrialSpec TrialSpec(const YAML::Node& node, const std::string& path) {
+    api::TrialSpec ts;
+    auto top_string = [&](const YAML::Node& parent, std::string_view field,
+                          const std::string& parent_path, std::string& target) {
+      const YAML::Node n = parent[std::string(field)];
+      if (n.IsDefined() && !n.IsNull()) Assign(n, ChildPath(parent_path, field), target);
+    };
+    top_string(node, "apiVersion", path, ts.api_version);
+    top_string(node, "kind", path, ts.kind);
+    if (const YAML::Node meta = node["metadata"]; meta.IsDefined() && meta.IsMap()) {
+      const std::string meta_path = ChildPath(path, "metadata");
+      top_string(meta, "name", meta_path, ts.metadata_name);
+      top_string(meta, "namespace", meta_path, ts.metadata_namespace);
+    }
+    Walk(node, path, ts);
+    YAML::Emitter emitter;
+    emitter << node;
+    ts.yaml = emitter.c_str();
+    return ts;
+  }
+
+  // Records every scalar of the free-form trialSpec and picks up containers
+  // from every pod template (Job, TFJob replicas, PyTorchJob replicas, ...).
+  void Walk(const YAML::Node& node, const std::string& path, api::TrialSpec& ts) {
+    Record(path, node);
+    if (node.IsScalar()) {
+      ts.strings.push_back({path, node.Scalar()});
+    } else if (node.IsSequence()) {
+      size_t i = 0;
+      for (auto it = node.begin(); it != node.end(); ++it, ++i) Walk(*it, IndexPath(path, i), ts);
+    } else if (node.IsMap()) {
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        if (!it->first.IsScalar()) continue;
+        const std::string child = KeyPath(path, it->first.Scalar());
+        Record(child, it->first);
+        if (it->first.Scalar() == "containers" && it->second.IsSequence()) {
+          Containers(it->second, child, ts);
+        }
+        Walk(it->second, child, ts);
+      }
+    }
+  }
+
+  void Containers(const YAML::Node& node, const std::string& path, api::TrialSpec& ts) {
+    size_t i = 0;
+    for (auto it = node.begin(); it != node.end(); ++it, ++i) {
+      const std::string item_path = IndexPath(path, i);
+      Container c;
+      Fields(*it, item_path,
+             {{"name", [&](auto& n, auto& p) { Assign(n, p, c.name); }},
+              {"image", [&](auto& n, auto& p) { Assign(n, p, c.image); }},
+              {"command", [&](auto& n, auto& p) { StringList(n, p, c.command); }},
+              {"args", [&](auto& n, auto& p) { StringList(n, p, c.args); }},
+              {"env", [&](auto& n, auto& p) { NameValueList(n, p, c.env, false); }}},
+             /*closed=*/false);
+      ts.containers.push_back(std::move(c));
+      ts.container_paths.push_back(item_path);
+    }
+  }
+
+  MetricsCollectorSpec MetricsCollector(const YAML::Node& node, const std::string& path) {
+    MetricsCollectorSpec mc;
+    Fields(
+        node, path,
+        {{"collector",
+          [&](auto& n, auto& p) {
+            Fields(n, p,
+                   {{"kind", [&](auto& m, auto& q) { Assign(m, q, mc.collector_kind); }},
+                    {"customCollector", [&](auto&, auto&) { mc.has_custom_collector = true; }}});
+          }},
+         {"source", [&](auto& n, auto& p) {
+            mc.has_source = true;
+            Fields(
+                n, p,
+                {{"fileSystemPath",
+                  [&](auto& m, auto& q) {
+                    FileSystemPath& f = mc.file_system_path.emplace();
+                    Fields(m, q,
+                           {{"path", [&](auto& x, auto& r) { Assign(x, r, f.path); }},
+                            {"kind", [&](auto& x, auto& r) { Assign(x, r, f.kind); }},
+                            {"format", [&](auto& x, auto& r) { Assign(x, r, f.format); }}});
+                  }},
+                 {"httpGet",
+                  [&](auto& m, auto& q) {
+                    HttpGet& h = mc.http_get.emplace();
+                    Fields(m, q,
+                           {{"path", [&](auto& x, auto& r) { Assign(x, r, h.path); }},
+                            {"port", [&](auto& x, auto& r) { Assign(x, r, h.port); }}},
+                           /*closed=*/false);
+                  }},
+                 {"filter", [&](auto& m, auto& q) {
+                    std::vector<std::string>& formats = mc.metrics_format.emplace();
+                    Fields(m, q,
+                           {{"metricsFormat",
+                             [&](auto& x, auto& r) { StringList(x, r, formats); }}});
+                  }}});
+          }}});
+    return mc;
+  }
+
+  ParsedExperiment& out_;
+};
+
+}  // namespace
+
+ParsedExperiment ParseExperimentYaml(std::string_view text) {
+  ParsedExperiment out;
+  auto fail = [&](SourcePosition pos, std::string message) {
+    out.diagnostics.push_back({Severity::kError, "", std::move(message), pos});
+    return std::move(out);
+  };
+  std::vector<YAML::Node> documents;
+  try {
+    for (YAML::Node& doc : YAML::LoadAll(std::string(text))) {
+      if (!doc.IsNull()) documents.push_back(std::move(doc));
+    }
+  } catch (const YAML::Exception& e) {
+    return fail(PositionOf(e.mark), Cat("invalid YAML: ", e.msg));
+  } catch (const std::exception& e) {  // yaml-cpp may throw std errors on odd input
+    return fail({1, 1}, Cat("invalid YAML: ", e.what()));
+  }
+  if (documents.empty()) return fail({1, 1}, "no YAML document: the file holds no Experiment");
+  if (documents.size() > 1) {
+    return fail(PositionOf(documents[1].Mark()),
+                Cat("the file holds ", documents.size(),
+                             " YAML documents; expected exactly one Experiment"));
+  }
+  const YAML::Node& root = documents.front();
+  if (!root.IsMap()) {
+    return fail(PositionOf(root.Mark()),
+                Cat("expected an Experiment mapping, got ", Describe(root)));
+  }
+  if (std::string why; !WithinLimits(root, &why)) return fail(PositionOf(root.Mark()), why);
+  out.structurally_usable = true;
+  try {
+    Parser(out).Document(root);
+  } catch (const std::exception& e) {
+    // yaml-cpp throws on a few pathological inputs (e.g. emitting odd tags);
+    // a clear error beats an escaped exception.
+    out.structurally_usable = false;
+    return fail(PositionOf(root.Mark()), Cat("cannot read the document: ", e.what()));
+  }
+  return out;
+}
+
+}  // namespace hpsearch::api

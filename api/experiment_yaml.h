@@ -1,0 +1,37 @@
+// Parsing an Experiment from YAML text into the model, with positions.
+//
+// This is the structural half of loading: YAML syntax, one document, field
+// types (a mapping where a mapping belongs, a list of strings where one
+// belongs, integers for counts, ...), apiVersion/kind, and the extraction of
+// containers and ${...} strings from the free-form trialSpec. Semantic rules
+// live in api/experiment_validation.h; most callers want both and should use
+// api/experiment_loader.h.
+//
+// Fields the Experiment type does not have are reported as warnings: Katib's
+// API server would silently prune them, which usually hides a typo. The
+// free-form trialSpec, metadata and status are exempt.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "api/diagnostic.h"
+#include "api/experiment.h"
+
+namespace hpsearch::api {
+
+struct ParsedExperiment {
+  Experiment experiment;  // whatever could be read, even when there are errors
+  std::vector<Diagnostic> diagnostics;  // positioned
+  SourceMap source_map;                 // every field read, by field path
+  // False when the text is not usable YAML (syntax error, no or several
+  // documents, a root that is not a mapping, a document too large).
+  bool structurally_usable = false;
+};
+
+ParsedExperiment ParseExperimentYaml(std::string_view text);
+
+inline constexpr std::string_view kExperimentApiVersion = "kubeflow.org/v1beta1";
+inline constexpr std::string_view kExperimentKind = "Experiment";
+
+}  // namespace hpsearch::api

@@ -1,0 +1,82 @@
+#include "api/feasible_space.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace hpsearch::api {
+namespace {
+
+// from_chars takes no leading '+', which Python's float() and Go's ParseFloat
+// (the parsers Katib's services use) both accept.
+std::string_view StripPlus(std::string_view s) {
+  if (s.size() > 1 && s[0] == '+' && s[1] != '-' && s[1] != '+') s.remove_prefix(1);
+  return s;
+}
+
+template <typename T>
+std::optional<T> ParseWhole(std::string_view s) {
+  s = StripPlus(s);
+  T value{};
+  const char* end = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), end, value);
+  if (s.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::optional<double> ParseNumber(std::string_view s) {
+  std::optional<double> v = ParseWhole<double>(s);
+  if (!v || !std::isfinite(*v)) return std::nullopt;
+  return v;
+}
+
+std::optional<int64_t> ParseInteger(std::string_view s) { return ParseWhole<int64_t>(s); }
+
+std::optional<uint64_t> CountGridPoints(const ParameterSpec& parameter) {
+  const FeasibleSpace& fs = parameter.feasible_space;
+  switch (ParseParameterType(parameter.parameter_type)) {
+    case ParameterType::kDiscrete:
+    case ParameterType::kCategorical:
+      if (fs.list.empty()) return std::nullopt;
+      return fs.list.size();
+    case ParameterType::kInt: {
+      const auto min = ParseInteger(fs.min), max = ParseInteger(fs.max);
+      const auto step = fs.step.empty() ? std::optional<int64_t>(1) : ParseInteger(fs.step);
+      if (!min || !max || !step || *step <= 0 || *min > *max) return std::nullopt;
+      // Unsigned arithmetic: max - min may exceed INT64_MAX.
+      const uint64_t span = static_cast<uint64_t>(*max) - static_cast<uint64_t>(*min);
+      const uint64_t points = span / static_cast<uint64_t>(*step);
+      return points == std::numeric_limits<uint64_t>::max() ? points : points + 1;
+    }
+    case ParameterType::kDouble: {
+      const auto min = ParseNumber(fs.min), max = ParseNumber(fs.max);
+      const auto step = ParseNumber(fs.step);
+      if (!min || !max || !step || *step <= 0 || *min > *max) return std::nullopt;
+      // A relative tolerance keeps 0.1..0.5 step 0.1 at five points despite
+      // rounding.
+      const double steps = std::floor((*max - *min) / *step * (1 + 1e-9) + 1e-9);
+      if (!(steps < 1.8e19)) return std::numeric_limits<uint64_t>::max();
+      return static_cast<uint64_t>(steps) + 1;
+    }
+    case ParameterType::kUnknown:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> CountGridPoints(const std::vector<ParameterSpec>& parameters) {
+  if (parameters.empty()) return std::nullopt;
+  uint64_t total = 1;
+  for (const ParameterSpec& p : parameters) {
+    const std::optional<uint64_t> n = CountGridPoints(p);
+    if (!n) return std::nullopt;
+    total = (*n != 0 && total > std::numeric_limits<uint64_t>::max() / *n)
+                ? std::numeric_limits<uint64_t>::max()
+                : total * *n;
+  }
+  return total;
+}
+
+}  // namespace hpsearch::api

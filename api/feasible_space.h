@@ -1,0 +1,29 @@
+// Numeric views of a parameter's feasible space, whose bounds Katib keeps as
+// strings: strict number parsing (the whole string, finite values only) and
+// the number of points a grid search would visit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "api/experiment.h"
+
+namespace hpsearch::api {
+
+// A finite decimal or scientific number such as "0.01", "-3", "+1e-4".
+std::optional<double> ParseNumber(std::string_view s);
+// A base-10 integer such as "32" or "-1" that fits in int64.
+std::optional<int64_t> ParseInteger(std::string_view s);
+
+// Grid points of one parameter, as Katib's grid search enumerates them:
+// int: min, min+step, ... <= max (step 1 when unset); double: the same with
+// a required step; discrete/categorical: the list. nullopt when the space is
+// continuous (double without step) or the spec is not valid.
+std::optional<uint64_t> CountGridPoints(const ParameterSpec& parameter);
+
+// The product over all parameters, saturating at UINT64_MAX; nullopt when any
+// parameter is continuous.
+std::optional<uint64_t> CountGridPoints(const std::vector<ParameterSpec>& parameters);
+
+}  // namespace hpsearch::api

@@ -1,0 +1,72 @@
+// `hpsearch validate FILE...`: load, default and validate each Experiment the
+// way Katib admits it. Prints a summary of each valid file to stdout and every
+// problem to stderr as FILE:LINE:COL: error: FIELD: MESSAGE. Exit status: 0 when
+// every file is valid, 1 otherwise (2 for usage errors, from main()).
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "api/diagnostic.h"
+#include "api/experiment_loader.h"
+#include "api/experiment_summary.h"
+#include "cli/commands.h"
+
+namespace hpsearch::cli {
+namespace {
+
+// The algorithms `hpsearch serve` and `hpsearch run` implement; the others
+// are valid Katib names that need Katib's own suggestion services.
+constexpr std::array<std::string_view, 3> kServedAlgorithms = {"random", "grid",
+                                                               "bayesianoptimization"};
+
+// Returns whether the file is valid.
+bool ValidateFile(const std::string& file, bool quiet) {
+  api::LoadedExperiment loaded = api::LoadExperimentFile(file);
+  if (loaded.ok() && loaded.experiment->spec.algorithm) {
+    const std::string& name = loaded.experiment->spec.algorithm->algorithm_name;
+    if (std::find(kServedAlgorithms.begin(), kServedAlgorithms.end(), name) ==
+        kServedAlgorithms.end()) {
+      const std::string path = "spec.algorithm.algorithmName";
+      loaded.diagnostics.push_back(
+          {api::Severity::kWarning, path,
+           "algorithm " + name +
+               " is valid for Katib but not served by hpsearch (it serves random, grid and "
+               "bayesianoptimization)",
+           loaded.source_map.Find(path)});
+    }
+  }
+  for (const api::Diagnostic& d : loaded.diagnostics) {
+    std::cerr << api::FormatDiagnostic(file, d) << "\n";
+  }
+  if (!loaded.ok()) return false;
+  if (!quiet) std::cout << file << ": valid\n" << api::SummarizeExperiment(*loaded.experiment);
+  return true;
+}
+
+}  // namespace
+
+void AddValidateCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "validate", "Check Katib Experiment YAML files as Katib's webhooks would, and summarize them");
+  struct Options {
+    std::vector<std::string> files;
+    bool quiet = false;
+  };
+  auto options = std::make_shared<Options>();
+  cmd->add_option("files", options->files, "Experiment YAML files")->required();
+  cmd->add_flag("-q,--quiet", options->quiet, "Print only problems, no summary");
+  cmd->callback([options] {
+    bool all_valid = true;
+    for (size_t i = 0; i < options->files.size(); ++i) {
+      if (i > 0 && !options->quiet) std::cout << "\n";
+      all_valid = ValidateFile(options->files[i], options->quiet) && all_valid;
+    }
+    std::cout.flush();
+    if (!all_valid) throw CLI::RuntimeError(1);
+  });
+}
+
+}  // namespace hpsearch::cli
