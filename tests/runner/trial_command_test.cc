@@ -1,0 +1,103 @@
+#include "runner/trial_command.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace hpsearch::runner {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+api::Experiment TrainingExperiment() {
+  api::Experiment experiment;
+  api::TrialTemplate& trial_template = experiment.spec.trial_template.emplace();
+  trial_template.primary_container_name = "training";
+  trial_template.trial_parameters = {
+      {.name = "learningRate", .description = "", .reference = "lr"},
+      {.name = "optimizer", .description = "", .reference = "optimizer"},
+      {.name = "trialName", .description = "", .reference = "${trialSpec.Name}"},
+      {.name = "kind", .description = "", .reference = "${trialSpec.Kind}"},
+      {.name = "team", .description = "", .reference = "${trialSpec.Labels[team]}"},
+  };
+  api::TrialSpec& spec = trial_template.trial_spec.emplace();
+  spec.api_version = "batch/v1";
+  spec.kind = "Job";
+  spec.yaml = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  labels:\n    team: vision\n";
+  spec.containers = {
+      {.name = "sidecar", .image = "", .command = {"sleep"}, .args = {}, .env = {}},
+      {.name = "training",
+       .image = "ghcr.io/hpsearch/hpsearch:latest",
+       .command = {"hpsearch-trial"},
+       .args = {"--lr=${trialParameters.learningRate}", "--optimizer",
+                "${trialParameters.optimizer}", "--name=${trialParameters.trialName}-${trialParameters.kind}"},
+       .env = {{"TEAM", "${trialParameters.team}"}, {"PLAIN", "x"}}},
+  };
+  return experiment;
+}
+
+TrialIdentity Trial(std::map<std::string, std::string> assignments) {
+  return {.name = "exp-abc123", .namespace_ = "default", .assignments = std::move(assignments)};
+}
+
+TEST(BuildTrialCommandTest, SubstitutesAssignmentsAndMetadataIntoThePrimaryContainer) {
+  auto command = BuildTrialCommand(TrainingExperiment(), Trial({{"lr", "0.01"}, {"optimizer", "adam"}}));
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_THAT(command->argv, ElementsAre("hpsearch-trial", "--lr=0.01", "--optimizer", "adam",
+                                         "--name=exp-abc123-Job"));
+  ASSERT_EQ(command->env.size(), 2u);
+  EXPECT_EQ(command->env[0], (api::NameValue{"TEAM", "vision"}));
+  EXPECT_EQ(command->env[1], (api::NameValue{"PLAIN", "x"}));
+}
+
+TEST(BuildTrialCommandTest, HostileValuesStayOneVerbatimArgument) {
+  const std::string hostile = "a b'\"; rm -rf / $(touch x) `id` ${HOME} ${trialParameters.optimizer}";
+  auto command = BuildTrialCommand(TrainingExperiment(), Trial({{"lr", hostile}, {"optimizer", "sgd"}}));
+  ASSERT_TRUE(command.ok()) << command.status();
+  // Substituted text is never scanned again, so a value that looks like a
+  // placeholder stays as written.
+  EXPECT_EQ(command->argv[1], "--lr=" + hostile);
+  EXPECT_EQ(command->argv.size(), 5u);
+}
+
+TEST(BuildTrialCommandTest, MissingAssignmentIsNamed) {
+  auto command = BuildTrialCommand(TrainingExperiment(), Trial({{"lr", "0.1"}}));
+  EXPECT_EQ(command.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(command.status().message(), HasSubstr("optimizer"));
+  EXPECT_THAT(command.status().message(), HasSubstr("exp-abc123"));
+}
+
+TEST(BuildTrialCommandTest, MissingLabelIsAnIllegalMetadataReference) {
+  api::Experiment experiment = TrainingExperiment();
+  experiment.spec.trial_template->trial_spec->yaml = "kind: Job\n";
+  auto command = BuildTrialCommand(experiment, Trial({{"lr", "0.1"}, {"optimizer", "sgd"}}));
+  EXPECT_THAT(command.status().message(),
+              HasSubstr("illegal reference of trial metadata: ${trialSpec.Labels[team]}"));
+}
+
+TEST(BuildTrialCommandTest, RequiresAPrimaryContainerWithACommandLine) {
+  api::Experiment experiment = TrainingExperiment();
+  experiment.spec.trial_template->primary_container_name = "nope";
+  EXPECT_THAT(BuildTrialCommand(experiment, Trial({})).status().message(),
+              HasSubstr("no container named nope"));
+
+  experiment = TrainingExperiment();
+  experiment.spec.trial_template->trial_spec->containers[1].command.clear();
+  experiment.spec.trial_template->trial_spec->containers[1].args.clear();
+  EXPECT_THAT(BuildTrialCommand(experiment, Trial({{"lr", "1"}, {"optimizer", "sgd"}})).status().message(),
+              HasSubstr("neither command nor args"));
+
+  EXPECT_FALSE(BuildTrialCommand(api::Experiment{}, Trial({})).ok());
+}
+
+TEST(SubstituteTrialParametersTest, ReplacesEveryPlaceholderAndKeepsOtherText) {
+  std::map<std::string, std::string> values = {{"a", "1"}, {"b", "two"}};
+  EXPECT_EQ(*SubstituteTrialParameters("x=${trialParameters.a},${trialParameters.b}${trialParameters.a}", values),
+            "x=1,two1");
+  EXPECT_EQ(*SubstituteTrialParameters("${HOME} ${trialParameters.a", values), "${HOME} ${trialParameters.a");
+  EXPECT_THAT(SubstituteTrialParameters("${trialParameters.c}", values).status().message(),
+              HasSubstr("${trialParameters.c} is not a defined trial parameter"));
+}
+
+}  // namespace
+}  // namespace hpsearch::runner
