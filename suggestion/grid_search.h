@@ -1,0 +1,29 @@
+// Grid search (Katib's "grid"): every combination of the parameters' grid
+// values, each exactly once.
+//
+// Grid values are Katib's: int range(min, max + 1, step) with step 1 by
+// default, double arange(min, max + step, step) without points above max
+// (a double without a step is an error), and discrete and categorical lists
+// whole. Combinations are enumerated in itertools.product order (the last
+// parameter varies fastest). Each call walks that order from the start and
+// returns the first combinations no trial of the request holds, in any
+// state, so calls continue each other, survive restarts and never repeat a
+// point. When fewer new combinations remain than requested, it returns those
+// (the caller decides what a shortfall means). random_state is accepted, as
+// Katib's grid accepts it, and does not change the order.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "suggestion/algorithm.h"
+
+namespace hpsearch::suggestion {
+
+const AlgorithmDefinition& GridSearch();
+
+// The number of grid points, or nullopt when some parameter has no grid (a
+// double without a step) or the product exceeds uint64.
+std::optional<uint64_t> GridSize(const SearchSpace& space);
+
+}  // namespace hpsearch::suggestion

@@ -1,0 +1,76 @@
+#include "suggestion/random_search.h"
+
+#include <random>
+
+#include "absl/status/status.h"
+
+namespace hpsearch::suggestion {
+namespace {
+
+// Polling the cancellation flag this often keeps its cost negligible.
+constexpr int kCancelCheckInterval = 256;
+
+constexpr SettingSpec kRandomSettings[] = {
+    {.name = "random_state",
+     .type = SettingType::kInt,
+     .min = 0,
+     .doc = "Seed of the random sequence. Without it the seed is derived "
+            "from the experiment name."},
+};
+
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+absl::StatusOr<std::vector<Point>> SuggestRandom(const AlgorithmInput& input) {
+  const std::optional<int64_t> random_state =
+      input.settings->GetInt("random_state");
+  const uint64_t seed = random_state
+                            ? static_cast<uint64_t>(*random_state)
+                            : SeedFromExperimentName(input.experiment->name());
+  std::vector<Point> points;
+  points.reserve(input.count);
+  for (int i = 0; i < input.count; ++i) {
+    if (i % kCancelCheckInterval == 0 && input.cancelled()) {
+      return absl::CancelledError("the call was cancelled");
+    }
+    points.push_back(input.space->Decode(
+        RandomUnitPoint(seed, input.first_index + i, input.space->dimensions())));
+  }
+  return points;
+}
+
+}  // namespace
+
+uint64_t SeedFromExperimentName(absl::string_view experiment_name) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : experiment_name) {
+    hash = (hash ^ c) * 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+std::vector<double> RandomUnitPoint(uint64_t seed, uint64_t k,
+                                    size_t dimensions) {
+  std::mt19937_64 engine(SplitMix64(SplitMix64(seed) + k));
+  std::vector<double> unit(dimensions);
+  for (double& u : unit) u = static_cast<double>(engine() >> 11) * 0x1.0p-53;
+  return unit;
+}
+
+const AlgorithmDefinition& RandomSearch() {
+  static const AlgorithmDefinition kDefinition = {
+      .name = "random",
+      .settings = kRandomSettings,
+      .doc = "Independent samples of each parameter's distribution.",
+      .validate = [](const api::v1::beta1::Experiment&, const SearchSpace&,
+                     const Settings&) { return absl::OkStatus(); },
+      .suggest = SuggestRandom,
+  };
+  return kDefinition;
+}
+
+}  // namespace hpsearch::suggestion

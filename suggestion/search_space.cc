@@ -1,0 +1,500 @@
+#include "suggestion/search_space.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "suggestion/internal/normal.h"
+#include "suggestion/internal/number_format.h"
+
+namespace hpsearch::suggestion {
+namespace {
+
+namespace pb = ::api::v1::beta1;
+using internal::FormatDouble;
+using internal::ParseDouble;
+using internal::ParseInt;
+
+// Ints travel as doubles in a Point; beyond 2^53 they would lose precision.
+constexpr double kMaxExactInt = 9007199254740992.0;
+// More grid points than this in one stepped double means a step so small it
+// is surely a mistake, and the grid arithmetic would lose its exactness.
+constexpr double kMaxGridPoints = 1e12;
+
+absl::Status ParamError(absl::string_view name, absl::string_view message) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("parameter ", name, ": ", message));
+}
+
+absl::StatusOr<Distribution> ConvertDistribution(const pb::ParameterSpec& spec) {
+  switch (spec.feasible_space().distribution()) {
+    case pb::DISTRIBUTION_UNSPECIFIED:
+    case pb::UNIFORM:
+      return Distribution::kUniform;
+    case pb::LOG_UNIFORM:
+      return Distribution::kLogUniform;
+    case pb::NORMAL:
+      return Distribution::kNormal;
+    case pb::LOG_NORMAL:
+      return Distribution::kLogNormal;
+    default:
+      return ParamError(spec.name(),
+                        absl::StrCat("unknown distribution ",
+                                     spec.feasible_space().distribution()));
+  }
+}
+
+bool IsLog(Distribution distribution) {
+  return distribution == Distribution::kLogUniform ||
+         distribution == Distribution::kLogNormal;
+}
+
+// Reads min, max or step of a numeric parameter.
+absl::StatusOr<double> ParseBound(const Parameter& parameter,
+                                  absl::string_view field,
+                                  const std::string& text) {
+  if (parameter.type == ParameterType::kInt) {
+    std::optional<int64_t> value = ParseInt(text);
+    if (!value || std::abs(static_cast<double>(*value)) > kMaxExactInt) {
+      return ParamError(parameter.name,
+                        absl::StrFormat("feasibleSpace.%s \"%s\" is not an "
+                                        "integer of magnitude at most 2^53",
+                                        field, text));
+    }
+    return static_cast<double>(*value);
+  }
+  std::optional<double> value = ParseDouble(text);
+  if (!value) {
+    return ParamError(parameter.name,
+                      absl::StrFormat("feasibleSpace.%s \"%s\" is not a number",
+                                      field, text));
+  }
+  return *value;
+}
+
+absl::Status FillNumeric(const pb::FeasibleSpace& space, Parameter& parameter) {
+  const absl::string_view type_name = ParameterTypeName(parameter.type);
+  if (space.list_size() > 0) {
+    return ParamError(parameter.name,
+                      absl::StrCat("feasibleSpace.list is not supported for "
+                                   "parameterType: ",
+                                   type_name));
+  }
+  if (space.min().empty() || space.max().empty()) {
+    return ParamError(parameter.name,
+                      absl::StrCat("feasibleSpace.max or feasibleSpace.min "
+                                   "must be specified for parameterType: ",
+                                   type_name));
+  }
+  absl::StatusOr<double> min = ParseBound(parameter, "min", space.min());
+  if (!min.ok()) return min.status();
+  absl::StatusOr<double> max = ParseBound(parameter, "max", space.max());
+  if (!max.ok()) return max.status();
+  if (*min >= *max) {
+    return ParamError(parameter.name,
+                      absl::StrFormat("feasibleSpace.min (%s) must be less "
+                                      "than feasibleSpace.max (%s)",
+                                      space.min(), space.max()));
+  }
+  if (IsLog(parameter.distribution) && *min <= 0) {
+    return ParamError(
+        parameter.name,
+        absl::StrFormat("feasibleSpace.min (%s) must be > 0 for the %s "
+                        "distribution",
+                        space.min(), DistributionName(parameter.distribution)));
+  }
+  parameter.min = *min;
+  parameter.max = *max;
+
+  if (!space.step().empty()) {
+    absl::StatusOr<double> step = ParseBound(parameter, "step", space.step());
+    if (!step.ok()) return step.status();
+    if (*step <= 0) {
+      return ParamError(parameter.name,
+                        absl::StrFormat("feasibleSpace.step (%s) must be > 0",
+                                        space.step()));
+    }
+    parameter.step = *step;
+  } else if (parameter.type == ParameterType::kInt) {
+    parameter.step = 1;  // Katib's default for int parameters.
+  }
+  if (!parameter.step) return absl::OkStatus();
+
+  const double intervals = (parameter.max - parameter.min) / *parameter.step;
+  if (intervals > kMaxGridPoints) {
+    return ParamError(parameter.name,
+                      absl::StrFormat("feasibleSpace.step (%s) is too small: "
+                                      "more than 10^12 values between min "
+                                      "and max",
+                                      space.step()));
+  }
+  // The tolerance keeps max itself when (max - min) / step comes out a hair
+  // below an integer, as (0.3 - 0) / 0.1 does.
+  parameter.cardinality =
+      static_cast<uint64_t>(std::floor(intervals * (1 + 1e-15) + 1e-9)) + 1;
+  if (parameter.type == ParameterType::kDouble) {
+    std::optional<int> min_decimals = internal::FixedDecimals(parameter.min);
+    std::optional<int> step_decimals = internal::FixedDecimals(*parameter.step);
+    if (min_decimals && step_decimals) {
+      parameter.grid_decimals = std::max(*min_decimals, *step_decimals);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FillList(const pb::FeasibleSpace& space, Parameter& parameter) {
+  const absl::string_view type_name = ParameterTypeName(parameter.type);
+  if (!space.min().empty() || !space.max().empty() || !space.step().empty()) {
+    return ParamError(parameter.name,
+                      absl::StrCat("feasibleSpace .max, .min and .step is not "
+                                   "supported for parameterType: ",
+                                   type_name));
+  }
+  if (space.list_size() == 0) {
+    return ParamError(parameter.name,
+                      absl::StrCat("feasibleSpace.list must not be empty for "
+                                   "parameterType: ",
+                                   type_name));
+  }
+  absl::flat_hash_set<absl::string_view> seen;
+  for (const std::string& element : space.list()) {
+    if (!seen.insert(element).second) {
+      return ParamError(parameter.name,
+                        absl::StrFormat("feasibleSpace.list element \"%s\" "
+                                        "appears more than once",
+                                        element));
+    }
+    if (parameter.type == ParameterType::kDiscrete && !ParseDouble(element)) {
+      return ParamError(parameter.name,
+                        absl::StrFormat("feasibleSpace.list element \"%s\" is "
+                                        "not a number, as discrete "
+                                        "parameters need",
+                                        element));
+    }
+  }
+  parameter.list.assign(space.list().begin(), space.list().end());
+  parameter.cardinality = parameter.list.size();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Parameter> ConvertParameter(const pb::ParameterSpec& spec) {
+  Parameter parameter;
+  parameter.name = spec.name();
+  switch (spec.parameter_type()) {
+    case pb::DOUBLE:
+      parameter.type = ParameterType::kDouble;
+      break;
+    case pb::INT:
+      parameter.type = ParameterType::kInt;
+      break;
+    case pb::DISCRETE:
+      parameter.type = ParameterType::kDiscrete;
+      break;
+    case pb::CATEGORICAL:
+      parameter.type = ParameterType::kCategorical;
+      break;
+    case pb::UNKNOWN_TYPE:
+      return ParamError(spec.name(), "parameterType is not set");
+    default:
+      return ParamError(spec.name(), absl::StrCat("unknown parameterType ",
+                                                  spec.parameter_type()));
+  }
+  absl::StatusOr<Distribution> distribution = ConvertDistribution(spec);
+  if (!distribution.ok()) return distribution.status();
+  parameter.distribution = *distribution;
+
+  const bool numeric = parameter.type == ParameterType::kDouble ||
+                       parameter.type == ParameterType::kInt;
+  absl::Status status = numeric ? FillNumeric(spec.feasible_space(), parameter)
+                                : FillList(spec.feasible_space(), parameter);
+  if (!status.ok()) return status;
+  return parameter;
+}
+
+// The distribution's inverse CDF on [min, max]: u in [0,1] -> value.
+double ContinuousValue(const Parameter& p, double u) {
+  double value = 0;
+  switch (p.distribution) {
+    case Distribution::kUniform:
+      value = p.min + u * (p.max - p.min);
+      break;
+    case Distribution::kLogUniform: {
+      const double log_min = std::log(p.min);
+      value = std::exp(log_min + u * (std::log(p.max) - log_min));
+      break;
+    }
+    case Distribution::kNormal:
+      value = (p.min + p.max) / 2 +
+              (p.max - p.min) / 6 * internal::NormalQuantile(u);
+      break;
+    case Distribution::kLogNormal: {
+      const double log_min = std::log(p.min);
+      const double log_max = std::log(p.max);
+      value = std::exp((log_min + log_max) / 2 +
+                       (log_max - log_min) / 6 * internal::NormalQuantile(u));
+      break;
+    }
+  }
+  return std::clamp(value, p.min, p.max);
+}
+
+// The distribution's CDF: value in [min, max] -> [0,1].
+double ContinuousCdf(const Parameter& p, double value) {
+  double u = 0;
+  switch (p.distribution) {
+    case Distribution::kUniform:
+      u = (value - p.min) / (p.max - p.min);
+      break;
+    case Distribution::kLogUniform: {
+      const double log_min = std::log(p.min);
+      u = (std::log(value) - log_min) / (std::log(p.max) - log_min);
+      break;
+    }
+    case Distribution::kNormal:
+      u = internal::NormalCdf((value - (p.min + p.max) / 2) /
+                              ((p.max - p.min) / 6));
+      break;
+    case Distribution::kLogNormal: {
+      const double log_min = std::log(p.min);
+      const double log_max = std::log(p.max);
+      u = internal::NormalCdf((std::log(value) - (log_min + log_max) / 2) /
+                              ((log_max - log_min) / 6));
+      break;
+    }
+  }
+  return std::clamp(u, 0.0, 1.0);
+}
+
+// Uniform choice among n values: u in [0,1] -> k in [0, n).
+uint64_t UniformIndex(double u, uint64_t n) {
+  const double k = std::floor(u * static_cast<double>(n));
+  return std::min(static_cast<uint64_t>(std::max(k, 0.0)), n - 1);
+}
+
+bool IsList(const Parameter& p) {
+  return p.type == ParameterType::kDiscrete ||
+         p.type == ParameterType::kCategorical;
+}
+
+}  // namespace
+
+absl::string_view ParameterTypeName(ParameterType type) {
+  switch (type) {
+    case ParameterType::kDouble:
+      return "double";
+    case ParameterType::kInt:
+      return "int";
+    case ParameterType::kDiscrete:
+      return "discrete";
+    case ParameterType::kCategorical:
+      return "categorical";
+  }
+  return "unknown";
+}
+
+absl::string_view DistributionName(Distribution distribution) {
+  switch (distribution) {
+    case Distribution::kUniform:
+      return "uniform";
+    case Distribution::kLogUniform:
+      return "logUniform";
+    case Distribution::kNormal:
+      return "normal";
+    case Distribution::kLogNormal:
+      return "logNormal";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<SearchSpace> SearchSpace::FromProto(
+    const pb::ExperimentSpec::ParameterSpecs& specs) {
+  if (specs.parameters().empty()) {
+    return absl::InvalidArgumentError(
+        "the search space has no parameters (experiment.spec.parameter_specs "
+        "is empty)");
+  }
+  std::vector<Parameter> parameters;
+  absl::flat_hash_set<std::string> names;
+  for (int i = 0; i < specs.parameters_size(); ++i) {
+    const pb::ParameterSpec& spec = specs.parameters(i);
+    if (spec.name().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("parameter #", i + 1, " has no name"));
+    }
+    if (!names.insert(spec.name()).second) {
+      return ParamError(spec.name(), "defined more than once");
+    }
+    absl::StatusOr<Parameter> parameter = ConvertParameter(spec);
+    if (!parameter.ok()) return parameter.status();
+    parameters.push_back(*std::move(parameter));
+  }
+  return SearchSpace(std::move(parameters));
+}
+
+Point SearchSpace::Decode(std::span<const double> unit) const {
+  Point point(parameters_.size());
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const Parameter& p = parameters_[i];
+    // NaN becomes 0 too: !(NaN >= 0).
+    const double u = unit[i] >= 0 ? std::min(unit[i], 1.0) : 0.0;
+    if (!p.cardinality) {
+      point[i] = ContinuousValue(p, u);
+    } else if (IsList(p) || p.distribution == Distribution::kUniform) {
+      point[i] = GridValue(i, UniformIndex(u, *p.cardinality));
+    } else {
+      point[i] = GridValue(i, GridIndex(i, ContinuousValue(p, u)));
+    }
+  }
+  return point;
+}
+
+std::vector<double> SearchSpace::Encode(const Point& point) const {
+  std::vector<double> unit(parameters_.size());
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const Parameter& p = parameters_[i];
+    if (p.cardinality &&
+        (IsList(p) || p.distribution == Distribution::kUniform)) {
+      unit[i] = (static_cast<double>(GridIndex(i, point[i])) + 0.5) /
+                static_cast<double>(*p.cardinality);
+    } else {
+      unit[i] = ContinuousCdf(p, point[i]);
+    }
+  }
+  return unit;
+}
+
+double SearchSpace::GridValue(size_t dimension, uint64_t k) const {
+  const Parameter& p = parameters_[dimension];
+  if (IsList(p)) return static_cast<double>(k);
+  double value = p.min + static_cast<double>(k) * *p.step;
+  if (p.grid_decimals) value = internal::RoundToDecimals(value, *p.grid_decimals);
+  return std::clamp(value, p.min, p.max);
+}
+
+uint64_t SearchSpace::GridIndex(size_t dimension, double value) const {
+  const Parameter& p = parameters_[dimension];
+  const double k = IsList(p) ? value : std::round((value - p.min) / *p.step);
+  return std::min(static_cast<uint64_t>(std::max(k, 0.0)), *p.cardinality - 1);
+}
+
+std::string SearchSpace::FormatValue(size_t dimension, double value) const {
+  const Parameter& p = parameters_[dimension];
+  switch (p.type) {
+    case ParameterType::kInt:
+      return absl::StrCat(static_cast<int64_t>(value));
+    case ParameterType::kDouble:
+      return FormatDouble(value);
+    case ParameterType::kDiscrete:
+    case ParameterType::kCategorical:
+      return p.list[static_cast<size_t>(value)];
+  }
+  return "";
+}
+
+std::vector<pb::ParameterAssignment> SearchSpace::ToAssignments(
+    const Point& point) const {
+  std::vector<pb::ParameterAssignment> assignments(parameters_.size());
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    assignments[i].set_name(parameters_[i].name);
+    assignments[i].set_value(FormatValue(i, point[i]));
+  }
+  return assignments;
+}
+
+absl::StatusOr<Point> SearchSpace::ParseAssignments(
+    absl::string_view trial_name,
+    const google::protobuf::RepeatedPtrField<pb::ParameterAssignment>&
+        assignments) const {
+  auto error = [&](absl::string_view parameter, absl::string_view message) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "trial ", trial_name, ": parameter ", parameter, ": ", message));
+  };
+  absl::flat_hash_map<absl::string_view, size_t> index;
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    index.emplace(parameters_[i].name, i);
+  }
+  std::vector<const std::string*> values(parameters_.size(), nullptr);
+  for (const pb::ParameterAssignment& assignment : assignments) {
+    auto it = index.find(assignment.name());
+    if (it == index.end()) {
+      return error(assignment.name(), "not in the search space");
+    }
+    if (values[it->second] != nullptr) return error(assignment.name(), "assigned twice");
+    values[it->second] = &assignment.value();
+  }
+
+  Point point(parameters_.size());
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const Parameter& p = parameters_[i];
+    if (values[i] == nullptr) return error(p.name, "not assigned");
+    const std::string& text = *values[i];
+    auto infeasible = [&](absl::string_view why) {
+      return error(p.name,
+                   absl::StrFormat("value \"%s\" is not feasible: %s", text, why));
+    };
+    switch (p.type) {
+      case ParameterType::kInt: {
+        std::optional<int64_t> value = ParseInt(text);
+        if (!value) return infeasible("not an integer");
+        const double v = static_cast<double>(*value);
+        if (v < p.min || v > p.max ||
+            std::fmod(v - p.min, *p.step) != 0) {
+          return infeasible(absl::StrFormat("not in [%d, %d] with step %d",
+                                            static_cast<int64_t>(p.min),
+                                            static_cast<int64_t>(p.max),
+                                            static_cast<int64_t>(*p.step)));
+        }
+        point[i] = v;
+        break;
+      }
+      case ParameterType::kDouble: {
+        std::optional<double> value = ParseDouble(text);
+        if (!value) return infeasible("not a number");
+        // Tolerances forgive printing noise, like Katib's
+        // "0.30000000000000004" for a grid point of [0.1, 0.3] step 0.1.
+        const double slack = 1e-9 * (p.max - p.min);
+        if (*value < p.min - slack || *value > p.max + slack) {
+          return infeasible(absl::StrFormat("outside [%s, %s]",
+                                            FormatDouble(p.min),
+                                            FormatDouble(p.max)));
+        }
+        if (p.step) {
+          const uint64_t k = GridIndex(i, *value);
+          const double grid_value = GridValue(i, k);
+          if (std::abs(*value - grid_value) > 1e-6 * *p.step) {
+            return infeasible(absl::StrFormat("not on the grid min + k * %s",
+                                              FormatDouble(*p.step)));
+          }
+          point[i] = grid_value;
+        } else {
+          point[i] = std::clamp(*value, p.min, p.max);
+        }
+        break;
+      }
+      case ParameterType::kDiscrete:
+      case ParameterType::kCategorical: {
+        auto it = std::find(p.list.begin(), p.list.end(), text);
+        // Discrete values may be written differently ("0.10" for "0.1").
+        if (it == p.list.end() && p.type == ParameterType::kDiscrete) {
+          if (std::optional<double> value = ParseDouble(text)) {
+            it = std::find_if(p.list.begin(), p.list.end(),
+                              [&](const std::string& element) {
+                                return ParseDouble(element) == value;
+                              });
+          }
+        }
+        if (it == p.list.end()) return infeasible("not in the list");
+        point[i] = static_cast<double>(it - p.list.begin());
+        break;
+      }
+    }
+  }
+  return point;
+}
+
+}  // namespace hpsearch::suggestion

@@ -1,0 +1,116 @@
+// The search space of an experiment, built from Katib's ParameterSpecs.
+//
+// SearchSpace validates the parameter specs once and then converts between
+// three forms of a point:
+//   - Katib's strings (ParameterAssignment values), as trials carry them;
+//   - a Point: one number per parameter (the value for double and int
+//     parameters, the list index for discrete and categorical ones);
+//   - the unit cube [0,1]^d, where each coordinate is the parameter's
+//     distribution CDF, so a uniform sample of the cube is a sample of the
+//     experiment's prior, and continuous optimizers can work on a box.
+//
+// Decoded points are always feasible: inside [min, max], on the step grid
+// (min + k * step), and an element of the list. Values print as Katib's
+// Python services print them (ints "32", doubles like Python's repr, list
+// values verbatim), so that assignments read back from trials round-trip.
+//
+// Example:
+//   absl::StatusOr<SearchSpace> space =
+//       SearchSpace::FromProto(experiment.spec().parameter_specs());
+//   Point point = space->Decode({0.5, 0.25});
+//   auto assignments = space->ToAssignments(point);
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "katib/v1beta1/api.pb.h"
+
+namespace hpsearch::suggestion {
+
+enum class ParameterType { kDouble, kInt, kDiscrete, kCategorical };
+
+// For double and int parameters; list parameters have no distribution.
+enum class Distribution { kUniform, kLogUniform, kNormal, kLogNormal };
+
+absl::string_view ParameterTypeName(ParameterType type);
+absl::string_view DistributionName(Distribution distribution);
+
+// One validated dimension of the search space.
+struct Parameter {
+  std::string name;
+  ParameterType type = ParameterType::kDouble;
+  Distribution distribution = Distribution::kUniform;
+  // Bounds of double and int parameters (ints are exact up to 2^53).
+  double min = 0;
+  double max = 0;
+  // Always set for int parameters (default 1); optional for doubles.
+  std::optional<double> step;
+  // Elements of discrete and categorical parameters, verbatim.
+  std::vector<std::string> list;
+  // Number of feasible values: the list size, or the number of step grid
+  // points min + k * step <= max; nullopt for a double without a step.
+  std::optional<uint64_t> cardinality;
+  // Digits after the point that grid values of a stepped double are rounded
+  // to (those of min and step), so 0.1 + 2 * 0.1 prints "0.3".
+  std::optional<int> grid_decimals;
+};
+
+// One coordinate per parameter, in the order of the specs: the value for
+// double and int parameters, the list index for discrete and categorical.
+using Point = std::vector<double>;
+
+class SearchSpace {
+ public:
+  // Validates the specs. Errors are INVALID_ARGUMENT naming the parameter:
+  // no parameters, duplicate or empty names, unknown type or distribution,
+  // missing or unparsable min/max/step, min >= max, step <= 0, a log
+  // distribution with min <= 0, a missing or duplicate list element, a
+  // non-numeric discrete element, fields that do not belong to the type.
+  static absl::StatusOr<SearchSpace> FromProto(
+      const api::v1::beta1::ExperimentSpec::ParameterSpecs& specs);
+
+  const std::vector<Parameter>& parameters() const { return parameters_; }
+  size_t dimensions() const { return parameters_.size(); }
+
+  // Maps a point of [0,1]^d (coordinates outside are clamped) to a feasible
+  // Point. `unit.size()` must equal dimensions().
+  Point Decode(std::span<const double> unit) const;
+
+  // Maps a feasible Point into [0,1]^d such that Decode(Encode(p)) == p for
+  // grid and list parameters and equals p up to rounding for continuous ones.
+  std::vector<double> Encode(const Point& point) const;
+
+  // The k-th grid value (0 <= k < cardinality) of a parameter with a
+  // cardinality: min + k * step for numbers, k for lists.
+  double GridValue(size_t dimension, uint64_t k) const;
+  // The grid index of a feasible coordinate of such a parameter.
+  uint64_t GridIndex(size_t dimension, double value) const;
+
+  // Katib's string for a coordinate: "32", "0.01", or the list element.
+  std::string FormatValue(size_t dimension, double value) const;
+  std::vector<api::v1::beta1::ParameterAssignment> ToAssignments(
+      const Point& point) const;
+
+  // Reads a trial's assignments back into a Point. INVALID_ARGUMENT naming
+  // the trial and parameter when a parameter is unknown, missing or repeated,
+  // or its value is not feasible. Stepped doubles snap to their grid value,
+  // so "0.30000000000000004" reads as 0.3.
+  absl::StatusOr<Point> ParseAssignments(
+      absl::string_view trial_name,
+      const google::protobuf::RepeatedPtrField<
+          api::v1::beta1::ParameterAssignment>& assignments) const;
+
+ private:
+  explicit SearchSpace(std::vector<Parameter> parameters)
+      : parameters_(std::move(parameters)) {}
+
+  std::vector<Parameter> parameters_;
+};
+
+}  // namespace hpsearch::suggestion

@@ -1,0 +1,112 @@
+#include "suggestion/random_search.h"
+
+#include <set>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "suggestion/suggest.h"
+#include "tests/suggestion/test_util.h"
+
+namespace hpsearch::suggestion {
+namespace {
+
+namespace pb = ::api::v1::beta1;
+using testing::Request;
+
+constexpr char kExperiment[] = R"pb(
+  experiment {
+    name: "random-example"
+    spec {
+      parameter_specs {
+        parameters { name: "lr" parameter_type: DOUBLE feasible_space { min: "0.001" max: "0.1" distribution: LOG_UNIFORM } }
+        parameters { name: "layers" parameter_type: INT feasible_space { min: "1" max: "8" } }
+        parameters { name: "optimizer" parameter_type: CATEGORICAL feasible_space { list: "sgd" list: "adam" list: "ftrl" } }
+      }
+      objective { type: MAXIMIZE objective_metric_name: "accuracy" }
+      algorithm { algorithm_name: "random" algorithm_settings { name: "random_state" value: "10" } }
+    }
+  })pb";
+
+std::vector<std::string> Flatten(const pb::GetSuggestionsReply& reply) {
+  std::vector<std::string> out;
+  for (const auto& assignments : reply.parameter_assignments()) {
+    std::string line;
+    for (const auto& a : assignments.assignments()) line += a.name() + "=" + a.value() + " ";
+    out.push_back(line);
+  }
+  return out;
+}
+
+std::vector<std::string> MustSuggest(const pb::GetSuggestionsRequest& request) {
+  absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(request);
+  EXPECT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->parameter_assignments_size(), request.current_request_number());
+  return Flatten(*reply);
+}
+
+TEST(RandomSearchTest, UnitSequenceIsPinned) {
+  // Pinned so that a platform or library change that alters the sequence
+  // (and with it every seeded experiment) fails loudly.
+  const std::vector<double> unit = RandomUnitPoint(10, 0, 2);
+  const std::vector<double> expected = {0x1.c7da5a6cb564p-4, 0x1.d4dd4f86a20a2p-1};
+  EXPECT_EQ(unit, expected);
+  EXPECT_EQ(SeedFromExperimentName("random-example"), 17958547794337401785ULL);
+}
+
+TEST(RandomSearchTest, SameRequestSameAnswer) {
+  const pb::GetSuggestionsRequest request = Request(kExperiment, 4, 4);
+  EXPECT_EQ(MustSuggest(request), MustSuggest(request));
+}
+
+TEST(RandomSearchTest, CallsContinueTheSequence) {
+  const std::vector<std::string> all = MustSuggest(Request(kExperiment, 8, 8));
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), all.size());
+  const std::vector<std::string> first = MustSuggest(Request(kExperiment, 5, 5));
+  const std::vector<std::string> second = MustSuggest(Request(kExperiment, 3, 8));
+  EXPECT_EQ(first, std::vector<std::string>(all.begin(), all.begin() + 5));
+  EXPECT_EQ(second, std::vector<std::string>(all.begin() + 5, all.end()));
+}
+
+TEST(RandomSearchTest, WithoutTotalTheTrialCountGivesThePosition) {
+  const std::vector<std::string> all = MustSuggest(Request(kExperiment, 3, 3));
+  pb::GetSuggestionsRequest first = Request(kExperiment, 1, 0);
+  absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(first);
+  ASSERT_TRUE(reply.ok());
+  pb::GetSuggestionsRequest next = Request(kExperiment, 2, 0);
+  testing::AddTrial(next, *reply, 0, pb::TrialStatus::RUNNING);
+  EXPECT_EQ(MustSuggest(next), std::vector<std::string>(all.begin() + 1, all.end()));
+}
+
+TEST(RandomSearchTest, SeedChangesTheSequence) {
+  pb::GetSuggestionsRequest other = Request(kExperiment, 4, 4);
+  other.mutable_experiment()->mutable_spec()->mutable_algorithm()
+      ->mutable_algorithm_settings(0)->set_value("11");
+  EXPECT_NE(MustSuggest(Request(kExperiment, 4, 4)), MustSuggest(other));
+}
+
+TEST(RandomSearchTest, WithoutRandomStateTheNameSeeds) {
+  pb::GetSuggestionsRequest unseeded = Request(kExperiment, 4, 4);
+  unseeded.mutable_experiment()->mutable_spec()->mutable_algorithm()->clear_algorithm_settings();
+  const std::vector<std::string> first = MustSuggest(unseeded);
+  EXPECT_EQ(first, MustSuggest(unseeded));
+  unseeded.mutable_experiment()->set_name("another-experiment");
+  EXPECT_NE(first, MustSuggest(unseeded));
+}
+
+TEST(RandomSearchTest, CoversAllCategoriesAndStaysInBounds) {
+  const pb::GetSuggestionsReply reply = *Suggest(Request(kExperiment, 300, 300));
+  std::set<std::string> optimizers, layers;
+  for (const auto& assignments : reply.parameter_assignments()) {
+    const double lr = std::stod(assignments.assignments(0).value());
+    EXPECT_GE(lr, 0.001);
+    EXPECT_LE(lr, 0.1);
+    layers.insert(assignments.assignments(1).value());
+    optimizers.insert(assignments.assignments(2).value());
+  }
+  EXPECT_EQ(layers.size(), 8);
+  EXPECT_EQ(optimizers, (std::set<std::string>{"sgd", "adam", "ftrl"}));
+}
+
+}  // namespace
+}  // namespace hpsearch::suggestion
