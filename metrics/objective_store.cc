@@ -1,0 +1,447 @@
+#include "metrics/objective_store.h"
+
+#include <mutex>
+
+#include "fmt/format.h"
+#include "metrics/go_float.h"
+#include "metrics/internal/sqlite.h"
+#include "metrics/katib_time.h"
+#include "nlohmann/json.hpp"
+
+namespace hpsearch::metrics {
+namespace {
+
+using internal::Connection;
+using internal::Statement;
+
+// Migration step i takes the schema from version i to i + 1. Append only:
+// released steps never change, so any older file can be brought up to date.
+constexpr std::string_view kMigrations[] = {
+    // 0 -> 1: experiments, trials, observation logs.
+    R"sql(
+      CREATE TABLE experiments (
+        name TEXT PRIMARY KEY,
+        spec TEXT NOT NULL,
+        created_us INTEGER NOT NULL,
+        status TEXT NOT NULL);
+      CREATE TABLE trials (
+        name TEXT NOT NULL UNIQUE,
+        experiment TEXT NOT NULL,
+        assignments TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        message TEXT NOT NULL,
+        start_us INTEGER,
+        end_us INTEGER,
+        exit_code INTEGER,
+        objective_value TEXT,
+        objective_numeric REAL);
+      CREATE INDEX trials_by_experiment ON trials (experiment);
+      CREATE TABLE observation_logs (
+        trial_name TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        time_us INTEGER NOT NULL,
+        metric_name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        numeric REAL,
+        PRIMARY KEY (trial_name, seq)) WITHOUT ROWID;
+      CREATE INDEX observation_logs_by_time ON observation_logs (trial_name, time_us);
+    )sql",
+    // 1 -> 2: GPU accounting per trial.
+    R"sql(
+      ALTER TABLE trials ADD COLUMN gpu_device INTEGER;
+      ALTER TABLE trials ADD COLUMN gpu_memory_budget_bytes INTEGER;
+      ALTER TABLE trials ADD COLUMN gpu_peak_memory_bytes INTEGER;
+      ALTER TABLE trials ADD COLUMN gpu_mean_utilization REAL;
+    )sql",
+};
+static_assert(std::size(kMigrations) == kStoreSchemaVersion);
+
+constexpr std::string_view kTrialColumns =
+    "experiment, name, assignments, status, reason, message, start_us, end_us, exit_code, "
+    "gpu_device, gpu_memory_budget_bytes, gpu_peak_memory_bytes, gpu_mean_utilization, "
+    "objective_value, objective_numeric";
+
+constexpr std::string_view kObservationColumns =
+    "trial_name, seq, time_us, metric_name, value, numeric";
+
+constexpr std::string_view kTrialStatusNames[] = {
+    "Created", "Running", "Succeeded", "Failed", "Killed", "EarlyStopped", "MetricsUnavailable"};
+
+std::string AssignmentsToJson(const std::vector<std::pair<std::string, std::string>>& assignments) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& [name, value] : assignments) array.push_back({{"name", name}, {"value", value}});
+  return array.dump();
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> AssignmentsFromJson(
+    const std::string& text, std::string_view trial) {
+  std::vector<std::pair<std::string, std::string>> assignments;
+  try {
+    for (const auto& item : nlohmann::json::parse(text)) {
+      assignments.emplace_back(item.at("name").get<std::string>(), item.at("value").get<std::string>());
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(fmt::format("trial {}: stored assignments are corrupt: {}", trial, e.what()));
+  }
+  return assignments;
+}
+
+absl::StatusOr<TrialRecord> ReadTrial(const Statement& row) {
+  TrialRecord trial;
+  trial.experiment = row.Text(0);
+  trial.name = row.Text(1);
+  auto assignments = AssignmentsFromJson(row.Text(2), trial.name);
+  if (!assignments.ok()) return assignments.status();
+  trial.assignments = *std::move(assignments);
+  const auto status = ParseTrialStatus(row.Text(3));
+  if (!status) {
+    return absl::DataLossError(fmt::format("trial {}: unknown status \"{}\"", trial.name, row.Text(3)));
+  }
+  trial.status = *status;
+  trial.reason = row.Text(4);
+  trial.message = row.Text(5);
+  trial.start_us = row.OptionalInt64(6);
+  trial.end_us = row.OptionalInt64(7);
+  trial.exit_code = row.OptionalInt64(8);
+  trial.gpu_device = row.OptionalInt64(9);
+  trial.gpu_memory_budget_bytes = row.OptionalInt64(10);
+  trial.gpu_peak_memory_bytes = row.OptionalInt64(11);
+  trial.gpu_mean_utilization = row.OptionalDouble(12);
+  trial.objective_value = row.OptionalText(13);
+  trial.objective_numeric = row.OptionalDouble(14);
+  return trial;
+}
+
+StoredObservation ReadObservation(const Statement& row) {
+  return {row.Text(0), row.Int64(1), row.Int64(2), row.Text(3), row.Text(4), row.OptionalDouble(5)};
+}
+
+// Collects every row of `stmt` through `read`.
+template <typename T, typename Read>
+absl::StatusOr<std::vector<T>> ReadAll(Statement& stmt, Read read) {
+  std::vector<T> rows;
+  while (true) {
+    absl::StatusOr<bool> row = stmt.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return rows;
+    if constexpr (std::is_same_v<decltype(read(stmt)), T>) {
+      rows.push_back(read(stmt));
+    } else {
+      auto value = read(stmt);
+      if (!value.ok()) return value.status();
+      rows.push_back(*std::move(value));
+    }
+  }
+}
+
+#define HPSEARCH_RETURN_IF_ERROR(expr)         \
+  do {                                         \
+    if (absl::Status _st = (expr); !_st.ok()) { \
+      return _st;                              \
+    }                                          \
+  } while (0)
+
+absl::Status Migrate(Connection& db) {
+  HPSEARCH_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  auto rollback_on_error = [&](absl::Status status) {
+    if (!status.ok()) (void)db.Exec("ROLLBACK");
+    return status;
+  };
+  absl::StatusOr<int64_t> version = db.QueryInt("PRAGMA user_version");
+  if (!version.ok()) return rollback_on_error(version.status());
+  if (*version > kStoreSchemaVersion) {
+    return rollback_on_error(absl::FailedPreconditionError(
+        fmt::format("{}: store schema version {} is newer than this hpsearch supports ({}); use a newer hpsearch", db.path(), *version, kStoreSchemaVersion)));
+  }
+  for (int64_t step = *version; step < kStoreSchemaVersion; ++step) {
+    HPSEARCH_RETURN_IF_ERROR(rollback_on_error(db.Exec(kMigrations[step])));
+  }
+  HPSEARCH_RETURN_IF_ERROR(
+      rollback_on_error(db.Exec(fmt::format("PRAGMA user_version = {}", kStoreSchemaVersion))));
+  return rollback_on_error(db.Exec("COMMIT"));
+}
+
+}  // namespace
+
+std::string_view TrialStatusName(TrialStatus status) {
+  return kTrialStatusNames[static_cast<int>(status)];
+}
+
+std::optional<TrialStatus> ParseTrialStatus(std::string_view name) {
+  for (size_t i = 0; i < std::size(kTrialStatusNames); ++i) {
+    if (kTrialStatusNames[i] == name) return static_cast<TrialStatus>(i);
+  }
+  return std::nullopt;
+}
+
+class ObjectiveStore::Impl {
+ public:
+  Impl(std::string path, std::optional<Connection> writer)
+      : path_(std::move(path)), writer_(std::move(writer)) {}
+
+  const std::string& path() const { return path_; }
+
+  // Runs `body(writer)` inside one IMMEDIATE transaction, rolling back when
+  // it fails.
+  template <typename Body>
+  absl::Status Write(Body&& body) {
+    if (!writer_) return absl::FailedPreconditionError(fmt::format("{}: store opened read-only", path_));
+    std::lock_guard lock(write_mutex_);
+    HPSEARCH_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+    absl::Status status = body(*writer_);
+    if (status.ok()) status = writer_->Exec("COMMIT");
+    if (!status.ok()) (void)writer_->Exec("ROLLBACK");
+    return status;
+  }
+
+  // Runs `body(reader)` on a pooled read-only connection.
+  template <typename Body>
+  auto Read(Body&& body) -> decltype(body(std::declval<Connection&>())) {
+    absl::StatusOr<Connection> reader = AcquireReader();
+    if (!reader.ok()) return reader.status();
+    auto result = body(*reader);
+    std::lock_guard lock(reader_mutex_);
+    idle_readers_.push_back(*std::move(reader));
+    return result;
+  }
+
+ private:
+  absl::StatusOr<Connection> AcquireReader() {
+    {
+      std::lock_guard lock(reader_mutex_);
+      if (!idle_readers_.empty()) {
+        Connection reader = std::move(idle_readers_.back());
+        idle_readers_.pop_back();
+        return reader;
+      }
+    }
+    return Connection::Open(path_, SQLITE_OPEN_READONLY);
+  }
+
+  const std::string path_;
+  std::mutex write_mutex_;
+  std::optional<Connection> writer_;
+  std::mutex reader_mutex_;
+  std::vector<Connection> idle_readers_;
+};
+
+ObjectiveStore::ObjectiveStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ObjectiveStore::~ObjectiveStore() = default;
+
+const std::string& ObjectiveStore::path() const { return impl_->path(); }
+
+absl::StatusOr<std::unique_ptr<ObjectiveStore>> ObjectiveStore::Open(const std::string& path,
+                                                                     Options options) {
+  if (options.read_only) {
+    absl::StatusOr<Connection> db = Connection::Open(path, SQLITE_OPEN_READONLY);
+    if (!db.ok()) return db.status();
+    absl::StatusOr<int64_t> version = db->QueryInt("PRAGMA user_version");
+    if (!version.ok()) return version.status();
+    if (*version != kStoreSchemaVersion) {
+      return absl::FailedPreconditionError(fmt::format("{}: store schema version {}, this hpsearch reads version {}{}", path, *version, kStoreSchemaVersion, *version < kStoreSchemaVersion ? " (open it writable once to migrate it)" : " (use a newer hpsearch)"));
+    }
+    return std::unique_ptr<ObjectiveStore>(new ObjectiveStore(std::make_unique<Impl>(path, std::nullopt)));
+  }
+  absl::StatusOr<Connection> db = Connection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db.ok()) return db.status();
+  // WAL lets readers (other processes too) run beside the writer; FULL syncs
+  // the log at every commit so a committed transaction survives power loss.
+  {
+    absl::StatusOr<Statement> wal = db->Prepare("PRAGMA journal_mode = WAL");
+    if (!wal.ok()) return wal.status();
+    absl::StatusOr<bool> row = wal->Step();
+    if (!row.ok()) return row.status();
+    if (!*row || wal->Text(0) != "wal") {
+      return absl::FailedPreconditionError(fmt::format("{}: cannot switch the store to WAL mode", path));
+    }
+  }
+  HPSEARCH_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL"));
+  HPSEARCH_RETURN_IF_ERROR(Migrate(*db));
+  return std::unique_ptr<ObjectiveStore>(new ObjectiveStore(std::make_unique<Impl>(path, *std::move(db))));
+}
+
+absl::Status ObjectiveStore::PutExperiment(const ExperimentRecord& experiment) {
+  return impl_->Write([&](Connection& db) -> absl::Status {
+    absl::StatusOr<Statement> stmt = db.Prepare(
+        "INSERT INTO experiments (name, spec, created_us, status) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, created_us = excluded.created_us, "
+        "status = excluded.status");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, experiment.name);
+    stmt->Bind(2, experiment.spec);
+    stmt->Bind(3, experiment.created_us);
+    stmt->Bind(4, experiment.status);
+    return stmt->Run();
+  });
+}
+
+absl::StatusOr<std::optional<ExperimentRecord>> ObjectiveStore::GetExperiment(std::string_view name) {
+  return impl_->Read([&](Connection& db) -> absl::StatusOr<std::optional<ExperimentRecord>> {
+    absl::StatusOr<Statement> stmt =
+        db.Prepare("SELECT name, spec, created_us, status FROM experiments WHERE name = ?");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, name);
+    absl::StatusOr<bool> row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::nullopt;
+    return ExperimentRecord{stmt->Text(0), stmt->Text(1), stmt->Int64(2), stmt->Text(3)};
+  });
+}
+
+absl::Status ObjectiveStore::SetExperimentStatus(std::string_view name, std::string_view status) {
+  return impl_->Write([&](Connection& db) -> absl::Status {
+    absl::StatusOr<Statement> stmt = db.Prepare("UPDATE experiments SET status = ? WHERE name = ?");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, status);
+    stmt->Bind(2, name);
+    HPSEARCH_RETURN_IF_ERROR(stmt->Run());
+    absl::StatusOr<int64_t> changed = db.QueryInt("SELECT changes()");
+    if (!changed.ok()) return changed.status();
+    if (*changed == 0) return absl::NotFoundError(fmt::format("no experiment named \"{}\"", name));
+    return absl::OkStatus();
+  });
+}
+
+absl::Status ObjectiveStore::PutTrial(const TrialRecord& trial) {
+  return impl_->Write([&](Connection& db) -> absl::Status {
+    absl::StatusOr<Statement> stmt = db.Prepare(fmt::format("INSERT INTO trials ({}{}", kTrialColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+        "experiment = excluded.experiment, assignments = excluded.assignments, "
+        "status = excluded.status, reason = excluded.reason, message = excluded.message, "
+        "start_us = excluded.start_us, end_us = excluded.end_us, exit_code = excluded.exit_code, "
+        "gpu_device = excluded.gpu_device, "
+        "gpu_memory_budget_bytes = excluded.gpu_memory_budget_bytes, "
+        "gpu_peak_memory_bytes = excluded.gpu_peak_memory_bytes, "
+        "gpu_mean_utilization = excluded.gpu_mean_utilization, "
+        "objective_value = excluded.objective_value, "
+        "objective_numeric = excluded.objective_numeric"));
+    if (!stmt.ok()) return stmt.status();
+    auto as_int64 = [](const std::optional<int>& v) {
+      return v ? std::optional<int64_t>(*v) : std::nullopt;
+    };
+    stmt->Bind(1, trial.experiment);
+    stmt->Bind(2, trial.name);
+    stmt->Bind(3, AssignmentsToJson(trial.assignments));
+    stmt->Bind(4, TrialStatusName(trial.status));
+    stmt->Bind(5, trial.reason);
+    stmt->Bind(6, trial.message);
+    stmt->Bind(7, trial.start_us);
+    stmt->Bind(8, trial.end_us);
+    stmt->Bind(9, as_int64(trial.exit_code));
+    stmt->Bind(10, as_int64(trial.gpu_device));
+    stmt->Bind(11, trial.gpu_memory_budget_bytes);
+    stmt->Bind(12, trial.gpu_peak_memory_bytes);
+    stmt->Bind(13, trial.gpu_mean_utilization);
+    stmt->Bind(14, trial.objective_value);
+    stmt->Bind(15, trial.objective_numeric);
+    return stmt->Run();
+  });
+}
+
+absl::StatusOr<std::optional<TrialRecord>> ObjectiveStore::GetTrial(std::string_view name) {
+  return impl_->Read([&](Connection& db) -> absl::StatusOr<std::optional<TrialRecord>> {
+    absl::StatusOr<Statement> stmt =
+        db.Prepare(fmt::format("SELECT {} FROM trials WHERE name = ?", kTrialColumns));
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, name);
+    auto trials = ReadAll<TrialRecord>(*stmt, ReadTrial);
+    if (!trials.ok()) return trials.status();
+    if (trials->empty()) return std::nullopt;
+    return std::move(trials->front());
+  });
+}
+
+absl::StatusOr<std::vector<TrialRecord>> ObjectiveStore::ListTrials(std::string_view experiment) {
+  return impl_->Read([&](Connection& db) -> absl::StatusOr<std::vector<TrialRecord>> {
+    absl::StatusOr<Statement> stmt = db.Prepare(
+        fmt::format("SELECT {} FROM trials WHERE experiment = ? ORDER BY rowid", kTrialColumns));
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, experiment);
+    return ReadAll<TrialRecord>(*stmt, ReadTrial);
+  });
+}
+
+absl::StatusOr<std::optional<TrialRecord>> ObjectiveStore::BestTrial(std::string_view experiment,
+                                                                      ObjectiveDirection direction) {
+  return impl_->Read([&](Connection& db) -> absl::StatusOr<std::optional<TrialRecord>> {
+    absl::StatusOr<Statement> stmt = db.Prepare(fmt::format("SELECT {} FROM trials WHERE experiment = ? AND objective_numeric IS NOT NULL ORDER BY objective_numeric {}, rowid LIMIT 1", kTrialColumns, direction == ObjectiveDirection::kMinimize ? "ASC" : "DESC"));
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, experiment);
+    auto trials = ReadAll<TrialRecord>(*stmt, ReadTrial);
+    if (!trials.ok()) return trials.status();
+    if (trials->empty()) return std::nullopt;
+    return std::move(trials->front());
+  });
+}
+
+absl::Status ObjectiveStore::AppendObservations(std::string_view trial, std::span<const MetricLog> batch) {
+  std::vector<int64_t> times;
+  times.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto time = ParseRfc3339(batch[i].timestamp);
+    if (!time) {
+      return absl::InvalidArgumentError(fmt::format("observation {} of trial \"{}\": timestamp \"{}\" is not RFC 3339", i, trial, batch[i].timestamp));
+    }
+    times.push_back(time->micros());
+  }
+  return impl_->Write([&](Connection& db) -> absl::Status {
+    absl::StatusOr<Statement> next_seq =
+        db.Prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM observation_logs WHERE trial_name = ?");
+    if (!next_seq.ok()) return next_seq.status();
+    next_seq->Bind(1, trial);
+    absl::StatusOr<bool> row = next_seq->Step();
+    if (!row.ok()) return row.status();
+    int64_t seq = next_seq->Int64(0);
+    absl::StatusOr<Statement> insert = db.Prepare(fmt::format("INSERT INTO observation_logs ({}) VALUES (?, ?, ?, ?, ?, ?)", kObservationColumns));
+    if (!insert.ok()) return insert.status();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      insert->Bind(1, trial);
+      insert->Bind(2, seq++);
+      insert->Bind(3, times[i]);
+      insert->Bind(4, batch[i].name);
+      insert->Bind(5, batch[i].value);
+      insert->Bind(6, ParseGoFloat(batch[i].value));
+      HPSEARCH_RETURN_IF_ERROR(insert->Run());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::GetObservations(
+    std::string_view trial, const ObservationQuery& query) {
+  return impl_->Read([&](Connection& db) -> absl::StatusOr<std::vector<StoredObservation>> {
+    absl::StatusOr<Statement> stmt = db.Prepare(fmt::format("SELECT {}{}", kObservationColumns, " FROM observation_logs WHERE trial_name = ?1 AND (?2 = '' OR metric_name = ?2) "
+        "AND (?3 IS NULL OR time_us >= ?3) AND (?4 IS NULL OR time_us <= ?4) ORDER BY time_us, seq"));
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, trial);
+    stmt->Bind(2, query.metric);
+    stmt->Bind(3, query.start_us);
+    stmt->Bind(4, query.end_us);
+    return ReadAll<StoredObservation>(*stmt, ReadObservation);
+  });
+}
+
+absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::MetricHistory(std::string_view experiment,
+                                                                            std::string_view metric) {
+  return impl_->Read([&](Connection& db) -> absl::StatusOr<std::vector<StoredObservation>> {
+    absl::StatusOr<Statement> stmt = db.Prepare(
+        "SELECT o.trial_name, o.seq, o.time_us, o.metric_name, o.value, o.numeric "
+        "FROM observation_logs o JOIN trials t ON t.name = o.trial_name "
+        "WHERE t.experiment = ? AND o.metric_name = ? ORDER BY t.rowid, o.time_us, o.seq");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, experiment);
+    stmt->Bind(2, metric);
+    return ReadAll<StoredObservation>(*stmt, ReadObservation);
+  });
+}
+
+absl::Status ObjectiveStore::DeleteObservations(std::string_view trial) {
+  return impl_->Write([&](Connection& db) -> absl::Status {
+    absl::StatusOr<Statement> stmt = db.Prepare("DELETE FROM observation_logs WHERE trial_name = ?");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, trial);
+    return stmt->Run();
+  });
+}
+
+}  // namespace hpsearch::metrics

@@ -1,0 +1,153 @@
+// The durable record of experiments, trials and their observation logs: one
+// SQLite file in WAL mode, shared by `hpsearch run` (the writer), `hpsearch
+// trials` and `hpsearch db-manager` (readers, possibly other processes).
+//
+// Durability: every write method is one transaction, committed with
+// synchronous=FULL before it returns, so a kill -9 (or power loss) at any
+// moment keeps everything a method reported as done, and reopening finds a
+// consistent store. Trials a killed engine left Running are still Running:
+// the runner decides what to do with them (ListTrials shows them).
+//
+// Concurrency: one writer connection, serialised by a mutex, so an
+// ObjectiveStore may be shared by threads; reads go through a pool of
+// read-only connections and run in parallel with each other and with the
+// writer (WAL snapshots: a reader sees whole batches or none of them).
+// Other processes may open the same file at the same time.
+//
+// Schema: versioned with PRAGMA user_version and upgraded in place by a list
+// of migration steps; a file written by a newer hpsearch is refused.
+//
+// Times are microseconds since the Unix epoch (Katib's DB keeps DATETIME(6)).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "metrics/metric_log.h"
+#include "metrics/metric_strategy.h"
+
+namespace hpsearch::metrics {
+
+// The schema version this build writes; Open migrates older files to it.
+inline constexpr int kStoreSchemaVersion = 2;
+
+struct ExperimentRecord {
+  std::string name;
+  std::string spec;  // the experiment as started (YAML text)
+  int64_t created_us = 0;
+  std::string status;  // free text owned by the runner, e.g. "Running"
+
+  bool operator==(const ExperimentRecord&) const = default;
+};
+
+enum class TrialStatus { kCreated, kRunning, kSucceeded, kFailed, kKilled, kEarlyStopped, kMetricsUnavailable };
+
+// Katib's condition names: "Created", "Running", ..., "MetricsUnavailable".
+std::string_view TrialStatusName(TrialStatus status);
+std::optional<TrialStatus> ParseTrialStatus(std::string_view name);
+
+struct TrialRecord {
+  std::string experiment;
+  std::string name;
+  // Parameter name -> value, as Katib's ParameterAssignment (stored as JSON).
+  std::vector<std::pair<std::string, std::string>> assignments;
+  TrialStatus status = TrialStatus::kCreated;
+  std::string reason;
+  std::string message;
+  std::optional<int64_t> start_us, end_us;
+  std::optional<int> exit_code;
+  std::optional<int> gpu_device;
+  std::optional<int64_t> gpu_memory_budget_bytes, gpu_peak_memory_bytes;
+  std::optional<double> gpu_mean_utilization;  // percent
+  // The objective under its metric strategy: Katib's text and, when it is a
+  // number, the number.
+  std::optional<std::string> objective_value;
+  std::optional<double> objective_numeric;
+
+  bool operator==(const TrialRecord&) const = default;
+};
+
+// One stored observation. `time_us` is the timestamp truncated to
+// microseconds; `numeric` is the value as a Go float when it is one.
+struct StoredObservation {
+  std::string trial;
+  int64_t seq = 0;  // order of arrival within the trial, from 0
+  int64_t time_us = 0;
+  std::string metric;
+  std::string value;
+  std::optional<double> numeric;
+
+  bool operator==(const StoredObservation&) const = default;
+};
+
+// Filters of a trial's log; empty/unset fields match everything. Times are
+// inclusive, as in Katib's GetObservationLog.
+struct ObservationQuery {
+  std::string metric;
+  std::optional<int64_t> start_us, end_us;
+};
+
+class ObjectiveStore {
+ public:
+  struct Options {
+    bool read_only = false;  // no writes; never creates or migrates the file
+  };
+
+  // Opens (creating when writable) the store at `path`. Errors:
+  // FAILED_PRECONDITION for a schema newer than kStoreSchemaVersion or a
+  // read-only open of an unmigrated file; UNAVAILABLE/INTERNAL for SQLite
+  // errors, with the path and SQLite's message.
+  static absl::StatusOr<std::unique_ptr<ObjectiveStore>> Open(const std::string& path, Options options);
+  static absl::StatusOr<std::unique_ptr<ObjectiveStore>> Open(const std::string& path) {
+    return Open(path, Options{});
+  }
+
+  ~ObjectiveStore();
+  ObjectiveStore(const ObjectiveStore&) = delete;
+  ObjectiveStore& operator=(const ObjectiveStore&) = delete;
+
+  const std::string& path() const;
+
+  // Experiments. PutExperiment inserts or replaces by name.
+  absl::Status PutExperiment(const ExperimentRecord& experiment);
+  absl::StatusOr<std::optional<ExperimentRecord>> GetExperiment(std::string_view name);
+  absl::Status SetExperimentStatus(std::string_view name, std::string_view status);
+
+  // Trials. PutTrial inserts or replaces by name (a state transition writes
+  // the whole record); ListTrials returns them in creation order.
+  absl::Status PutTrial(const TrialRecord& trial);
+  absl::StatusOr<std::optional<TrialRecord>> GetTrial(std::string_view name);
+  absl::StatusOr<std::vector<TrialRecord>> ListTrials(std::string_view experiment);
+  // The trial with the best numeric objective; ties go to the earlier trial.
+  absl::StatusOr<std::optional<TrialRecord>> BestTrial(std::string_view experiment,
+                                                        ObjectiveDirection direction);
+
+  // Observation logs, keyed by trial name alone as in Katib (a log may exist
+  // for a trial this store has no record of). AppendObservations stores the
+  // batch in one transaction, all or nothing; a timestamp that is not RFC
+  // 3339 fails it with INVALID_ARGUMENT naming the entry.
+  absl::Status AppendObservations(std::string_view trial, std::span<const MetricLog> batch);
+  // A trial's log ordered by time, then arrival.
+  absl::StatusOr<std::vector<StoredObservation>> GetObservations(std::string_view trial,
+                                                                 const ObservationQuery& query = {});
+  // Every observation of `metric` across the experiment's trials, by trial
+  // creation order, then time, then arrival.
+  absl::StatusOr<std::vector<StoredObservation>> MetricHistory(std::string_view experiment,
+                                                               std::string_view metric);
+  absl::Status DeleteObservations(std::string_view trial);
+
+ private:
+  class Impl;
+  explicit ObjectiveStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hpsearch::metrics

@@ -1,0 +1,283 @@
+#include "metrics/objective_store.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace hpsearch::metrics {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A fresh store path in a per-test temporary directory.
+class ObjectiveStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           (std::string("hpsearch_store_") + info->name() + "_" + std::to_string(getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "store.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<ObjectiveStore> OpenStore(ObjectiveStore::Options options = {}) {
+    auto store = ObjectiveStore::Open(path_, options);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  // Runs raw SQL on the file, outside the store.
+  void RawSql(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TrialRecord Trial(std::string name, TrialStatus status, std::optional<double> objective) {
+  TrialRecord trial;
+  trial.experiment = "exp";
+  trial.name = std::move(name);
+  trial.assignments = {{"lr", "0.01"}, {"optimizer", "adam \"quoted\""}};
+  trial.status = status;
+  if (objective) {
+    trial.objective_value = std::to_string(*objective);
+    trial.objective_numeric = objective;
+  }
+  return trial;
+}
+
+// n observations of `metric` at seconds base, base + 1, ... (mod 60), with
+// those numbers as values.
+std::vector<MetricLog> Batch(int n, const std::string& metric, int base) {
+  std::vector<MetricLog> batch;
+  for (int i = base; i < base + n; ++i) {
+    char timestamp[32];
+    std::snprintf(timestamp, sizeof timestamp, "2024-01-01T00:00:%02dZ", i % 60);
+    batch.push_back({timestamp, metric, std::to_string(i)});
+  }
+  return batch;
+}
+
+TEST_F(ObjectiveStoreTest, ExperimentsRoundTrip) {
+  auto store = OpenStore();
+  const ExperimentRecord experiment{"exp", "apiVersion: kubeflow.org/v1beta1\n", 1700000000000000, "Running"};
+  ASSERT_TRUE(store->PutExperiment(experiment).ok());
+  EXPECT_EQ(*store->GetExperiment("exp"), experiment);
+  ASSERT_TRUE(store->SetExperimentStatus("exp", "Succeeded").ok());
+  EXPECT_EQ((*store->GetExperiment("exp"))->status, "Succeeded");
+  EXPECT_EQ(*store->GetExperiment("other"), std::nullopt);
+  EXPECT_EQ(store->SetExperimentStatus("other", "x").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ObjectiveStoreTest, TrialsRoundTripKeepOrderAndFindTheBest) {
+  auto store = OpenStore();
+  TrialRecord full = Trial("t1", TrialStatus::kSucceeded, 0.5);
+  full.reason = "TrialSucceeded";
+  full.message = "exit 0";
+  full.start_us = 10;
+  full.end_us = 20;
+  full.exit_code = 0;
+  full.gpu_device = 1;
+  full.gpu_memory_budget_bytes = int64_t{8} << 30;
+  full.gpu_peak_memory_bytes = int64_t{3} << 30;
+  full.gpu_mean_utilization = 87.5;
+  ASSERT_TRUE(store->PutTrial(full).ok());
+  ASSERT_TRUE(store->PutTrial(Trial("t2", TrialStatus::kRunning, std::nullopt)).ok());
+  ASSERT_TRUE(store->PutTrial(Trial("t3", TrialStatus::kSucceeded, 0.25)).ok());
+  ASSERT_TRUE(store->PutTrial(Trial("t4", TrialStatus::kFailed, 0.25)).ok());
+  // A state transition rewrites the record but keeps its place.
+  TrialRecord t2 = Trial("t2", TrialStatus::kSucceeded, 0.75);
+  ASSERT_TRUE(store->PutTrial(t2).ok());
+
+  EXPECT_EQ(*store->GetTrial("t1"), full);
+  const auto trials = store->ListTrials("exp");
+  ASSERT_TRUE(trials.ok());
+  ASSERT_EQ(trials->size(), 4u);
+  EXPECT_EQ((*trials)[1], t2);
+  EXPECT_EQ((*trials)[3].name, "t4");
+  EXPECT_EQ((*store->BestTrial("exp", ObjectiveDirection::kMinimize))->name, "t3");  // tie: earlier
+  EXPECT_EQ((*store->BestTrial("exp", ObjectiveDirection::kMaximize))->name, "t2");
+  EXPECT_EQ(*store->BestTrial("none", ObjectiveDirection::kMaximize), std::nullopt);
+  EXPECT_TRUE(store->ListTrials("none")->empty());
+}
+
+TEST_F(ObjectiveStoreTest, TrialStatusNamesAreKatibs) {
+  EXPECT_EQ(TrialStatusName(TrialStatus::kMetricsUnavailable), "MetricsUnavailable");
+  EXPECT_EQ(ParseTrialStatus("EarlyStopped"), TrialStatus::kEarlyStopped);
+  EXPECT_FALSE(ParseTrialStatus("running"));
+}
+
+TEST_F(ObjectiveStoreTest, ObservationsBatchesAndQueries) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->PutTrial(Trial("t1", TrialStatus::kRunning, std::nullopt)).ok());
+  ASSERT_TRUE(store->AppendObservations("t1", Batch(3, "loss", 0)).ok());
+  ASSERT_TRUE(store->AppendObservations("t1", Batch(2, "acc", 1)).ok());
+  ASSERT_TRUE(store->AppendObservations("t1", std::vector<MetricLog>{{"2024-01-01T00:00:00.5Z", "loss", "-"}}).ok());
+  ASSERT_TRUE(store->AppendObservations("elsewhere", Batch(1, "loss", 9)).ok());
+
+  const auto all = store->GetObservations("t1");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 6u);
+  // Ordered by time, then arrival.
+  EXPECT_EQ((*all)[0], (StoredObservation{"t1", 0, 1704067200000000, "loss", "0", 0.0}));
+  EXPECT_EQ((*all)[1], (StoredObservation{"t1", 5, 1704067200500000, "loss", "-", std::nullopt}));
+  EXPECT_EQ((*all)[2].seq, 1);
+  EXPECT_EQ((*all)[3].seq, 3);
+
+  const auto loss = store->GetObservations("t1", {"loss", std::nullopt, std::nullopt});
+  EXPECT_EQ(loss->size(), 4u);
+  const auto window = store->GetObservations("t1", {"", 1704067200500000, 1704067201000000});
+  ASSERT_EQ(window->size(), 3u);  // inclusive at both ends
+  EXPECT_EQ((*window)[0].value, "-");
+  EXPECT_EQ((*window)[2].metric, "acc");
+
+  ASSERT_TRUE(store->PutTrial(Trial("t2", TrialStatus::kRunning, std::nullopt)).ok());
+  ASSERT_TRUE(store->AppendObservations("t2", Batch(1, "loss", 7)).ok());
+  const auto history = store->MetricHistory("exp", "loss");
+  ASSERT_EQ(history->size(), 5u);  // not "elsewhere", which has no trial record
+  EXPECT_EQ(history->back().trial, "t2");
+
+  ASSERT_TRUE(store->DeleteObservations("t1").ok());
+  EXPECT_TRUE(store->GetObservations("t1")->empty());
+  EXPECT_EQ(store->GetObservations("t2")->size(), 1u);
+}
+
+TEST_F(ObjectiveStoreTest, ABadTimestampRejectsTheWholeBatch) {
+  auto store = OpenStore();
+  std::vector<MetricLog> batch = Batch(3, "loss", 0);
+  batch[2].timestamp = "2024-01-01 00:00:00";
+  const absl::Status status = store->AppendObservations("t1", batch);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("observation 2 of trial \"t1\""));
+  EXPECT_TRUE(store->GetObservations("t1")->empty());
+}
+
+TEST_F(ObjectiveStoreTest, SurvivesReopenAndIsWal) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store->PutTrial(Trial("t1", TrialStatus::kRunning, std::nullopt)).ok());
+    ASSERT_TRUE(store->AppendObservations("t1", Batch(4, "loss", 0)).ok());
+  }
+  auto store = OpenStore();
+  EXPECT_EQ((*store->GetTrial("t1"))->status, TrialStatus::kRunning);
+  EXPECT_EQ(store->GetObservations("t1")->size(), 4u);
+  ASSERT_TRUE(store->AppendObservations("t1", Batch(1, "loss", 30)).ok());
+  EXPECT_EQ(store->GetObservations("t1")->back().seq, 4);  // sequence continues
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+}
+
+TEST_F(ObjectiveStoreTest, ReadOnlyStoreReadsAndRefusesWrites) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store->PutTrial(Trial("t1", TrialStatus::kSucceeded, 1.0)).ok());
+  }
+  auto reader = OpenStore({.read_only = true});
+  EXPECT_EQ(reader->ListTrials("exp")->size(), 1u);
+  EXPECT_EQ(reader->PutTrial(Trial("t2", TrialStatus::kCreated, std::nullopt)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  const auto missing = ObjectiveStore::Open((dir_ / "absent.db").string(), {.read_only = true});
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ObjectiveStoreTest, MigratesAVersion1Store) {
+  // Version 1 as released: no GPU columns.
+  RawSql(R"sql(
+    CREATE TABLE experiments (name TEXT PRIMARY KEY, spec TEXT NOT NULL, created_us INTEGER NOT NULL,
+                              status TEXT NOT NULL);
+    CREATE TABLE trials (name TEXT NOT NULL UNIQUE, experiment TEXT NOT NULL, assignments TEXT NOT NULL,
+                         status TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL, start_us INTEGER,
+                         end_us INTEGER, exit_code INTEGER, objective_value TEXT, objective_numeric REAL);
+    CREATE INDEX trials_by_experiment ON trials (experiment);
+    CREATE TABLE observation_logs (trial_name TEXT NOT NULL, seq INTEGER NOT NULL, time_us INTEGER NOT NULL,
+                                   metric_name TEXT NOT NULL, value TEXT NOT NULL, numeric REAL,
+                                   PRIMARY KEY (trial_name, seq)) WITHOUT ROWID;
+    CREATE INDEX observation_logs_by_time ON observation_logs (trial_name, time_us);
+    INSERT INTO trials VALUES ('old', 'exp', '[{"name":"lr","value":"0.1"}]', 'Succeeded', '', '', 1, 2, 0,
+                               '0.5', 0.5);
+    PRAGMA user_version = 1;
+  )sql");
+  // A reader does not migrate; it says how to.
+  const auto reader = ObjectiveStore::Open(path_, {.read_only = true});
+  EXPECT_EQ(reader.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(reader.status().message()), HasSubstr("open it writable once"));
+
+  auto store = OpenStore();
+  const auto old = store->GetTrial("old");
+  ASSERT_TRUE(old.ok() && old->has_value()) << old.status();
+  EXPECT_EQ((*old)->assignments, (std::vector<std::pair<std::string, std::string>>{{"lr", "0.1"}}));
+  EXPECT_EQ((*old)->gpu_device, std::nullopt);
+  TrialRecord gpu = Trial("new", TrialStatus::kRunning, std::nullopt);
+  gpu.gpu_device = 0;
+  ASSERT_TRUE(store->PutTrial(gpu).ok());
+  EXPECT_EQ((*store->GetTrial("new"))->gpu_device, 0);
+}
+
+TEST_F(ObjectiveStoreTest, RefusesANewerSchema) {
+  RawSql("PRAGMA user_version = 99;");
+  const auto store = ObjectiveStore::Open(path_);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(store.status().message()),
+              HasSubstr("store schema version 99 is newer than this hpsearch supports (2)"));
+}
+
+TEST_F(ObjectiveStoreTest, RefusesAFileThatIsNotAStore) {
+  {
+    std::FILE* f = std::fopen(path_.c_str(), "w");
+    std::fputs("this is not a database, just text long enough to fill a header.........................", f);
+    std::fclose(f);
+  }
+  const auto store = ObjectiveStore::Open(path_);
+  EXPECT_FALSE(store.ok());
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr(path_));
+}
+
+TEST_F(ObjectiveStoreTest, ConcurrentReadersSeeWholeBatches) {
+  auto store = OpenStore();
+  constexpr int kBatches = 40, kBatchSize = 50;
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0};
+  std::vector<std::thread> readers;
+  std::atomic<bool> torn{false};
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      size_t last = 0;
+      // At least a few reads even if the writer finishes first.
+      while (!done.load() || reads.load() < 4) {
+        const auto log = store->GetObservations("t1");
+        if (!log.ok() || log->size() % kBatchSize != 0 || log->size() < last) torn = true;
+        last = log.ok() ? log->size() : last;
+        ++reads;
+      }
+    });
+  }
+  // Another process's reader would see the same: open a second store too.
+  auto second = OpenStore({.read_only = true});
+  for (int b = 0; b < kBatches; ++b) {
+    ASSERT_TRUE(store->AppendObservations("t1", Batch(kBatchSize, "loss", b)).ok());
+    const size_t seen = second->GetObservations("t1")->size();
+    EXPECT_EQ(seen, static_cast<size_t>((b + 1) * kBatchSize));
+  }
+  done = true;
+  for (auto& reader : readers) reader.join();
+  EXPECT_FALSE(torn.load());
+  EXPECT_EQ(store->GetObservations("t1")->size(), static_cast<size_t>(kBatches * kBatchSize));
+}
+
+}  // namespace
+}  // namespace hpsearch::metrics
