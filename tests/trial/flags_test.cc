@@ -1,0 +1,105 @@
+#include "trial/hpsearch_trial/flags.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace hpsearch::trial {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Optional;
+
+TrialFlags Parse(std::vector<std::string_view> args, const char* env = nullptr) {
+  return ParseFlags(args, env);
+}
+
+// The UsageError message for `args`, or "no error".
+std::string UsageErrorFor(std::vector<std::string_view> args, const char* env = nullptr) {
+  try {
+    Parse(args, env);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(FlagsTest, DefaultsWithoutArguments) {
+  TrialFlags flags = Parse({});
+  EXPECT_EQ(flags.lr, 0.01);
+  EXPECT_EQ(flags.model, "mlp");
+  EXPECT_EQ(flags.device, "auto");
+  EXPECT_EQ(flags.gpu_memory_fraction, std::nullopt);
+  EXPECT_FALSE(flags.help);
+}
+
+TEST(FlagsTest, AcceptsEqualsAndSpaceForms) {
+  TrialFlags flags = Parse({"--lr=0.5", "--momentum", "0.25", "--model=cnn", "--optimizer", "adam",
+                            "--batch-size=32", "--epochs", "7", "--checkpoint=/tmp/x.pt",
+                            "--data-dir", "/data", "--seed=0"});
+  EXPECT_EQ(flags.lr, 0.5);
+  EXPECT_EQ(flags.momentum, 0.25);
+  EXPECT_EQ(flags.model, "cnn");
+  EXPECT_EQ(flags.optimizer, "adam");
+  EXPECT_EQ(flags.batch_size, 32);
+  EXPECT_EQ(flags.epochs, 7);
+  EXPECT_EQ(flags.checkpoint, "/tmp/x.pt");
+  EXPECT_EQ(flags.data_dir, "/data");
+  EXPECT_EQ(flags.seed, 0);
+}
+
+TEST(FlagsTest, AcceptsScientificNotationAndNegativeLookingValues) {
+  EXPECT_EQ(Parse({"--lr", "1e-3"}).lr, 1e-3);
+  EXPECT_THAT(UsageErrorFor({"--weight-decay", "-1"}), HasSubstr("--weight-decay: must be >= 0"));
+}
+
+TEST(FlagsTest, GpuMemoryFractionFromFlagOrEnvironment) {
+  EXPECT_THAT(Parse({}, "0.25").gpu_memory_fraction, Optional(0.25));
+  EXPECT_THAT(Parse({"--gpu-memory-fraction=0.5"}, "0.25").gpu_memory_fraction, Optional(0.5));
+  EXPECT_THAT(Parse({"--gpu-memory-fraction=1"}).gpu_memory_fraction, Optional(1.0));
+  EXPECT_THAT(UsageErrorFor({}, "lots"),
+              HasSubstr("HPSEARCH_GPU_MEMORY_FRACTION: expected a number, got 'lots'"));
+  EXPECT_THAT(UsageErrorFor({"--gpu-memory-fraction=0"}),
+              HasSubstr("--gpu-memory-fraction: must be in (0, 1], got 0"));
+  EXPECT_THAT(UsageErrorFor({"--gpu-memory-fraction", "1.5"}),
+              HasSubstr("--gpu-memory-fraction: must be in (0, 1]"));
+}
+
+TEST(FlagsTest, HelpIsAFlag) { EXPECT_TRUE(Parse({"--epochs=2", "--help"}).help); }
+
+TEST(FlagsTest, ErrorsNameTheFlag) {
+  EXPECT_EQ(UsageErrorFor({"--learning-rate=1"}), "unknown flag --learning-rate (see --help)");
+  EXPECT_EQ(UsageErrorFor({"--lr"}), "--lr: missing value");
+  EXPECT_EQ(UsageErrorFor({"--lr", "--epochs=2"}), "--lr: missing value");
+  EXPECT_EQ(UsageErrorFor({"--lr=fast"}), "--lr: expected a number, got 'fast'");
+  EXPECT_EQ(UsageErrorFor({"--lr="}), "--lr: expected a number, got ''");
+  EXPECT_EQ(UsageErrorFor({"--lr=nan"}), "--lr: expected a number, got 'nan'");
+  EXPECT_EQ(UsageErrorFor({"--lr=0"}), "--lr: must be > 0, got 0");
+  EXPECT_EQ(UsageErrorFor({"--lr=0.1x"}), "--lr: expected a number, got '0.1x'");
+  EXPECT_EQ(UsageErrorFor({"--epochs=1.5"}), "--epochs: expected an integer, got '1.5'");
+  EXPECT_EQ(UsageErrorFor({"--epochs=0"}), "--epochs: must be >= 1, got 0");
+  EXPECT_EQ(UsageErrorFor({"--dropout=1"}), "--dropout: must be in [0, 1), got 1");
+  EXPECT_EQ(UsageErrorFor({"--momentum=-0.1"}), "--momentum: must be in [0, 1), got -0.1");
+  EXPECT_EQ(UsageErrorFor({"--model=resnet"}), "--model: must be one of mlp|cnn, got 'resnet'");
+  EXPECT_EQ(UsageErrorFor({"--device=tpu"}), "--device: must be one of auto|cpu|cuda, got 'tpu'");
+  EXPECT_EQ(UsageErrorFor({"0.1"}), "unexpected argument '0.1'");
+}
+
+TEST(FlagsTest, HelpGivesEveryFlagADefault) {
+  const std::string help = HelpText();
+  for (std::string_view flag :
+       {"--lr=DOUBLE", "--momentum=DOUBLE", "--optimizer=sgd|adam", "--batch-size=INT",
+        "--epochs=INT", "--hidden=INT", "--dropout=DOUBLE", "--weight-decay=DOUBLE",
+        "--model=mlp|cnn", "--device=auto|cpu|cuda", "--gpu-memory-fraction=DOUBLE", "--seed=INT",
+        "--train-limit=INT", "--val-limit=INT", "--checkpoint=PATH", "--threads=INT",
+        "--data-dir=PATH", "--help"}) {
+    EXPECT_THAT(help, HasSubstr(std::string("  ") + std::string(flag) + "\n")) << flag;
+  }
+  EXPECT_THAT(help, HasSubstr("learning rate; > 0 (default: 0.01)"));
+  EXPECT_THAT(help, HasSubstr("(default: $HPSEARCH_GPU_MEMORY_FRACTION, else no cap)"));
+}
+
+}  // namespace
+}  // namespace hpsearch::trial

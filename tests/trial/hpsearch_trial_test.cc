@@ -1,0 +1,183 @@
+// End-to-end tests of the hpsearch-trial binary: brief real training runs
+// (a few thousand images, a few epochs, one thread) and its command line.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/cuda.h>
+#include <torch/serialize.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/trial/katib_filter.h"
+#include "tests/trial/test_files.h"
+#include "tests/trial/trial_process.h"
+#include "trial/hpsearch_trial/fashion_mnist.h"
+#include "trial/hpsearch_trial/models.h"
+#include "trial/hpsearch_trial/training.h"
+
+namespace hpsearch::trial {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using test_support::KatibDefaultFilter;
+using test_support::MakeTempDir;
+using test_support::RunTrial;
+using test_support::TrialRun;
+
+constexpr int kEpochs = 3;
+constexpr int64_t kValLimit = 2000;
+constexpr char kDataDir[] = "/usr/share/datasets/fashion-mnist";
+
+// A quick, seeded run of `model` on `device`; `extra` flags come last.
+std::vector<std::string> QuickArgs(const std::string& model, const std::string& device,
+                                   std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"--model=" + model,   "--device=" + device,
+                                   "--train-limit=2000", "--val-limit=" + std::to_string(kValLimit),
+                                   "--epochs=3",         "--threads=1",
+                                   "--seed=1"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+using EpochMetricsByName = std::map<std::string, double>;
+
+// Every stdout line, read the way Katib's default filter reads it; fails
+// the test for a line that is not exactly one epoch's metrics.
+std::vector<EpochMetricsByName> KatibMetrics(const TrialRun& run) {
+  std::vector<EpochMetricsByName> epochs;
+  for (const std::string& line : run.out_lines) {
+    EpochMetricsByName values;
+    for (const auto& [name, text] : KatibDefaultFilter(line)) {
+      size_t parsed = 0;
+      values[name] = std::stod(text, &parsed);
+      EXPECT_EQ(parsed, text.size()) << line;
+      EXPECT_TRUE(std::isfinite(values[name])) << line;
+    }
+    EXPECT_THAT(values, ElementsAre(::testing::Key("accuracy"), ::testing::Key("epoch"),
+                                    ::testing::Key("loss"), ::testing::Key("val_accuracy"),
+                                    ::testing::Key("val_loss")))
+        << line;
+    epochs.push_back(values);
+  }
+  return epochs;
+}
+
+// What a working training script must show.
+void ExpectLearns(const TrialRun& run) {
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::vector<EpochMetricsByName> epochs = KatibMetrics(run);
+  ASSERT_EQ(epochs.size(), kEpochs) << run.out;
+  for (int i = 0; i < kEpochs; ++i) EXPECT_EQ(epochs[i]["epoch"], i + 1);
+  EXPECT_LT(epochs.back()["loss"], epochs.front()["loss"]);
+  EXPECT_LT(epochs.back()["val_loss"], epochs.front()["val_loss"]);
+  // Chance is 10%.
+  EXPECT_GT(epochs.back()["val_accuracy"], 0.6);
+  EXPECT_GT(epochs.back()["accuracy"], 0.6);
+}
+
+TEST(HpsearchTrialTest, MlpLearnsOnCpu) { ExpectLearns(RunTrial(QuickArgs("mlp", "cpu"))); }
+
+TEST(HpsearchTrialTest, CnnLearnsOnCpuWithAdam) {
+  ExpectLearns(RunTrial(QuickArgs("cnn", "cpu", {"--optimizer=adam", "--lr=0.002"})));
+}
+
+TEST(HpsearchTrialTest, SameSeedPrintsSameMetrics) {
+  const TrialRun first = RunTrial(QuickArgs("mlp", "cpu"));
+  const TrialRun second = RunTrial(QuickArgs("mlp", "cpu"));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, second.out);
+  const TrialRun other_seed = RunTrial(QuickArgs("mlp", "cpu", {"--seed=2"}));
+  EXPECT_NE(first.out, other_seed.out);
+}
+
+TEST(HpsearchTrialTest, CheckpointLoadsBackWithSameValidationAccuracy) {
+  const std::filesystem::path checkpoint = MakeTempDir() / "model.pt";
+  const TrialRun run =
+      RunTrial(QuickArgs("cnn", "cpu", {"--hidden=48", "--checkpoint", checkpoint.string()}));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EpochMetricsByName last_epoch = KatibMetrics(run).back();
+
+  torch::nn::Sequential model = MakeModel("cnn", 48, 0.2);
+  torch::load(model, checkpoint.string());
+  const EpochMetrics loaded = Evaluate(model, LoadFashionMnist(kDataDir, Split::kTest, kValLimit));
+  // The line has 6 significant digits.
+  EXPECT_NEAR(loaded.accuracy, last_epoch["val_accuracy"], 1e-6);
+  EXPECT_NEAR(loaded.loss, last_epoch["val_loss"], 1e-5 * last_epoch["val_loss"]);
+  EXPECT_FALSE(std::filesystem::exists(checkpoint.string() + ".partial"));
+}
+
+TEST(HpsearchTrialTest, HelpListsEveryFlagAndExitsZero) {
+  const TrialRun run = RunTrial({"--help"});
+  EXPECT_EQ(run.exit_code, 0);
+  for (const char* flag :
+       {"--lr=", "--momentum=", "--optimizer=", "--batch-size=", "--epochs=", "--hidden=",
+        "--dropout=", "--weight-decay=", "--model=", "--device=", "--gpu-memory-fraction=",
+        "--seed=", "--train-limit=", "--val-limit=", "--checkpoint=", "--threads=",
+        "--data-dir=", "--help"}) {
+    EXPECT_THAT(run.out, HasSubstr(flag));
+  }
+  EXPECT_THAT(run.err, IsEmpty());
+}
+
+// Each message in full is checked in flags_test.cc; here, that the binary
+// reports it and exits 2 without training.
+TEST(HpsearchTrialTest, BadFlagsExitTwoNamingTheFlag) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--bogus=1"}, "unknown flag --bogus"},
+      {{"--epochs=1", "--lr"}, "--lr: missing value"},
+      {{"--lr", "abc"}, "--lr: expected a number"},
+      {{"--dropout", "1.0"}, "--dropout: must be in [0, 1)"},
+  };
+  for (const auto& [args, message] : cases) {
+    const TrialRun run = RunTrial(args);
+    EXPECT_EQ(run.exit_code, 2) << message;
+    EXPECT_THAT(run.err, HasSubstr(message));
+    EXPECT_THAT(run.out, IsEmpty()) << message;
+  }
+}
+
+TEST(HpsearchTrialTest, MissingDataDirIsClearRuntimeError) {
+  const TrialRun run = RunTrial({"--device=cpu", "--data-dir=/nonexistent/fashion"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("data folder /nonexistent/fashion not found"));
+  EXPECT_THAT(run.out, IsEmpty());
+}
+
+TEST(HpsearchTrialTest, CudaRequestWithoutGpuIsClearError) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA GPU is available";
+  const TrialRun run = RunTrial(QuickArgs("mlp", "cuda"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("--device cuda: no CUDA GPU is available"));
+}
+
+TEST(HpsearchTrialTest, AutoDeviceWithoutGpuSaysCpu) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA GPU is available";
+  const TrialRun run = RunTrial(QuickArgs("mlp", "auto", {"--epochs=1"}));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("no CUDA GPU available, training on CPU"));
+}
+
+TEST(HpsearchTrialTest, LearnsOnCudaWithinMemoryCap) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU: CUDA training not tested";
+  const TrialRun run = RunTrial(QuickArgs("cnn", "cuda", {"--gpu-memory-fraction=0.25"}));
+  ExpectLearns(run);
+  EXPECT_THAT(run.err, HasSubstr("GPU memory capped at fraction 0.25"));
+}
+
+TEST(HpsearchTrialTest, ExceedingGpuMemoryCapExitsThree) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU: memory cap not tested";
+  // 0.001 of any current GPU is far below the ~190 MB of training images.
+  const TrialRun run = RunTrial(
+      {"--device=cuda", "--gpu-memory-fraction=0.001", "--model=cnn", "--batch-size=60000"});
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("GPU memory budget exceeded"));
+}
+
+}  // namespace
+}  // namespace hpsearch::trial
