@@ -10,6 +10,9 @@ namespace hpsearch::cli {
 // hpsearch validate FILE...: check Experiment files (cli/validate_command.cc).
 void AddValidateCommand(CLI::App& app);
 
+// hpsearch serve: Katib's Suggestion gRPC service (cli/serve_command.cc).
+void AddServeCommand(CLI::App& app);
+
 // hpsearch db-manager --store PATH: Katib's DBManager gRPC service over an
 // objective store (cli/db_manager_command.cc).
 void AddDbManagerCommand(CLI::App& app);
