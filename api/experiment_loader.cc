@@ -88,8 +88,9 @@ LoadedExperiment LoadExperimentText(std::string_view text) {
   out.diagnostics = std::move(parsed.diagnostics);
   if (parsed.structurally_usable) {
     ApplyExperimentDefaults(parsed.experiment);
+    const std::vector<Diagnostic> parse_errors = out.diagnostics;
     for (Diagnostic& d : ValidateExperiment(parsed.experiment)) {
-      if (UnderReportedPath(out.diagnostics, d)) continue;
+      if (UnderReportedPath(parse_errors, d)) continue;
       d.position = parsed.source_map.Find(d.path);
       out.diagnostics.push_back(std::move(d));
     }

@@ -189,7 +189,7 @@ class Validator {
             Cat("distribution: ", fs.distribution,
                          " is not supported; use uniform, logUniform, normal or logNormal"));
     }
-    if (fs.min.empty() && fs.max.empty() && fs.step.empty() && fs.list.empty()) {
+    if (fs == FeasibleSpace{}) {
       Error(fs_path, "feasibleSpace must be specified");
       return;
     }

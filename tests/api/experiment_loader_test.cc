@@ -1,0 +1,191 @@
+// Loading edge cases: what the model holds after a load, and clear errors
+// (never exceptions or crashes) for empty, binary, oversized, aliased and
+// deeply nested input.
+#include "api/experiment_loader.h"
+
+#include <fstream>
+#include <string>
+
+#include "api/experiment_summary.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace hpsearch::api {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string Example(const std::string& name) {
+  return ReadFile(std::string(HPSEARCH_SOURCE_DIR) + "/manifests/examples/" + name);
+}
+
+// The single error of a load that must fail.
+Diagnostic OnlyError(const LoadedExperiment& loaded) {
+  EXPECT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.diagnostics.size(), 1u);
+  return loaded.diagnostics.empty() ? Diagnostic{} : loaded.diagnostics.front();
+}
+
+TEST(ExperimentLoader, ReadsTheWholeModel) {
+  const LoadedExperiment loaded = LoadExperimentText(Example("random.yaml"));
+  ASSERT_TRUE(loaded.ok());
+  const Experiment& e = *loaded.experiment;
+  EXPECT_EQ(e.metadata.name, "fmnist-random");
+  EXPECT_EQ(e.metadata.namespace_, "kubeflow");
+  const Objective& o = *e.spec.objective;
+  EXPECT_EQ(ParseObjectiveType(o.type), ObjectiveType::kMaximize);
+  EXPECT_EQ(o.goal, 0.9);
+  EXPECT_EQ(o.objective_metric_name, "val_accuracy");
+  EXPECT_THAT(o.additional_metric_names, ElementsAre("val_loss", "accuracy", "loss"));
+  EXPECT_EQ(e.spec.algorithm->algorithm_name, "random");
+  EXPECT_THAT(e.spec.algorithm->algorithm_settings, ElementsAre(NameValue{"random_state", "42"}));
+  EXPECT_EQ(e.spec.parallel_trial_count, 2);
+  EXPECT_EQ(e.spec.max_trial_count, 8);
+  EXPECT_EQ(e.spec.max_failed_trial_count, 3);
+  ASSERT_EQ(e.spec.parameters.size(), 3u);
+  EXPECT_EQ(e.spec.parameters[0].feasible_space.min, "0.001");
+  EXPECT_EQ(e.spec.parameters[0].feasible_space.distribution, "logUniform");
+  EXPECT_THAT(e.spec.parameters[2].feasible_space.list, ElementsAre("32", "64", "128"));
+  const TrialTemplate& t = *e.spec.trial_template;
+  ASSERT_NE(t.PrimaryContainer(), nullptr);
+  EXPECT_EQ(t.PrimaryContainer()->image, "ghcr.io/hpsearch/hpsearch:latest");
+  EXPECT_THAT(t.PrimaryContainer()->command,
+              testing::Contains("--lr=${trialParameters.learningRate}"));
+  EXPECT_EQ(t.trial_spec->kind, "Job");
+  EXPECT_THAT(t.trial_spec->yaml, HasSubstr("restartPolicy: Never"));
+  EXPECT_EQ(t.trial_parameters[0].reference, "lr");
+}
+
+TEST(ExperimentLoader, ReadsAnnotationsAndEnv) {
+  std::string text = Example("gpu-shared.yaml");
+  const std::string anchor = "                resources:";
+  text.replace(text.find(anchor), anchor.size(),
+               "                env:\n                  - name: OMP_NUM_THREADS\n"
+               "                    value: \"1\"\n" + anchor);
+  const LoadedExperiment loaded = LoadExperimentText(text);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded.experiment->metadata.annotations.at(std::string(kGpuMemoryFractionAnnotation)),
+            "0.25");
+  EXPECT_THAT(loaded.experiment->spec.trial_template->PrimaryContainer()->env,
+              ElementsAre(NameValue{"OMP_NUM_THREADS", "1"}));
+}
+
+TEST(ExperimentLoader, WarnsAboutUnknownFieldsButAccepts) {
+  std::string text = Example("grid.yaml");
+  text.replace(text.find("  maxTrialCount:"), 0, "  maxTrialCounts: 5\n");
+  const LoadedExperiment loaded = LoadExperimentText(text);
+  EXPECT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded.diagnostics.size(), 1u);
+  EXPECT_EQ(loaded.diagnostics[0].severity, Severity::kWarning);
+  EXPECT_EQ(loaded.diagnostics[0].path, "spec.maxTrialCounts");
+  EXPECT_THAT(loaded.diagnostics[0].message, HasSubstr("unknown field"));
+}
+
+TEST(ExperimentLoader, CollectsEveryProblem) {
+  std::string text = Example("grid.yaml");
+  text.replace(text.find("maxTrialCount: 12"), 17, "maxTrialCount: -1");
+  text.replace(text.find("type: minimize"), 14, "type: lowest");
+  text.replace(text.find("step: \"64\""), 10, "step: \"-64\"");
+  const LoadedExperiment loaded = LoadExperimentText(text);
+  EXPECT_FALSE(loaded.ok());
+  std::vector<std::string> paths;
+  for (const Diagnostic& d : loaded.diagnostics) paths.push_back(d.path);
+  EXPECT_THAT(paths, testing::UnorderedElementsAre(
+                         "spec.objective.type", "spec.maxTrialCount", "spec.parallelTrialCount",
+                         "spec.maxFailedTrialCount", "spec.parameters[1].feasibleSpace.step"));
+}
+
+TEST(ExperimentLoader, MissingFile) {
+  const Diagnostic d = OnlyError(LoadExperimentFile("/nonexistent/experiment.yaml"));
+  EXPECT_THAT(d.message, HasSubstr("cannot open"));
+}
+
+TEST(ExperimentLoader, Directory) {
+  EXPECT_THAT(OnlyError(LoadExperimentFile(HPSEARCH_TESTS_DIR)).message,
+              HasSubstr("is a directory"));
+}
+
+TEST(ExperimentLoader, EmptyAndBlankText) {
+  EXPECT_THAT(OnlyError(LoadExperimentText("")).message, HasSubstr("empty"));
+  EXPECT_THAT(OnlyError(LoadExperimentText(" \n\n\t\n")).message, HasSubstr("empty"));
+  EXPECT_THAT(OnlyError(LoadExperimentText("# only a comment\n---\n")).message,
+              HasSubstr("no YAML document"));
+}
+
+TEST(ExperimentLoader, BinaryGarbage) {
+  const std::string garbage("apiVersion: x\nkind: \x01\x02\xff\xfe", 24);
+  const Diagnostic d = OnlyError(LoadExperimentText(garbage));
+  EXPECT_THAT(d.message, HasSubstr("not a UTF-8 text file"));
+  EXPECT_EQ(d.position, (SourcePosition{2, 7}));
+  EXPECT_THAT(OnlyError(LoadExperimentText(std::string("\0\0\0", 3))).message,
+              HasSubstr("byte 0x00 at offset 0"));
+}
+
+TEST(ExperimentLoader, OversizedText) {
+  const std::string huge(kMaxExperimentFileBytes + 1, '#');
+  EXPECT_THAT(OnlyError(LoadExperimentText(huge)).message, HasSubstr("limit"));
+}
+
+TEST(ExperimentLoader, NotAMapping) {
+  EXPECT_THAT(OnlyError(LoadExperimentText("- a\n- b\n")).message,
+              HasSubstr("expected an Experiment mapping, got a list"));
+  EXPECT_THAT(OnlyError(LoadExperimentText("just words")).message,
+              HasSubstr("got a scalar"));
+}
+
+TEST(ExperimentLoader, AliasBombIsRefused) {
+  std::string text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'k'; ++c) {
+    text += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) text += std::string(i ? ", *" : "*") + static_cast<char>(c - 1);
+    text += "]\n";
+  }
+  EXPECT_THAT(OnlyError(LoadExperimentText(text)).message, HasSubstr("more than"));
+}
+
+TEST(ExperimentLoader, DeepNestingIsRefused) {
+  const std::string text = "spec: " + std::string(500, '[') + std::string(500, ']') + "\n";
+  const LoadedExperiment loaded = LoadExperimentText(text);
+  EXPECT_FALSE(loaded.ok());
+  ASSERT_FALSE(loaded.diagnostics.empty());
+}
+
+TEST(ExperimentLoader, WrongNodeTypesNameTheField) {
+  std::string text = Example("grid.yaml");
+  text.replace(text.find("    algorithmName: grid"), 23, "    algorithmName: {name: grid}");
+  const LoadedExperiment loaded = LoadExperimentText(text);
+  ASSERT_FALSE(loaded.ok());
+  ASSERT_EQ(loaded.diagnostics.size(), 1u);
+  EXPECT_EQ(loaded.diagnostics[0].path, "spec.algorithm.algorithmName");
+  EXPECT_EQ(loaded.diagnostics[0].message, "expected a string, got a mapping");
+}
+
+TEST(ExperimentLoader, FormatsDiagnosticsLikeACompiler) {
+  EXPECT_EQ(FormatDiagnostic("e.yaml", {Severity::kError, "spec.maxTrialCount",
+                                        "must be greater than 0", {12, 3}}),
+            "e.yaml:12:3: error: spec.maxTrialCount: must be greater than 0");
+  EXPECT_EQ(FormatDiagnostic("e.yaml", {Severity::kWarning, "", "odd", {}}),
+            "e.yaml: warning: odd");
+}
+
+TEST(ExperimentSummary, ShowsTheSearchSpaceAndCommand) {
+  const LoadedExperiment loaded = LoadExperimentText(Example("grid.yaml"));
+  ASSERT_TRUE(loaded.ok());
+  const std::string summary = SummarizeExperiment(*loaded.experiment);
+  EXPECT_THAT(summary, HasSubstr("experiment: fmnist-grid"));
+  EXPECT_THAT(summary, HasSubstr("objective: minimize val_loss"));
+  EXPECT_THAT(summary, HasSubstr("lr: double [0.01, 0.05] step 0.02"));
+  EXPECT_THAT(summary, HasSubstr("batch_size: categorical {64, 128}"));
+  EXPECT_THAT(summary, HasSubstr("search space: 12 grid points"));
+  EXPECT_THAT(summary, HasSubstr("trials: parallel 3, max 12, max failed 3"));
+  EXPECT_THAT(summary, HasSubstr("trial command: hpsearch-trial --model=mlp"));
+}
+
+}  // namespace
+}  // namespace hpsearch::api

@@ -1,0 +1,148 @@
+// `hpsearch validate` as a user runs it: exit codes and output shape.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+fs::path TempPath(const std::string& name) {
+  return fs::path(testing::TempDir()) / ("hpsearch_validate_" + name);
+}
+
+fs::path WriteTemp(const std::string& name, const std::string& content) {
+  const fs::path path = TempPath(name);
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+Run Validate(const std::string& args) {
+  const fs::path out = TempPath("stdout"), err = TempPath("stderr");
+  const std::string command = std::string(HPSEARCH_BIN_DIR) + "/hpsearch validate " + args +
+                              " >" + out.string() + " 2>" + err.string();
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(out), Slurp(err)};
+}
+
+std::string Fixture(const std::string& relative) {
+  return std::string(HPSEARCH_SOURCE_DIR) + "/tests/fixtures/experiments/" + relative;
+}
+
+// Every stderr line is FILE:LINE:COL: error: ... (or warning).
+void ExpectDiagnosticShape(const std::string& err, const std::string& file) {
+  const std::regex shape("^" + std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"),
+                                                  R"(\$&)") +
+                         R"((:\d+:\d+)?: (error|warning): .+$)");
+  std::istringstream lines(err);
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    EXPECT_TRUE(std::regex_match(line, shape)) << line;
+    ++count;
+  }
+  EXPECT_GT(count, 0);
+}
+
+TEST(ValidateCommand, ValidFileExitsZeroWithSummary) {
+  const std::string file = std::string(HPSEARCH_SOURCE_DIR) + "/manifests/examples/grid.yaml";
+  const Run run = Validate(file);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.err, "");
+  EXPECT_THAT(run.out, HasSubstr(file + ": valid"));
+  EXPECT_THAT(run.out, HasSubstr("search space: 12 grid points"));
+  EXPECT_THAT(run.out, HasSubstr("algorithm: grid"));
+  EXPECT_THAT(run.out, HasSubstr("trial command: hpsearch-trial"));
+}
+
+TEST(ValidateCommand, InvalidFileExitsOneWithEveryError) {
+  const std::string file = Fixture("invalid/max-trial-count-zero.yaml");
+  const Run run = Validate(file);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "");
+  EXPECT_THAT(run.err, HasSubstr(file + ":20:3: error: spec.maxTrialCount: must be greater than 0"));
+  ExpectDiagnosticShape(run.err, file);
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 3);
+}
+
+TEST(ValidateCommand, AnyInvalidFileFailsTheRun) {
+  const Run run = Validate(Fixture("valid/random.yaml") + " " +
+                           Fixture("invalid/kind-not-experiment.yaml"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.out, HasSubstr("valid/random.yaml: valid"));
+  EXPECT_THAT(run.err, HasSubstr("kind: must be \"Experiment\", not \"Trial\""));
+}
+
+TEST(ValidateCommand, WarnsAboutAlgorithmsHpsearchDoesNotServe) {
+  const std::string file = Fixture("valid/tpe.yaml");
+  const Run run = Validate(file);
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_THAT(run.err, HasSubstr(": warning: spec.algorithm.algorithmName: algorithm tpe"));
+  ExpectDiagnosticShape(run.err, file);
+}
+
+TEST(ValidateCommand, MissingFile) {
+  const Run run = Validate("/nonexistent/x.yaml");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err, "/nonexistent/x.yaml: error: cannot open: No such file or directory\n");
+}
+
+TEST(ValidateCommand, EmptyFile) {
+  const fs::path file = WriteTemp("empty.yaml", "");
+  const Run run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr(file.string() + ":1:1: error: file is empty"));
+}
+
+TEST(ValidateCommand, BinaryGarbage) {
+  const fs::path file = WriteTemp("garbage.yaml", std::string("\x7f" "ELF\x02\x01\x01\0\0", 9));
+  const Run run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("error: not a UTF-8 text file"));
+  ExpectDiagnosticShape(run.err, file.string());
+}
+
+TEST(ValidateCommand, YamlSyntaxError) {
+  const std::string file = Fixture("invalid/yaml-syntax-error.yaml");
+  const Run run = Validate(file);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr(": error: invalid YAML: "));
+  ExpectDiagnosticShape(run.err, file);
+}
+
+TEST(ValidateCommand, NotAnExperiment) {
+  const fs::path file = WriteTemp("job.yaml", "apiVersion: batch/v1\nkind: Job\nmetadata:\n"
+                                              "  name: x\nspec: {}\n");
+  const Run run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr(file.string() +
+                                 ":1:13: error: apiVersion: must be \"kubeflow.org/v1beta1\""));
+  EXPECT_THAT(run.err, HasSubstr(file.string() + ":2:7: error: kind: must be \"Experiment\""));
+}
+
+TEST(ValidateCommand, UsageErrorsExitTwo) {
+  EXPECT_EQ(Validate("").exit_code, 2);
+  EXPECT_EQ(Validate("--no-such-flag x.yaml").exit_code, 2);
+}
+
+}  // namespace
