@@ -79,8 +79,27 @@ double Percentile(std::vector<double> values, double q) {
   return values[index];
 }
 
-// Latencies in microseconds of `calls` calls; a new channel (connection) per
-// call when `new_connection`, as Katib's controller does.
+// Latencies in microseconds of `calls` in-process Suggest() calls, the cost
+// without gRPC (what `hpsearch run` pays).
+std::vector<double> MeasureInProcess(const pb::GetSuggestionsRequest& request, int calls) {
+  std::vector<double> latencies;
+  for (int i = -20; i < calls; ++i) {  // 20 warm-up calls.
+    const auto start = std::chrono::steady_clock::now();
+    const auto reply = hpsearch::suggestion::Suggest(request);
+    const double us = std::chrono::duration<double, std::micro>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    if (!reply.ok()) {
+      std::fprintf(stderr, "Suggest failed: %s\n", std::string(reply.status().message()).c_str());
+      std::exit(1);
+    }
+    if (i >= 0) latencies.push_back(us);
+  }
+  return latencies;
+}
+
+// Latencies in microseconds of `calls` gRPC calls; a new channel (connection)
+// per call when `new_connection`, as Katib's controller does.
 std::vector<double> Measure(const std::string& address, const pb::GetSuggestionsRequest& request,
                             int calls, bool new_connection) {
   auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
@@ -125,15 +144,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string address = "127.0.0.1:" + std::to_string((*server)->port());
-  std::printf("| algorithm | trials in request | connection | p50 (us) | p99 (us) |\n");
+  std::printf("| algorithm | trials in request | call | p50 (us) | p99 (us) |\n");
   std::printf("| --- | ---: | --- | ---: | ---: |\n");
   for (const char* algorithm : {"random", "grid"}) {
     for (int trials : {10, 100, 1000}) {
       const pb::GetSuggestionsRequest request = MakeRequest(algorithm, trials);
+      const std::vector<double> in_process = MeasureInProcess(request, calls);
+      std::printf("| %s | %d | in process (no gRPC) | %.0f | %.0f |\n", algorithm, trials,
+                  Percentile(in_process, 0.50), Percentile(in_process, 0.99));
       for (bool new_connection : {false, true}) {
         const std::vector<double> latencies = Measure(address, request, calls, new_connection);
         std::printf("| %s | %d | %s | %.0f | %.0f |\n", algorithm, trials,
-                    new_connection ? "new per call" : "reused", Percentile(latencies, 0.50),
+                    new_connection ? "gRPC, new connection per call" : "gRPC, reused connection", Percentile(latencies, 0.50),
                     Percentile(latencies, 0.99));
       }
     }

@@ -28,8 +28,8 @@ namespace hpsearch::suggestion {
 struct TrialPoint {
   std::string name;
   Point point;
-  api::v1::beta1::TrialStatus::TrialConditionType condition =
-      api::v1::beta1::TrialStatus::CREATED;
+  ::api::v1::beta1::TrialStatus::TrialConditionType condition =
+      ::api::v1::beta1::TrialStatus::CREATED;
   // The objective metric's value, for SUCCEEDED and EARLYSTOPPED trials whose
   // observation has it as a number (Katib's services learn from only those).
   std::optional<double> objective;
@@ -37,7 +37,7 @@ struct TrialPoint {
 
 // Everything an algorithm may use to suggest.
 struct AlgorithmInput {
-  const api::v1::beta1::Experiment* experiment = nullptr;
+  const ::api::v1::beta1::Experiment* experiment = nullptr;
   const SearchSpace* space = nullptr;
   const Settings* settings = nullptr;
   // All trials of the request, in any state, running ones included.
@@ -57,7 +57,7 @@ struct AlgorithmDefinition {
   absl::string_view doc;
   // Checks beyond the settings schema and the search space, which the caller
   // has already validated (e.g. grid needs a step on every double).
-  absl::Status (*validate)(const api::v1::beta1::Experiment& experiment,
+  absl::Status (*validate)(const ::api::v1::beta1::Experiment& experiment,
                            const SearchSpace& space,
                            const Settings& settings) = nullptr;
   // Returns at most input.count points; fewer only when the search space

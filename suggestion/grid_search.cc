@@ -22,7 +22,7 @@ constexpr SettingSpec kGridSettings[] = {
 
 using GridCoordinates = std::vector<uint64_t>;
 
-absl::Status ValidateGrid(const api::v1::beta1::Experiment& experiment,
+absl::Status ValidateGrid(const ::api::v1::beta1::Experiment& experiment,
                           const SearchSpace& space, const Settings&) {
   for (const Parameter& parameter : space.parameters()) {
     if (!parameter.cardinality) {

@@ -66,7 +66,7 @@ const AlgorithmDefinition& RandomSearch() {
       .name = "random",
       .settings = kRandomSettings,
       .doc = "Independent samples of each parameter's distribution.",
-      .validate = [](const api::v1::beta1::Experiment&, const SearchSpace&,
+      .validate = [](const ::api::v1::beta1::Experiment&, const SearchSpace&,
                      const Settings&) { return absl::OkStatus(); },
       .suggest = SuggestRandom,
   };

@@ -73,7 +73,7 @@ class SearchSpace {
   // distribution with min <= 0, a missing or duplicate list element, a
   // non-numeric discrete element, fields that do not belong to the type.
   static absl::StatusOr<SearchSpace> FromProto(
-      const api::v1::beta1::ExperimentSpec::ParameterSpecs& specs);
+      const ::api::v1::beta1::ExperimentSpec::ParameterSpecs& specs);
 
   const std::vector<Parameter>& parameters() const { return parameters_; }
   size_t dimensions() const { return parameters_.size(); }
@@ -94,7 +94,7 @@ class SearchSpace {
 
   // Katib's string for a coordinate: "32", "0.01", or the list element.
   std::string FormatValue(size_t dimension, double value) const;
-  std::vector<api::v1::beta1::ParameterAssignment> ToAssignments(
+  std::vector<::api::v1::beta1::ParameterAssignment> ToAssignments(
       const Point& point) const;
 
   // Reads a trial's assignments back into a Point. INVALID_ARGUMENT naming
@@ -104,7 +104,7 @@ class SearchSpace {
   absl::StatusOr<Point> ParseAssignments(
       absl::string_view trial_name,
       const google::protobuf::RepeatedPtrField<
-          api::v1::beta1::ParameterAssignment>& assignments) const;
+          ::api::v1::beta1::ParameterAssignment>& assignments) const;
 
  private:
   explicit SearchSpace(std::vector<Parameter> parameters)

@@ -55,7 +55,7 @@ std::string DescribeSettingType(const SettingSpec& spec) {
 
 absl::StatusOr<Settings> Settings::Parse(
     absl::string_view algorithm, std::span<const SettingSpec> schema,
-    const google::protobuf::RepeatedPtrField<api::v1::beta1::AlgorithmSetting>&
+    const google::protobuf::RepeatedPtrField<::api::v1::beta1::AlgorithmSetting>&
         settings) {
   Settings parsed;
   for (const SettingSpec& spec : schema) {
@@ -66,7 +66,7 @@ absl::StatusOr<Settings> Settings::Parse(
       parsed.values_[spec.name] = *std::move(value);
     }
   }
-  for (const api::v1::beta1::AlgorithmSetting& setting : settings) {
+  for (const ::api::v1::beta1::AlgorithmSetting& setting : settings) {
     auto spec = std::find_if(schema.begin(), schema.end(),
                              [&](const SettingSpec& s) { return s.name == setting.name(); });
     if (spec == schema.end()) {

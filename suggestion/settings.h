@@ -58,7 +58,7 @@ class Settings {
   // name takes its last value, as Katib's services do.
   static absl::StatusOr<Settings> Parse(
       absl::string_view algorithm, std::span<const SettingSpec> schema,
-      const google::protobuf::RepeatedPtrField<api::v1::beta1::AlgorithmSetting>&
+      const google::protobuf::RepeatedPtrField<::api::v1::beta1::AlgorithmSetting>&
           settings);
 
   // The value given or defaulted; nullopt when absent or of another type.

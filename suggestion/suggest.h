@@ -9,7 +9,7 @@
 // SuggestOptions::cancelled says so.
 //
 // Example:
-//   absl::StatusOr<api::v1::beta1::GetSuggestionsReply> reply = Suggest(request);
+//   absl::StatusOr<::api::v1::beta1::GetSuggestionsReply> reply = Suggest(request);
 #pragma once
 
 #include <functional>
@@ -39,7 +39,7 @@ struct SuggestOptions {
 // ValidateAlgorithmSettings does. Messages follow Katib's wording where it
 // has one ("unknown algorithm name X", "unknown setting X for algorithm Y",
 // "Max Trial Count: N > all possible search combinations: M").
-absl::Status ValidateSettings(const api::v1::beta1::Experiment& experiment);
+absl::Status ValidateSettings(const ::api::v1::beta1::Experiment& experiment);
 
 // Validates like ValidateSettings, then the request (1 <= current_request_number
 // <= kMaxRequestNumber, total_request_number >= 0) and every trial's
@@ -48,8 +48,8 @@ absl::Status ValidateSettings(const api::v1::beta1::Experiment& experiment);
 // position total_request_number - current_request_number (the number Katib
 // has delivered before), or at the number of trials in the request when
 // total_request_number is smaller than current_request_number (unset).
-absl::StatusOr<api::v1::beta1::GetSuggestionsReply> Suggest(
-    const api::v1::beta1::GetSuggestionsRequest& request,
+absl::StatusOr<::api::v1::beta1::GetSuggestionsReply> Suggest(
+    const ::api::v1::beta1::GetSuggestionsRequest& request,
     const SuggestOptions& options = {});
 
 }  // namespace hpsearch::suggestion

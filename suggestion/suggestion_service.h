@@ -29,15 +29,15 @@ namespace hpsearch::suggestion {
 // The name Katib's readiness and liveness probes check.
 inline constexpr char kHealthServiceName[] = "manager.v1beta1.Suggestion";
 
-class SuggestionService final : public api::v1::beta1::Suggestion::Service {
+class SuggestionService final : public ::api::v1::beta1::Suggestion::Service {
  public:
   grpc::Status GetSuggestions(grpc::ServerContext* context,
-                              const api::v1::beta1::GetSuggestionsRequest* request,
-                              api::v1::beta1::GetSuggestionsReply* reply) override;
+                              const ::api::v1::beta1::GetSuggestionsRequest* request,
+                              ::api::v1::beta1::GetSuggestionsReply* reply) override;
   grpc::Status ValidateAlgorithmSettings(
       grpc::ServerContext* context,
-      const api::v1::beta1::ValidateAlgorithmSettingsRequest* request,
-      api::v1::beta1::ValidateAlgorithmSettingsReply* reply) override;
+      const ::api::v1::beta1::ValidateAlgorithmSettingsRequest* request,
+      ::api::v1::beta1::ValidateAlgorithmSettingsReply* reply) override;
 };
 
 struct ServerOptions {

@@ -41,7 +41,7 @@ void ExpectFeasibleSamples(const SearchSpace& space, int samples = 2000) {
     if (s == 0) std::fill(unit.begin(), unit.end(), 0.0);
     if (s == 1) std::fill(unit.begin(), unit.end(), 1.0);
     const Point point = space.Decode(unit);
-    google::protobuf::RepeatedPtrField<api::v1::beta1::ParameterAssignment> assignments;
+    google::protobuf::RepeatedPtrField<::api::v1::beta1::ParameterAssignment> assignments;
     for (auto& a : space.ToAssignments(point)) *assignments.Add() = a;
     absl::StatusOr<Point> parsed = space.ParseAssignments("t", assignments);
     ASSERT_TRUE(parsed.ok()) << parsed.status();
@@ -235,7 +235,7 @@ TEST(SearchSpaceTest, RejectsBadSpecsNamingTheParameter) {
 class ParseAssignmentsTest : public ::testing::Test {
  protected:
   absl::StatusOr<Point> Parse(const std::string& assignments_text) {
-    auto assignments = testing::ParseText<api::v1::beta1::TrialSpec::ParameterAssignments>(
+    auto assignments = testing::ParseText<::api::v1::beta1::TrialSpec::ParameterAssignments>(
         assignments_text);
     return space_.ParseAssignments("trial-7", assignments.assignments());
   }
