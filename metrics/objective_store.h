@@ -119,6 +119,8 @@ class ObjectiveStore {
   // Experiments. PutExperiment inserts or replaces by name.
   absl::Status PutExperiment(const ExperimentRecord& experiment);
   absl::StatusOr<std::optional<ExperimentRecord>> GetExperiment(std::string_view name);
+  // Every experiment, in the order they were first stored.
+  absl::StatusOr<std::vector<ExperimentRecord>> ListExperiments();
   absl::Status SetExperimentStatus(std::string_view name, std::string_view status);
 
   // Trials. PutTrial inserts or replaces by name (a state transition writes

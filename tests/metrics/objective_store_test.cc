@@ -85,6 +85,17 @@ TEST_F(ObjectiveStoreTest, ExperimentsRoundTrip) {
   EXPECT_EQ(store->SetExperimentStatus("other", "x").code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(ObjectiveStoreTest, ListsExperimentsInTheOrderFirstStored) {
+  auto store = OpenStore();
+  EXPECT_TRUE(store->ListExperiments()->empty());
+  const ExperimentRecord second{"b", "spec b", 2, "Running"};
+  const ExperimentRecord first{"a", "spec a", 1, "Running"};
+  ASSERT_TRUE(store->PutExperiment(second).ok());
+  ASSERT_TRUE(store->PutExperiment(first).ok());
+  ASSERT_TRUE(store->PutExperiment(second).ok());  // an update keeps its place
+  EXPECT_EQ(*store->ListExperiments(), (std::vector<ExperimentRecord>{second, first}));
+}
+
 TEST_F(ObjectiveStoreTest, TrialsRoundTripKeepOrderAndFindTheBest) {
   auto store = OpenStore();
   TrialRecord full = Trial("t1", TrialStatus::kSucceeded, 0.5);
@@ -207,7 +218,6 @@ TEST_F(ObjectiveStoreTest, MigratesAVersion1Store) {
     CREATE TABLE observation_logs (trial_name TEXT NOT NULL, seq INTEGER NOT NULL, time_us INTEGER NOT NULL,
                                    metric_name TEXT NOT NULL, value TEXT NOT NULL, numeric REAL,
                                    PRIMARY KEY (trial_name, seq)) WITHOUT ROWID;
-    CREATE INDEX observation_logs_by_time ON observation_logs (trial_name, time_us);
     INSERT INTO trials VALUES ('old', 'exp', '[{"name":"lr","value":"0.1"}]', 'Succeeded', '', '', 1, 2, 0,
                                '0.5', 0.5);
     PRAGMA user_version = 1;
