@@ -12,7 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "tests/trial/katib_filter.h"
+#include "metrics/metric_log.h"
+#include "metrics/metrics_parser.h"
 #include "tests/trial/test_files.h"
 #include "tests/trial/trial_process.h"
 #include "trial/hpsearch_trial/fashion_mnist.h"
@@ -25,7 +26,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using test_support::KatibDefaultFilter;
+using ::testing::Key;
 using test_support::MakeTempDir;
 using test_support::RunTrial;
 using test_support::TrialRun;
@@ -47,23 +48,34 @@ std::vector<std::string> QuickArgs(const std::string& model, const std::string& 
 
 using EpochMetricsByName = std::map<std::string, double>;
 
-// Every stdout line, read the way Katib's default filter reads it; fails
-// the test for a line that is not exactly one epoch's metrics.
+// Every epoch's metrics as hpsearch's Katib-compatible collector (default
+// filter) reads stdout; fails the test unless each line is exactly one
+// epoch's five metrics with finite values.
 std::vector<EpochMetricsByName> KatibMetrics(const TrialRun& run) {
+  metrics::ParserOptions options;
+  options.metric_names = {"val_accuracy", "val_loss", "loss", "accuracy", "epoch"};
+  metrics::MetricsParser parser = metrics::MetricsParser::Create(std::move(options)).value();
+  parser.Feed(run.out);
+  parser.Finish();
+  EXPECT_THAT(parser.warnings(), IsEmpty());
+
   std::vector<EpochMetricsByName> epochs;
-  for (const std::string& line : run.out_lines) {
-    EpochMetricsByName values;
-    for (const auto& [name, text] : KatibDefaultFilter(line)) {
-      size_t parsed = 0;
-      values[name] = std::stod(text, &parsed);
-      EXPECT_EQ(parsed, text.size()) << line;
-      EXPECT_TRUE(std::isfinite(values[name])) << line;
+  for (const metrics::MetricLog& record : parser.TakeRecords()) {
+    if (record.name == "epoch") epochs.emplace_back();
+    if (epochs.empty()) {
+      ADD_FAILURE() << "metric before the first epoch: " << record.name << "=" << record.value;
+      continue;
     }
-    EXPECT_THAT(values, ElementsAre(::testing::Key("accuracy"), ::testing::Key("epoch"),
-                                    ::testing::Key("loss"), ::testing::Key("val_accuracy"),
-                                    ::testing::Key("val_loss")))
-        << line;
-    epochs.push_back(values);
+    size_t parsed = 0;
+    const double value = std::stod(record.value, &parsed);
+    EXPECT_EQ(parsed, record.value.size()) << record.name << "=" << record.value;
+    EXPECT_TRUE(std::isfinite(value)) << record.name << "=" << record.value;
+    epochs.back()[record.name] = value;
+  }
+  EXPECT_EQ(epochs.size(), run.out_lines.size()) << run.out;
+  for (const EpochMetricsByName& epoch : epochs) {
+    EXPECT_THAT(epoch, ElementsAre(Key("accuracy"), Key("epoch"), Key("loss"),
+                                   Key("val_accuracy"), Key("val_loss")));
   }
   return epochs;
 }

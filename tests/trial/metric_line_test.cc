@@ -3,16 +3,27 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <regex>
 #include <string>
-
-#include "tests/trial/katib_filter.h"
 
 namespace hpsearch::trial {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::Pair;
-using test_support::KatibDefaultFilter;
+
+// The name=value pairs Katib's default StdOut filter finds in `line`.
+// std::regex's ECMAScript dialect reads this pattern as Go's regexp does;
+// the end-to-end tests read the binary's output with hpsearch's own parser.
+std::map<std::string, std::string> KatibDefaultFilter(const std::string& line) {
+  static const std::regex filter(R"(([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?))");
+  std::map<std::string, std::string> metrics;
+  for (std::sregex_iterator it(line.begin(), line.end(), filter), end; it != end; ++it) {
+    metrics[(*it)[1]] = (*it)[2];
+  }
+  return metrics;
+}
 
 TEST(MetricLineTest, KatibFilterReadsEveryValue) {
   const std::string line = FormatMetricLine(3, {.loss = 0.5123456789, .accuracy = 0.8125},

@@ -10,8 +10,9 @@
 namespace hpsearch::trial {
 namespace {
 
-// Evaluation batches only bound memory; their size does not change results.
-constexpr int64_t kEvalBatchSize = 1000;
+// The evaluation batch size does not change results; small batches keep the
+// CNN's activations in cache (1000 was about 1.5x slower on CPU than 100).
+constexpr int64_t kEvalBatchSize = 100;
 
 torch::Tensor ShuffledOrder(int64_t n, std::mt19937_64& rng, torch::Device device) {
   std::vector<int64_t> order(static_cast<size_t>(n));
