@@ -13,6 +13,12 @@ void AddValidateCommand(CLI::App& app);
 // hpsearch serve: Katib's Suggestion gRPC service (cli/serve_command.cc).
 void AddServeCommand(CLI::App& app);
 
+// hpsearch run FILE: run an Experiment on this machine (cli/run_command.cc).
+void AddRunCommand(CLI::App& app);
+
+// hpsearch trials --workdir DIR: list a run's trials (cli/trials_command.cc).
+void AddTrialsCommand(CLI::App& app);
+
 // hpsearch db-manager --store PATH: Katib's DBManager gRPC service over an
 // objective store (cli/db_manager_command.cc).
 void AddDbManagerCommand(CLI::App& app);

@@ -8,6 +8,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("hpsearch ") + HPSEARCH_VERSION);
   app.require_subcommand(1);
   hpsearch::cli::AddValidateCommand(app);
+  hpsearch::cli::AddRunCommand(app);
+  hpsearch::cli::AddTrialsCommand(app);
   hpsearch::cli::AddServeCommand(app);
   hpsearch::cli::AddDbManagerCommand(app);
 

@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,10 +29,49 @@ absl::Status MakePipe(ScopedFd& read_end, ScopedFd& write_end) {
   }
   read_end.reset(fds[0]);
   write_end.reset(fds[1]);
-  if (fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0) {
-    return absl::InternalError(absl::StrCat("fcntl: ", std::strerror(errno)));
-  }
   return absl::OkStatus();
+}
+
+void SetNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+// Makes `fd` the child's descriptor `target`, kept open across exec.
+void InheritAs(int fd, int target) {
+  if (fd == target) {
+    fcntl(fd, F_SETFD, 0);  // dup2 would leave O_CLOEXEC set
+  } else {
+    dup2(fd, target);
+  }
+}
+
+// Why a forked child could not become the trial.
+struct ChildFailure {
+  enum Stage : int { kChdir, kExec } stage;
+  int error;
+};
+
+// In the forked child: set the process up as a trial and exec it. Only
+// async-signal-safe calls. Returns only on failure.
+ChildFailure RunChild(char* const* argv, char* const* envp, const char* working_dir, pid_t engine,
+                      int stdout_fd, int stderr_fd) {
+  setpgid(0, 0);
+  // If the engine dies (even by SIGKILL) the trial goes with it instead of
+  // running on unsupervised; a resumed run starts it again.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != engine) _exit(127);  // the engine died before prctl
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  for (int signal = 1; signal < NSIG; ++signal) sigaction(signal, &default_action, nullptr);
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  sigprocmask(SIG_SETMASK, &no_signals, nullptr);
+
+  int null_fd = open("/dev/null", O_RDONLY);
+  if (null_fd >= 0) InheritAs(null_fd, STDIN_FILENO);
+  InheritAs(stdout_fd, STDOUT_FILENO);
+  InheritAs(stderr_fd, STDERR_FILENO);
+  if (working_dir != nullptr && chdir(working_dir) != 0) return {ChildFailure::kChdir, errno};
+  execve(argv[0], argv, envp);
+  return {ChildFailure::kExec, errno};
 }
 
 absl::Status SpawnError(int error, const std::string& program) {
@@ -70,45 +109,50 @@ std::string ExitStatus::Describe() const {
 
 absl::StatusOr<TrialProcess> TrialProcess::Start(const LaunchSpec& spec) {
   if (spec.argv.empty()) return absl::InvalidArgumentError("empty command");
-  ScopedFd out_read, out_write, err_read, err_write;
-  if (absl::Status s = MakePipe(out_read, out_write); !s.ok()) return s;
-  if (absl::Status s = MakePipe(err_read, err_write); !s.ok()) return s;
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_write.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_write.get(), STDERR_FILENO);
-  if (!spec.working_dir.empty()) {
-    posix_spawn_file_actions_addchdir_np(&actions, spec.working_dir.c_str());
+  ScopedFd out_read, out_write, err_read, err_write, report_read, report_write;
+  for (auto [read_end, write_end] : {std::pair{&out_read, &out_write}, std::pair{&err_read, &err_write},
+                                     std::pair{&report_read, &report_write}}) {
+    if (absl::Status s = MakePipe(*read_end, *write_end); !s.ok()) return s;
   }
-
-  // The child gets its own process group, default signal dispositions and an
-  // empty signal mask, whatever the runner has set up for itself.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t all_signals, no_signals;
-  sigfillset(&all_signals);
-  sigemptyset(&no_signals);
-  posix_spawnattr_setsigdefault(&attributes, &all_signals);
-  posix_spawnattr_setsigmask(&attributes, &no_signals);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
+  // Everything the child needs is allocated before fork: between fork and
+  // exec it may only make async-signal-safe calls.
   std::vector<char*> argv = CStrings(spec.argv);
   std::vector<char*> envp = CStrings(spec.env);
-  pid_t pid = -1;
-  int error = posix_spawn(&pid, spec.argv[0].c_str(), &actions, &attributes, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (error != 0) {
-    if (error == ENOENT && !spec.working_dir.empty() && !std::filesystem::exists(spec.working_dir)) {
-      return absl::NotFoundError(
-          absl::StrCat("working directory ", spec.working_dir.string(), " does not exist"));
-    }
-    return SpawnError(error, spec.argv[0]);
+  const char* working_dir = spec.working_dir.empty() ? nullptr : spec.working_dir.c_str();
+  const pid_t engine = getpid();
+
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
+  if (pid == 0) {
+    ChildFailure failure = RunChild(argv.data(), envp.data(), working_dir, engine, out_write.get(),
+                                    err_write.get());
+    // Only reached when exec failed: tell the engine why.
+    (void)!write(report_write.get(), &failure, sizeof failure);
+    _exit(127);
   }
+  setpgid(pid, pid);  // also here, so the group exists before we signal it
+  report_write.reset();
+  out_write.reset();
+  err_write.reset();
+
+  // The report pipe closes on a successful exec (O_CLOEXEC).
+  ChildFailure failure{};
+  ssize_t n;
+  do {
+    n = read(report_read.get(), &failure, sizeof failure);
+  } while (n < 0 && errno == EINTR);
+  if (n == sizeof failure) {
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (failure.stage == ChildFailure::kChdir) {
+      return absl::NotFoundError(absl::StrCat("cannot enter working directory ",
+                                              spec.working_dir.string(), ": ",
+                                              std::strerror(failure.error)));
+    }
+    return SpawnError(failure.error, spec.argv[0]);
+  }
+  SetNonBlocking(out_read.get());
+  SetNonBlocking(err_read.get());
   return TrialProcess(pid, std::move(out_read), std::move(err_read));
 }
 

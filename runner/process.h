@@ -4,7 +4,9 @@
 // vector (never through a shell, so no parameter value is ever interpreted),
 // with an explicit environment and working directory. Its stdout and stderr
 // are non-blocking pipes that the runner's event loop drains. Signals go to
-// the whole group, so a trial's own children are stopped with it.
+// the whole group, so a trial's own children are stopped with it. A trial
+// dies with the engine (PR_SET_PDEATHSIG), even when the engine is killed
+// with SIGKILL, so no trial runs on unrecorded.
 #pragma once
 
 #include <sys/types.h>

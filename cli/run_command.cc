@@ -1,0 +1,103 @@
+// `hpsearch run FILE`: run a Katib Experiment on this machine (see
+// runner/experiment_runner.h). Progress goes to stderr, the final table of
+// trials to stdout, and the summary to <workdir>/summary.json. Exit status: 0
+// when the experiment succeeded, 1 when it failed or could not run, 128+N
+// when interrupted by signal N (2 for usage errors, from main()).
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "api/experiment_loader.h"
+#include "cli/commands.h"
+#include "runner/console_progress.h"
+#include "runner/experiment_runner.h"
+#include "runner/trial_report.h"
+
+namespace hpsearch::cli {
+namespace {
+
+struct RunFlags {
+  std::string file;
+  std::string workdir;
+  bool force = false;
+  double trial_timeout_seconds = 0;
+  double stop_grace_seconds = 10;
+};
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+[[noreturn]] void Fail(const std::string& message) {
+  std::cerr << "hpsearch run: error: " << message << "\n";
+  throw CLI::RuntimeError(1);
+}
+
+int RunFile(const RunFlags& flags) {
+  api::LoadedExperiment loaded = api::LoadExperimentFile(flags.file);
+  for (const api::Diagnostic& d : loaded.diagnostics) {
+    std::cerr << api::FormatDiagnostic(flags.file, d) << "\n";
+  }
+  if (!loaded.ok()) throw CLI::RuntimeError(1);
+  const api::Experiment& experiment = *loaded.experiment;
+
+  runner::RunOptions options;
+  options.workdir = flags.workdir.empty()
+                        ? std::filesystem::path("hpsearch-runs") / experiment.metadata.name
+                        : std::filesystem::path(flags.workdir);
+  options.force = flags.force;
+  options.trial_timeout = std::chrono::milliseconds(static_cast<int64_t>(flags.trial_timeout_seconds * 1000));
+  options.stop_grace = std::chrono::milliseconds(static_cast<int64_t>(flags.stop_grace_seconds * 1000));
+
+  runner::ConsoleProgress progress(stderr, isatty(STDERR_FILENO) == 1, experiment.spec.max_trial_count,
+                                   experiment.spec.objective->objective_metric_name);
+  progress.OnMessage("running " + experiment.metadata.name + " in " + options.workdir.string());
+  auto result = runner::RunExperiment(experiment, ReadText(flags.file), options, progress);
+  if (!result.ok()) Fail(std::string(result.status().message()));
+
+  std::vector<runner::TrialView> sorted = runner::SortedByObjective(result->trials, experiment);
+  std::cout << runner::FormatTrials(sorted, experiment, runner::ReportFormat::kTable);
+  std::filesystem::path summary = options.workdir / "summary.json";
+  std::ofstream(summary) << runner::FormatSummaryJson(*result, experiment);
+  progress.OnMessage(result->message + " (" + result->reason + "); summary in " + summary.string());
+
+  switch (result->outcome) {
+    case runner::RunOutcome::kSucceeded: return 0;
+    case runner::RunOutcome::kFailed: return 1;
+    case runner::RunOutcome::kInterrupted: return 128 + result->interrupt_signal;
+  }
+  return 1;
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("run", "Run a Katib Experiment on this machine, resuming if its workdir exists");
+  auto flags = std::make_shared<RunFlags>();
+  cmd->add_option("file", flags->file, "Experiment YAML file")->required();
+  cmd->add_option("--workdir", flags->workdir,
+                  "Where the store, trial logs and summary go (default ./hpsearch-runs/<experiment name>)");
+  cmd->add_flag("--force", flags->force, "Resume even though the Experiment's spec changed since it started");
+  cmd->add_option("--trial-timeout", flags->trial_timeout_seconds,
+                  "Fail a trial that runs longer than this many seconds (0: no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->default_str("0");
+  cmd->add_option("--stop-grace", flags->stop_grace_seconds,
+                  "Seconds trials get between SIGTERM and SIGKILL when the run stops")
+      ->check(CLI::NonNegativeNumber)
+      ->default_str("10");
+  cmd->callback([flags] {
+    int code = RunFile(*flags);
+    std::cout.flush();
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+}  // namespace hpsearch::cli

@@ -1,0 +1,69 @@
+// `hpsearch trials --workdir DIR`: every trial of the experiment run in DIR,
+// with its status, objective, other metrics and parameters, as a table, JSON
+// or CSV. Opens the store read-only, so it works while `hpsearch run` is
+// still writing it. Exit status: 0, or 1 when the store cannot be read.
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "api/experiment_loader.h"
+#include "cli/commands.h"
+#include "metrics/objective_store.h"
+#include "runner/experiment_runner.h"
+#include "runner/trial_report.h"
+
+namespace hpsearch::cli {
+namespace {
+
+struct TrialsFlags {
+  std::string workdir;
+  runner::ReportFormat format = runner::ReportFormat::kTable;
+  bool sort_by_objective = false;
+};
+
+[[noreturn]] void Fail(const std::string& message) {
+  std::cerr << "hpsearch trials: error: " << message << "\n";
+  throw CLI::RuntimeError(1);
+}
+
+void ListTrials(const TrialsFlags& flags) {
+  std::filesystem::path path = std::filesystem::path(flags.workdir) / "store.db";
+  if (!std::filesystem::exists(path)) Fail(path.string() + " does not exist: no experiment has run there");
+  auto store = metrics::ObjectiveStore::Open(path.string(), {.read_only = true});
+  if (!store.ok()) Fail(std::string(store.status().message()));
+  auto experiments = (*store)->ListExperiments();
+  if (!experiments.ok()) Fail(std::string(experiments.status().message()));
+  if (experiments->empty()) Fail(path.string() + " holds no experiment yet");
+
+  for (const metrics::ExperimentRecord& record : *experiments) {
+    api::LoadedExperiment loaded = api::LoadExperimentText(record.spec);
+    if (!loaded.ok()) Fail("the spec stored for experiment " + record.name + " no longer loads");
+    auto trials = runner::LoadTrialViews(**store, *loaded.experiment);
+    if (!trials.ok()) Fail(std::string(trials.status().message()));
+    if (flags.sort_by_objective) *trials = runner::SortedByObjective(*std::move(trials), *loaded.experiment);
+    std::cout << runner::FormatTrials(*trials, *loaded.experiment, flags.format);
+  }
+}
+
+}  // namespace
+
+void AddTrialsCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("trials", "List the trials of an experiment run by hpsearch run");
+  auto flags = std::make_shared<TrialsFlags>();
+  cmd->add_option("--workdir", flags->workdir, "The experiment's workdir (holding store.db)")->required();
+  std::map<std::string, runner::ReportFormat> formats = {{"table", runner::ReportFormat::kTable},
+                                                         {"json", runner::ReportFormat::kJson},
+                                                         {"csv", runner::ReportFormat::kCsv}};
+  cmd->add_option("--format", flags->format, "Output format: table, json or csv")
+      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+      ->default_str("table");
+  cmd->add_flag("--sort-by-objective", flags->sort_by_objective,
+                "Best objective first (default: in the order trials were created)");
+  cmd->callback([flags] {
+    ListTrials(*flags);
+    std::cout.flush();
+  });
+}
+
+}  // namespace hpsearch::cli

@@ -1,0 +1,587 @@
+#include "runner/experiment_runner.h"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "api/experiment_proto.h"
+#include "metrics/katib_time.h"
+#include "runner/process.h"
+#include "runner/trial_collector.h"
+#include "runner/trial_command.h"
+#include "runner/trial_supervisor.h"
+#include "suggestion/suggest.h"
+
+extern char** environ;
+
+namespace hpsearch::runner {
+namespace {
+
+namespace pb = ::api::v1::beta1;
+using metrics::TrialRecord;
+using metrics::TrialStatus;
+
+constexpr std::chrono::milliseconds kTick(200);
+// The reason of trials stopped by an interrupt: they run again on resume.
+constexpr std::string_view kInterruptedReason = "Interrupted";
+
+int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
+
+std::string Rfc3339(std::optional<int64_t> micros) {
+  if (!micros) return "";
+  return metrics::FormatRfc3339Nano(metrics::KatibTime::FromMicros(*micros));
+}
+
+metrics::ObjectiveDirection Direction(const api::Experiment& experiment) {
+  return api::ParseObjectiveType(experiment.spec.objective->type) == api::ObjectiveType::kMaximize
+             ? metrics::ObjectiveDirection::kMaximize
+             : metrics::ObjectiveDirection::kMinimize;
+}
+
+std::vector<metrics::MetricStrategy> Strategies(const api::Experiment& experiment) {
+  const api::Objective& objective = *experiment.spec.objective;
+  std::vector<metrics::MetricStrategy> overrides;
+  for (const api::MetricStrategy& strategy : objective.metric_strategies) {
+    if (auto type = metrics::ParseMetricStrategyType(strategy.value)) {
+      overrides.push_back({strategy.name, *type});
+    }
+  }
+  return metrics::DefaultMetricStrategies(Direction(experiment), objective.objective_metric_name,
+                                          objective.additional_metric_names, overrides);
+}
+
+pb::TrialStatus::TrialConditionType Condition(TrialStatus status) {
+  switch (status) {
+    case TrialStatus::kCreated: return pb::TrialStatus::CREATED;
+    case TrialStatus::kRunning: return pb::TrialStatus::RUNNING;
+    case TrialStatus::kSucceeded: return pb::TrialStatus::SUCCEEDED;
+    case TrialStatus::kFailed: return pb::TrialStatus::FAILED;
+    case TrialStatus::kKilled: return pb::TrialStatus::KILLED;
+    case TrialStatus::kEarlyStopped: return pb::TrialStatus::EARLYSTOPPED;
+    case TrialStatus::kMetricsUnavailable: return pb::TrialStatus::METRICSUNAVAILABLE;
+  }
+  return pb::TrialStatus::UNKNOWN;
+}
+
+// Whether `objective` meets the goal, in Katib's sense (<= when minimizing).
+bool ReachesGoal(double objective, double goal, metrics::ObjectiveDirection direction) {
+  return direction == metrics::ObjectiveDirection::kMinimize ? objective <= goal : objective >= goal;
+}
+
+bool IsBetter(double a, double b, metrics::ObjectiveDirection direction) {
+  return direction == metrics::ObjectiveDirection::kMinimize ? a < b : a > b;
+}
+
+absl::StatusOr<std::vector<metrics::MetricSummary>> Summarize(
+    const std::vector<metrics::StoredObservation>& stored,
+    const std::vector<metrics::MetricStrategy>& strategies) {
+  std::vector<metrics::MetricLog> log;
+  log.reserve(stored.size());
+  for (const metrics::StoredObservation& o : stored) {
+    log.push_back({Rfc3339(o.time_us), o.metric, o.value});
+  }
+  return metrics::SummarizeMetrics(log, strategies);
+}
+
+// The local stand-in for a collector kind, or an error for kinds that need
+// a cluster.
+absl::Status CheckCollector(const api::Experiment& experiment) {
+  const auto& spec = experiment.spec.metrics_collector_spec;
+  api::CollectorKind kind = spec ? api::ParseCollectorKind(spec->collector_kind) : api::CollectorKind::kStdOut;
+  if (kind == api::CollectorKind::kStdOut || kind == api::CollectorKind::kFile) return absl::OkStatus();
+  return absl::UnimplementedError(absl::StrCat(
+      "spec.metricsCollectorSpec.collector.kind: ", spec->collector_kind,
+      " is not supported by hpsearch run; use StdOut or File"));
+}
+
+class Run {
+ public:
+  Run(const api::Experiment& experiment, pb::Experiment proto, const RunOptions& options,
+      RunObserver& observer)
+      : experiment_(experiment),
+        options_(options),
+        observer_(observer),
+        proto_(std::move(proto)),
+        direction_(Direction(experiment)),
+        strategies_(Strategies(experiment)),
+        supervisor_({.on_stdout = [this](const std::string& trial,
+                                         std::string_view chunk) { OnStdout(trial, chunk); },
+                     .on_end = [this](const std::string& trial,
+                                      const TrialEnd& end) { OnTrialEnd(trial, end); }},
+                    std::chrono::seconds(5)) {
+    if (options_.command_search_path.empty()) {
+      options_.command_search_path = DefaultCommandSearchPath();
+    }
+    const api::Objective& objective = *experiment.spec.objective;
+    parser_options_.metric_names.push_back(objective.objective_metric_name);
+    for (const std::string& name : objective.additional_metric_names) {
+      parser_options_.metric_names.push_back(name);
+    }
+    if (const auto& collector = experiment.spec.metrics_collector_spec) {
+      if (collector->metrics_format) parser_options_.filters = *collector->metrics_format;
+      if (api::ParseCollectorKind(collector->collector_kind) == api::CollectorKind::kFile &&
+          collector->file_system_path) {
+        metrics_file_ = collector->file_system_path->path;
+        if (collector->file_system_path->format == "JSON") {
+          parser_options_.format = metrics::MetricsFormat::kJson;
+        }
+      }
+    }
+  }
+
+  absl::Status Open(const std::string& spec_text);
+  absl::StatusOr<RunResult> Loop();
+
+ private:
+  const std::string& name() const { return experiment_.metadata.name; }
+  TrialCounts Counts() const;
+  const TrialView* Best() const;
+  std::optional<RunResult> Finished(const TrialCounts& counts) const;
+  absl::Status StartTrials(int active, const TrialCounts& counts);
+  absl::StatusOr<std::vector<std::map<std::string, std::string>>> Suggest(int count);
+  void Launch(TrialRecord record);
+  absl::StatusOr<LaunchSpec> MakeLaunchSpec(const TrialRecord& record,
+                                            const std::filesystem::path& trial_dir) const;
+  void FailTrial(TrialRecord record, std::string reason, std::string message);
+  void OnStdout(const std::string& trial, std::string_view chunk);
+  void OnTrialEnd(const std::string& trial, const TrialEnd& end);
+  void Store(const TrialView& view);
+  void FlushCollectors();
+  void StopTrials(std::string_view reason);
+  RunResult Result(RunOutcome outcome, std::string reason, std::string message);
+
+  const api::Experiment& experiment_;
+  RunOptions options_;
+  RunObserver& observer_;
+  pb::Experiment proto_;
+  metrics::ObjectiveDirection direction_;
+  std::vector<metrics::MetricStrategy> strategies_;
+  metrics::ParserOptions parser_options_;
+  std::optional<std::filesystem::path> metrics_file_;  // File collector
+  std::unique_ptr<metrics::ObjectiveStore> store_;
+  TrialSupervisor supervisor_;
+
+  std::vector<std::string> order_;  // trial names in creation order
+  std::map<std::string, TrialView> trials_;
+  std::map<std::string, TrialCollector> collectors_;  // running trials
+  std::vector<std::string> reruns_;  // interrupted trials to start again
+  std::string stop_reason_;          // for trials stopped by the engine
+  bool exhausted_ = false;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+absl::Status Run::Open(const std::string& spec_text) {
+  std::error_code error;
+  std::filesystem::create_directories(options_.workdir / "trials", error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat("cannot create workdir ", options_.workdir.string(),
+                                               ": ", error.message()));
+  }
+  auto store = metrics::ObjectiveStore::Open((options_.workdir / "store.db").string());
+  if (!store.ok()) return store.status();
+  store_ = *std::move(store);
+
+  auto stored = store_->GetExperiment(name());
+  if (!stored.ok()) return stored.status();
+  if (*stored && (*stored)->spec != spec_text && !options_.force) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "experiment ", name(), " in ", options_.workdir.string(),
+        " was started with a different spec; run with --force to resume it with this one, "
+        "or use another --workdir to start afresh"));
+  }
+  if (absl::Status s = store_->PutExperiment({.name = name(),
+                                              .spec = spec_text,
+                                              .created_us = *stored ? (*stored)->created_us : NowMicros(),
+                                              .status = "Running"});
+      !s.ok()) {
+    return s;
+  }
+
+  auto records = store_->ListTrials(name());
+  if (!records.ok()) return records.status();
+  for (TrialRecord& record : *records) {
+    bool interrupted = record.status == TrialStatus::kCreated || record.status == TrialStatus::kRunning ||
+                       (record.status == TrialStatus::kKilled && record.reason == kInterruptedReason);
+    TrialView view{.record = record, .metrics = {}};
+    if (interrupted) {
+      // Its partial log would be counted twice when it runs again.
+      if (absl::Status s = store_->DeleteObservations(record.name); !s.ok()) return s;
+      reruns_.push_back(record.name);
+    } else {
+      auto observations = store_->GetObservations(record.name);
+      if (!observations.ok()) return observations.status();
+      auto summary = Summarize(*observations, strategies_);
+      if (summary.ok()) view.metrics = *std::move(summary);
+    }
+    order_.push_back(record.name);
+    trials_.emplace(record.name, std::move(view));
+  }
+  if (!order_.empty()) {
+    observer_.OnMessage(absl::StrFormat("resuming %s: %d trials recorded, %d to run again", name(),
+                                        order_.size(), reruns_.size()));
+  }
+  return absl::OkStatus();
+}
+
+TrialCounts Run::Counts() const {
+  TrialCounts counts;
+  for (const auto& [trial_name, view] : trials_) {
+    switch (view.record.status) {
+      case TrialStatus::kCreated:
+      case TrialStatus::kRunning: counts.running += collectors_.contains(trial_name); break;
+      case TrialStatus::kSucceeded: ++counts.succeeded; break;
+      case TrialStatus::kFailed:
+      case TrialStatus::kMetricsUnavailable: ++counts.failed; break;
+      case TrialStatus::kKilled: counts.killed += view.record.reason != kInterruptedReason; break;
+      case TrialStatus::kEarlyStopped: ++counts.early_stopped; break;
+    }
+  }
+  return counts;
+}
+
+const TrialView* Run::Best() const {
+  const TrialView* best = nullptr;
+  for (const auto& [trial_name, view] : trials_) {
+    if (view.record.status != TrialStatus::kSucceeded || !view.record.objective_numeric) continue;
+    if (!best || IsBetter(*view.record.objective_numeric, *best->record.objective_numeric, direction_)) {
+      best = &view;
+    }
+  }
+  return best;
+}
+
+RunResult Outcome(RunOutcome outcome, std::string reason, std::string message) {
+  RunResult result;
+  result.outcome = outcome;
+  result.reason = std::move(reason);
+  result.message = std::move(message);
+  return result;
+}
+
+// Katib's UpdateExperimentStatusCondition, in its order.
+std::optional<RunResult> Run::Finished(const TrialCounts& counts) const {
+  const api::ExperimentSpec& spec = experiment_.spec;
+  const TrialView* best = Best();
+  if (spec.objective->goal && best &&
+      ReachesGoal(*best->record.objective_numeric, *spec.objective->goal, direction_)) {
+    return Outcome(RunOutcome::kSucceeded, "ExperimentGoalReached",
+                   "Experiment has succeeded because Objective goal has reached");
+  }
+  if (spec.max_failed_trial_count && counts.failed != 0 && counts.failed >= *spec.max_failed_trial_count) {
+    return Outcome(RunOutcome::kFailed, "ExperimentFailed",
+                   "Experiment has failed because max failed count has reached");
+  }
+  if (spec.max_trial_count && counts.completed() >= *spec.max_trial_count) {
+    return Outcome(RunOutcome::kSucceeded, "ExperimentMaxTrialsReached",
+                   "Experiment has succeeded because max trial count has reached");
+  }
+  if (exhausted_ && counts.running == 0 && reruns_.empty()) {
+    return Outcome(RunOutcome::kSucceeded, "ExperimentSuggestionEndReached",
+                   "Experiment has succeeded because suggestion service has reached the end");
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<RunResult> Run::Loop() {
+  while (true) {
+    FlushCollectors();
+    TrialCounts counts = Counts();
+    observer_.OnTick(counts, Best(), std::chrono::steady_clock::now() - started_);
+    if (std::optional<RunResult> finished = Finished(counts)) {
+      if (supervisor_.running() > 0) StopTrials(finished->reason);
+      return Result(finished->outcome, finished->reason, finished->message);
+    }
+    if (absl::Status s = StartTrials(counts.running, counts); !s.ok()) {
+      StopTrials(kInterruptedReason);
+      return s;
+    }
+    if (std::optional<int> signal = supervisor_.Poll(kTick)) {
+      observer_.OnMessage(absl::StrFormat("received %s: stopping %d running trials (again to kill them now)",
+                                          strsignal(*signal), supervisor_.running()));
+      StopTrials(kInterruptedReason);
+      RunResult result = Result(RunOutcome::kInterrupted, "ExperimentInterrupted",
+                                absl::StrCat("interrupted by ", strsignal(*signal),
+                                             "; run again with the same workdir to resume"));
+      result.interrupt_signal = *signal;
+      return result;
+    }
+  }
+}
+
+// Katib's ReconcileTrials: keep min(parallel, max - completed) trials active.
+absl::Status Run::StartTrials(int active, const TrialCounts& counts) {
+  const api::ExperimentSpec& spec = experiment_.spec;
+  int wanted = spec.parallel_trial_count.value_or(3);
+  if (spec.max_trial_count) wanted = std::min(wanted, *spec.max_trial_count - counts.completed());
+  int free = wanted - active;
+  while (free > 0 && !reruns_.empty()) {
+    TrialRecord record = trials_.at(reruns_.front()).record;
+    reruns_.erase(reruns_.begin());
+    Launch(std::move(record));
+    --free;
+  }
+  if (free <= 0 || exhausted_) return absl::OkStatus();
+
+  auto suggestions = Suggest(free);
+  if (!suggestions.ok()) return suggestions.status();
+  if (static_cast<int>(suggestions->size()) < free) exhausted_ = true;
+  for (auto& assignments : *suggestions) {
+    TrialRecord record;
+    record.experiment = name();
+    record.name = absl::StrFormat("%s-%04d", name(), order_.size() + 1);
+    record.assignments.assign(assignments.begin(), assignments.end());
+    order_.push_back(record.name);
+    trials_.emplace(record.name, TrialView{.record = record, .metrics = {}});
+    Launch(std::move(record));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::map<std::string, std::string>>> Run::Suggest(int count) {
+  pb::GetSuggestionsRequest request;
+  *request.mutable_experiment() = proto_;
+  for (const std::string& trial_name : order_) {
+    const TrialView& view = trials_.at(trial_name);
+    // What Katib's controller leaves out of the request.
+    if (view.record.status == TrialStatus::kMetricsUnavailable) continue;
+    bool observed = !view.metrics.empty() && view.metrics.front().available();
+    if (view.record.status == TrialStatus::kEarlyStopped && !observed) continue;
+    pb::Trial* trial = request.add_trials();
+    trial->set_name(trial_name);
+    *trial->mutable_spec()->mutable_objective() = proto_.spec().objective();
+    for (const auto& [parameter, value] : view.record.assignments) {
+      pb::ParameterAssignment* assignment =
+          trial->mutable_spec()->mutable_parameter_assignments()->add_assignments();
+      assignment->set_name(parameter);
+      assignment->set_value(value);
+    }
+    pb::TrialStatus* status = trial->mutable_status();
+    status->set_condition(Condition(view.record.status));
+    status->set_start_time(Rfc3339(view.record.start_us));
+    status->set_completion_time(Rfc3339(view.record.end_us));
+    if (observed) {
+      for (const metrics::MetricSummary& metric : view.metrics) {
+        pb::Metric* m = status->mutable_observation()->add_metrics();
+        m->set_name(metric.name);
+        m->set_value(metric.value());
+      }
+    }
+  }
+  request.set_current_request_number(count);
+  request.set_total_request_number(static_cast<int>(order_.size()) + count);
+
+  suggestion::SuggestOptions suggest_options;
+  suggest_options.shortfall = suggestion::SuggestOptions::Shortfall::kReturnFewer;
+  auto reply = suggestion::Suggest(request, suggest_options);
+  if (!reply.ok()) {
+    if (reply.status().code() == absl::StatusCode::kOutOfRange) return std::vector<std::map<std::string, std::string>>{};
+    return absl::Status(reply.status().code(),
+                        absl::StrCat("algorithm ", proto_.spec().algorithm().algorithm_name(), ": ",
+                                     reply.status().message()));
+  }
+  std::vector<std::map<std::string, std::string>> suggestions;
+  for (const auto& assignments : reply->parameter_assignments()) {
+    auto& values = suggestions.emplace_back();
+    for (const pb::ParameterAssignment& a : assignments.assignments()) values[a.name()] = a.value();
+  }
+  return suggestions;
+}
+
+absl::StatusOr<LaunchSpec> Run::MakeLaunchSpec(const TrialRecord& record,
+                                               const std::filesystem::path& trial_dir) const {
+  TrialIdentity identity{.name = record.name,
+                         .namespace_ = experiment_.metadata.namespace_,
+                         .assignments = {record.assignments.begin(), record.assignments.end()}};
+  auto command = BuildTrialCommand(experiment_, identity);
+  if (!command.ok()) return command.status();
+
+  // The File collector's path is the trial's own: like a pod's filesystem,
+  // each trial gets a private root under its directory.
+  std::vector<std::pair<std::string, std::string>> remap;
+  if (metrics_file_) {
+    std::filesystem::path local = trial_dir / "fs" / metrics_file_->relative_path();
+    std::filesystem::create_directories(local.parent_path());
+    remap.emplace_back(metrics_file_->string(), local.string());
+  }
+  for (std::string& word : command->argv) absl::StrReplaceAll(remap, &word);
+
+  auto program = ResolveCommand(command->argv.front(), options_.command_search_path);
+  if (!program.ok()) return program.status();
+  LaunchSpec spec{.argv = command->argv, .env = {}, .working_dir = trial_dir};
+  spec.argv.front() = program->string();
+
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    size_t equals = text.find('=');
+    if (equals != std::string_view::npos) env[std::string(text.substr(0, equals))] = text.substr(equals + 1);
+  }
+  for (api::NameValue& variable : command->env) {
+    absl::StrReplaceAll(remap, &variable.value);
+    env[variable.name] = variable.value;
+  }
+  env["HPSEARCH_TRIAL_NAME"] = record.name;
+  env["HPSEARCH_EXPERIMENT_NAME"] = name();
+  env.try_emplace("PYTHONUNBUFFERED", "1");  // metrics arrive as printed
+  for (const auto& [key, value] : env) spec.env.push_back(absl::StrCat(key, "=", value));
+  return spec;
+}
+
+void Run::Launch(TrialRecord record) {
+  std::filesystem::path trial_dir = options_.workdir / "trials" / record.name;
+  std::error_code error;
+  std::filesystem::remove_all(trial_dir, error);  // a rerun starts clean
+  std::filesystem::create_directories(trial_dir, error);
+
+  auto spec = MakeLaunchSpec(record, trial_dir);
+  if (!spec.ok()) return FailTrial(std::move(record), "LaunchFailed", std::string(spec.status().message()));
+  std::optional<std::filesystem::path> followed;
+  if (metrics_file_) followed = trial_dir / "fs" / metrics_file_->relative_path();
+  auto collector = TrialCollector::Create(parser_options_, record.name, followed);
+  if (!collector.ok()) return FailTrial(std::move(record), "LaunchFailed", std::string(collector.status().message()));
+
+  record.status = TrialStatus::kRunning;
+  record.reason.clear();
+  record.message.clear();
+  record.start_us = NowMicros();
+  record.end_us.reset();
+  record.exit_code.reset();
+  record.objective_value.reset();
+  record.objective_numeric.reset();
+  absl::Status launched = supervisor_.Launch(record.name, *spec, trial_dir / "stdout.log",
+                                             trial_dir / "stderr.log", options_.trial_timeout);
+  if (!launched.ok()) return FailTrial(std::move(record), "LaunchFailed", std::string(launched.message()));
+  collectors_.emplace(record.name, *std::move(collector));
+  TrialView& view = trials_.at(record.name);
+  view = TrialView{.record = std::move(record), .metrics = {}};
+  Store(view);
+  observer_.OnTrialStarted(view.record);
+}
+
+void Run::FailTrial(TrialRecord record, std::string reason, std::string message) {
+  record.status = TrialStatus::kFailed;
+  record.reason = std::move(reason);
+  record.message = std::move(message);
+  record.start_us = record.end_us = NowMicros();
+  TrialView& view = trials_.at(record.name);
+  view = TrialView{.record = std::move(record), .metrics = {}};
+  Store(view);
+  observer_.OnTrialEnded(view);
+}
+
+void Run::OnStdout(const std::string& trial, std::string_view chunk) {
+  if (auto it = collectors_.find(trial); it != collectors_.end()) it->second.OnStdout(chunk);
+}
+
+void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
+  auto collector = collectors_.find(trial);
+  if (collector == collectors_.end()) return;
+  if (absl::Status s = collector->second.Finish(*store_); !s.ok()) {
+    observer_.OnMessage(absl::StrCat(trial, ": storing metrics failed: ", s.message()));
+  }
+  TrialView& view = trials_.at(trial);
+  auto summary = metrics::SummarizeMetrics(collector->second.log(), strategies_);
+  view.metrics = summary.ok() ? *std::move(summary) : std::vector<metrics::MetricSummary>{};
+  collectors_.erase(collector);
+
+  TrialRecord& record = view.record;
+  record.end_us = NowMicros();
+  if (!end.exit.signaled) record.exit_code = end.exit.exit_code;
+  bool objective_available = !view.metrics.empty() && view.metrics.front().available();
+  if (objective_available) {
+    record.objective_value = view.metrics.front().value();
+    record.objective_numeric = view.metrics.front().numeric_value();
+  }
+  if (end.stopped) {
+    record.status = TrialStatus::kKilled;
+    record.reason = stop_reason_;
+    record.message = absl::StrCat("stopped by hpsearch (", end.exit.Describe(), ")");
+  } else if (end.timed_out) {
+    record.status = TrialStatus::kFailed;
+    record.reason = "Timeout";
+    record.message = absl::StrFormat("exceeded the trial timeout of %.1f s (%s)",
+                                     options_.trial_timeout.count() / 1000.0, end.exit.Describe());
+  } else if (!end.exit.success()) {
+    record.status = TrialStatus::kFailed;
+    record.reason = "TrialFailed";
+    record.message = absl::StrCat(end.exit.Describe(), "; see ",
+                                  (options_.workdir / "trials" / trial / "stderr.log").string());
+  } else if (!objective_available) {
+    record.status = TrialStatus::kMetricsUnavailable;
+    record.reason = "MetricsUnavailable";
+    record.message = absl::StrCat("the trial exited 0 without reporting ",
+                                  experiment_.spec.objective->objective_metric_name);
+  } else {
+    record.status = TrialStatus::kSucceeded;
+    record.reason = "TrialSucceeded";
+  }
+  Store(view);
+  observer_.OnTrialEnded(view);
+}
+
+void Run::Store(const TrialView& view) {
+  if (absl::Status s = store_->PutTrial(view.record); !s.ok()) {
+    observer_.OnMessage(absl::StrCat(view.record.name, ": recording the trial failed: ", s.message()));
+  }
+}
+
+void Run::FlushCollectors() {
+  for (auto& [trial, collector] : collectors_) {
+    if (absl::Status s = collector.Flush(*store_); !s.ok()) {
+      observer_.OnMessage(absl::StrCat(trial, ": storing metrics failed: ", s.message()));
+    }
+  }
+}
+
+void Run::StopTrials(std::string_view reason) {
+  stop_reason_ = reason;
+  supervisor_.StopAll(options_.stop_grace);
+}
+
+RunResult Run::Result(RunOutcome outcome, std::string reason, std::string message) {
+  if (absl::Status s = store_->SetExperimentStatus(name(), reason); !s.ok()) {
+    observer_.OnMessage(absl::StrCat("recording the experiment status failed: ", s.message()));
+  }
+  RunResult result = Outcome(outcome, std::move(reason), std::move(message));
+  for (const std::string& trial : order_) result.trials.push_back(trials_.at(trial));
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<RunResult> RunExperiment(const api::Experiment& experiment, const std::string& spec_text,
+                                        const RunOptions& options, RunObserver& observer) {
+  if (absl::Status s = CheckCollector(experiment); !s.ok()) return s;
+  pb::Experiment proto = api::ToProto(experiment);
+  if (absl::Status s = suggestion::ValidateSettings(proto); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("algorithm ", experiment.spec.algorithm->algorithm_name,
+                                               ": ", s.message()));
+  }
+  Run run(experiment, std::move(proto), options, observer);
+  if (absl::Status s = run.Open(spec_text); !s.ok()) return s;
+  return run.Loop();
+}
+
+absl::StatusOr<std::vector<TrialView>> LoadTrialViews(metrics::ObjectiveStore& store,
+                                                      const api::Experiment& experiment) {
+  std::vector<metrics::MetricStrategy> strategies = Strategies(experiment);
+  auto records = store.ListTrials(experiment.metadata.name);
+  if (!records.ok()) return records.status();
+  std::vector<TrialView> views;
+  for (metrics::TrialRecord& record : *records) {
+    auto observations = store.GetObservations(record.name);
+    if (!observations.ok()) return observations.status();
+    auto summary = Summarize(*observations, strategies);
+    views.push_back({.record = std::move(record),
+                     .metrics = summary.ok() ? *std::move(summary) : std::vector<metrics::MetricSummary>{}});
+  }
+  return views;
+}
+
+}  // namespace hpsearch::runner

@@ -1,0 +1,52 @@
+#include "runner/trial_collector.h"
+
+#include <fstream>
+
+namespace hpsearch::runner {
+
+absl::StatusOr<TrialCollector> TrialCollector::Create(
+    const metrics::ParserOptions& options, std::string trial,
+    std::optional<std::filesystem::path> metrics_file) {
+  absl::StatusOr<metrics::MetricsParser> parser = metrics::MetricsParser::Create(options);
+  if (!parser.ok()) return parser.status();
+  return TrialCollector(*std::move(parser), std::move(trial), std::move(metrics_file));
+}
+
+void TrialCollector::OnStdout(std::string_view chunk) {
+  if (!metrics_file_) parser_.Feed(chunk);
+}
+
+void TrialCollector::FollowFile() {
+  if (!metrics_file_) return;
+  std::ifstream file(*metrics_file_, std::ios::binary);
+  if (!file) return;  // not written yet
+  file.seekg(static_cast<std::streamoff>(file_offset_));
+  char buffer[64 * 1024];
+  while (file.read(buffer, sizeof buffer) || file.gcount() > 0) {
+    parser_.Feed(std::string_view(buffer, static_cast<size_t>(file.gcount())));
+    file_offset_ += static_cast<std::uintmax_t>(file.gcount());
+  }
+}
+
+absl::Status TrialCollector::Flush(metrics::ObjectiveStore& store) {
+  FollowFile();
+  return StoreNewRecords(store);
+}
+
+absl::Status TrialCollector::Finish(metrics::ObjectiveStore& store) {
+  FollowFile();
+  parser_.Finish();
+  return StoreNewRecords(store);
+}
+
+absl::Status TrialCollector::StoreNewRecords(metrics::ObjectiveStore& store) {
+  std::vector<metrics::MetricLog> records = parser_.TakeRecords();
+  log_.insert(log_.end(), records.begin(), records.end());
+  if (stored_ == log_.size()) return absl::OkStatus();
+  absl::Status status = store.AppendObservations(
+      trial_, std::span<const metrics::MetricLog>(log_).subspan(stored_));
+  if (status.ok()) stored_ = log_.size();
+  return status;
+}
+
+}  // namespace hpsearch::runner

@@ -1,0 +1,185 @@
+#include "runner/trial_report.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_join.h"
+#include "metrics/katib_time.h"
+
+namespace hpsearch::runner {
+namespace {
+
+using nlohmann::ordered_json;
+
+std::vector<std::string> MetricNames(const api::Experiment& experiment) {
+  std::vector<std::string> names = {experiment.spec.objective->objective_metric_name};
+  for (const std::string& name : experiment.spec.objective->additional_metric_names) names.push_back(name);
+  return names;
+}
+
+std::vector<std::string> ParameterNames(const api::Experiment& experiment) {
+  std::vector<std::string> names;
+  for (const api::ParameterSpec& parameter : experiment.spec.parameters) names.push_back(parameter.name);
+  return names;
+}
+
+// The value of `metric` under its strategy, "" when the trial has none.
+std::string MetricValue(const TrialView& trial, const std::string& metric) {
+  for (const metrics::MetricSummary& summary : trial.metrics) {
+    if (summary.name == metric && summary.available()) return summary.value();
+  }
+  return "";
+}
+
+std::string Assignment(const TrialView& trial, const std::string& parameter) {
+  for (const auto& [name, value] : trial.record.assignments) {
+    if (name == parameter) return value;
+  }
+  return "";
+}
+
+std::string Time(const std::optional<int64_t>& micros) {
+  return micros ? metrics::FormatRfc3339Nano(metrics::KatibTime::FromMicros(*micros)) : "";
+}
+
+// One row of cells per trial, under a header row.
+std::vector<std::vector<std::string>> Rows(const std::vector<TrialView>& trials,
+                                           const api::Experiment& experiment) {
+  std::vector<std::string> metric_names = MetricNames(experiment);
+  std::vector<std::string> parameter_names = ParameterNames(experiment);
+  std::vector<std::string> header = {"trial", "status"};
+  header.insert(header.end(), metric_names.begin(), metric_names.end());
+  header.insert(header.end(), parameter_names.begin(), parameter_names.end());
+  header.insert(header.end(), {"reason", "message"});
+  std::vector<std::vector<std::string>> rows = {header};
+  for (const TrialView& trial : trials) {
+    std::vector<std::string> row = {trial.record.name,
+                                    std::string(metrics::TrialStatusName(trial.record.status))};
+    for (const std::string& metric : metric_names) row.push_back(MetricValue(trial, metric));
+    for (const std::string& parameter : parameter_names) row.push_back(Assignment(trial, parameter));
+    row.push_back(trial.record.reason);
+    row.push_back(trial.record.message);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  // The message column comes last and is not padded, so long messages do
+  // not widen the table.
+  std::vector<size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i + 1 < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string CsvField(const std::string& field) {
+  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  std::string quoted = "\"";
+  for (char c : field) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string Csv(const std::vector<std::vector<std::string>>& rows) {
+  std::string out;
+  for (const auto& row : rows) {
+    std::vector<std::string> fields;
+    for (const std::string& cell : row) fields.push_back(CsvField(cell));
+    out += absl::StrJoin(fields, ",") + "\r\n";  // RFC 4180
+  }
+  return out;
+}
+
+ordered_json TrialJson(const TrialView& trial, const api::Experiment& experiment) {
+  const metrics::TrialRecord& record = trial.record;
+  ordered_json parameters = ordered_json::object();
+  for (const auto& [name, value] : record.assignments) parameters[name] = value;
+  ordered_json metric_values = ordered_json::object();
+  for (const std::string& metric : MetricNames(experiment)) {
+    std::string value = MetricValue(trial, metric);
+    metric_values[metric] = value.empty() ? ordered_json(nullptr) : ordered_json(value);
+  }
+  ordered_json json = {
+      {"name", record.name},
+      {"status", std::string(metrics::TrialStatusName(record.status))},
+      {"reason", record.reason},
+      {"message", record.message},
+      {"parameters", parameters},
+      {"objective", record.objective_numeric ? ordered_json(*record.objective_numeric) : ordered_json(nullptr)},
+      {"metrics", metric_values},
+      {"startTime", Time(record.start_us)},
+      {"completionTime", Time(record.end_us)},
+      {"exitCode", record.exit_code ? ordered_json(*record.exit_code) : ordered_json(nullptr)},
+  };
+  if (record.gpu_device) {
+    json["gpu"] = {{"device", *record.gpu_device},
+                   {"memoryBudgetBytes", record.gpu_memory_budget_bytes.value_or(0)},
+                   {"peakMemoryBytes", record.gpu_peak_memory_bytes.value_or(0)},
+                   {"meanUtilization", record.gpu_mean_utilization.value_or(0)}};
+  }
+  return json;
+}
+
+ordered_json TrialsJson(const std::vector<TrialView>& trials, const api::Experiment& experiment) {
+  ordered_json array = ordered_json::array();
+  for (const TrialView& trial : trials) array.push_back(TrialJson(trial, experiment));
+  return array;
+}
+
+}  // namespace
+
+std::vector<TrialView> SortedByObjective(std::vector<TrialView> trials,
+                                         const api::Experiment& experiment) {
+  bool maximize = api::ParseObjectiveType(experiment.spec.objective->type) == api::ObjectiveType::kMaximize;
+  std::stable_sort(trials.begin(), trials.end(), [maximize](const TrialView& a, const TrialView& b) {
+    const auto& x = a.record.objective_numeric;
+    const auto& y = b.record.objective_numeric;
+    if (!x || !y) return x.has_value() && !y.has_value();
+    return maximize ? *x > *y : *x < *y;
+  });
+  return trials;
+}
+
+std::string FormatTrials(const std::vector<TrialView>& trials, const api::Experiment& experiment,
+                         ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kTable: return Table(Rows(trials, experiment));
+    case ReportFormat::kCsv: return Csv(Rows(trials, experiment));
+    case ReportFormat::kJson: return TrialsJson(trials, experiment).dump(2) + "\n";
+  }
+  return "";
+}
+
+std::string FormatSummaryJson(const RunResult& result, const api::Experiment& experiment) {
+  std::vector<TrialView> sorted = SortedByObjective(result.trials, experiment);
+  auto best = std::find_if(sorted.begin(), sorted.end(), [](const TrialView& trial) {
+    return trial.record.status == metrics::TrialStatus::kSucceeded && trial.record.objective_numeric;
+  });
+  ordered_json summary = {
+      {"experiment", experiment.metadata.name},
+      {"objective", {{"type", experiment.spec.objective->type},
+                     {"metric", experiment.spec.objective->objective_metric_name}}},
+      {"reason", result.reason},
+      {"message", result.message},
+      {"bestTrial", best != sorted.end() ? TrialJson(*best, experiment) : ordered_json(nullptr)},
+      {"trials", TrialsJson(sorted, experiment)},
+  };
+  return summary.dump(2) + "\n";
+}
+
+}  // namespace hpsearch::runner

@@ -1,0 +1,31 @@
+// Trials as a user reads them: a table for the terminal, JSON and CSV for
+// scripts. Used by the summary at the end of `hpsearch run` and by
+// `hpsearch trials`, so both always show the same columns.
+//
+// Columns: trial, status, the objective and every additional metric (each
+// under its metric strategy), every parameter, then reason and message.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/experiment.h"
+#include "runner/experiment_runner.h"
+
+namespace hpsearch::runner {
+
+enum class ReportFormat { kTable, kJson, kCsv };
+
+// Best objective first; trials without a numeric objective last, in
+// creation order.
+std::vector<TrialView> SortedByObjective(std::vector<TrialView> trials,
+                                         const api::Experiment& experiment);
+
+std::string FormatTrials(const std::vector<TrialView>& trials, const api::Experiment& experiment,
+                         ReportFormat format);
+
+// The run's outcome and its best trial, as JSON (written to
+// <workdir>/summary.json).
+std::string FormatSummaryJson(const RunResult& result, const api::Experiment& experiment);
+
+}  // namespace hpsearch::runner

@@ -1,0 +1,113 @@
+// A stand-in trial for the runner's end-to-end tests: prints Katib-format
+// metrics for a quadratic objective and can be told to misbehave.
+//
+//   fake-trial --x=F [--y=F] [--mode=M] [--epochs=N] [--sleep-ms=N]
+//              [--args-file=PATH] [--pid-file=PATH] [--metrics-file=PATH]
+//              [--barrier-dir=DIR --barrier-count=N]
+//
+// loss = (x - 0.3)^2 + (y - 0.5)^2 + 0.01 / epoch, printed once per epoch
+// with accuracy = 1 - loss. Modes: ok; fail (exit 3 after the metrics);
+// crash (abort after the first epoch); hang (sleep forever after the first
+// epoch); garbage (binary junk and malformed lines around the metrics);
+// silent (never prints loss). --args-file writes argv, NUL-separated;
+// --pid-file writes the pid; --metrics-file prints the metrics there instead
+// of stdout; with a barrier, each trial announces itself in DIR and waits
+// (up to 20 s) until N trials have, then records how many it saw in
+// DIR/seen.<pid>.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+
+namespace {
+
+std::map<std::string, std::string> ParseFlags(int argc, char** argv) {
+  std::map<std::string, std::string> flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) continue;
+    size_t equals = arg.find('=');
+    if (equals != std::string::npos) {
+      flags[arg.substr(2, equals - 2)] = arg.substr(equals + 1);
+    } else if (i + 1 < argc) {
+      flags[arg.substr(2)] = argv[++i];
+    }
+  }
+  return flags;
+}
+
+size_t CountEntries(const std::filesystem::path& dir, const std::string& prefix) {
+  size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    count += entry.path().filename().string().rfind(prefix, 0) == 0;
+  }
+  return count;
+}
+
+void Barrier(const std::filesystem::path& dir, size_t wanted) {
+  std::string me = std::to_string(getpid());
+  std::ofstream(dir / ("up." + me)) << me;
+  size_t seen = 0;
+  for (int i = 0; i < 2000 && (seen = CountEntries(dir, "up.")) < wanted; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::ofstream(dir / ("seen." + me)) << seen;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> flags = ParseFlags(argc, argv);
+  auto flag = [&](const std::string& name, const std::string& fallback) {
+    auto it = flags.find(name);
+    return it == flags.end() ? fallback : it->second;
+  };
+  if (std::string path = flag("args-file", ""); !path.empty()) {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < argc; ++i) out << argv[i] << '\0';
+  }
+  if (std::string path = flag("pid-file", ""); !path.empty()) std::ofstream(path) << getpid();
+  if (std::string dir = flag("barrier-dir", ""); !dir.empty()) {
+    Barrier(dir, std::stoul(flag("barrier-count", "1")));
+  }
+
+  const double x = std::stod(flag("x", "0"));
+  const double y = std::stod(flag("y", "0.5"));
+  const std::string mode = flag("mode", "ok");
+  const int epochs = std::stoi(flag("epochs", "3"));
+  const int sleep_ms = std::stoi(flag("sleep-ms", "0"));
+  std::string metrics_path = flag("metrics-file", "");
+  std::ofstream metrics_file;
+  if (!metrics_path.empty()) {
+    std::filesystem::create_directories(std::filesystem::path(metrics_path).parent_path());
+    metrics_file.open(metrics_path);
+  }
+  std::ostream& metrics = metrics_path.empty() ? std::cout : metrics_file;
+
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
+    double loss = std::pow(x - 0.3, 2) + std::pow(y - 0.5, 2) + 0.01 / epoch;
+    if (mode == "garbage") {
+      std::cout << std::string("\x00\xff\xfe binary \x01", 12) << "\nloss=\nloss = nan-ish ==\r\n";
+    }
+    if (mode == "silent") {
+      metrics << "epoch=" << epoch << " accuracy=" << 1 - loss << std::endl;
+    } else {
+      metrics << "epoch=" << epoch << " loss=" << loss << " accuracy=" << 1 - loss << std::endl;
+    }
+    std::cerr << "finished epoch " << epoch << std::endl;
+    if (mode == "crash") std::abort();
+    if (mode == "hang") {
+      while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+  return mode == "fail" ? 3 : 0;
+}

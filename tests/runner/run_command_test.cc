@@ -1,0 +1,519 @@
+// End-to-end tests of `hpsearch run` and `hpsearch trials`: the real binary
+// runs real trial processes (tests/runner/fake_trial.cc) in a temporary
+// workdir, and the tests read what a user would: exit codes, output, the
+// store, summary.json and the trials' own files.
+#include <signal.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "metrics/objective_store.h"
+#include "runner/process.h"
+
+namespace hpsearch::runner {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+struct Outcome {
+  ExitStatus exit;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A process whose pid file says it is gone (or a zombie) is not running.
+bool ProcessExists(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, command, state;
+  return stat >> pid_field >> command >> state && state != "Z";
+}
+
+// Experiment YAML with the fake trial as its command; `extra` lines are
+// appended to spec (indented by two), `args` to the container's command.
+struct ExperimentYaml {
+  std::string name = "e2e";
+  std::string algorithm = "random";
+  int parallel = 2;
+  int max_trials = 4;
+  std::string max_failed = "";
+  std::string goal = "";
+  std::string parameters = R"(
+    - name: x
+      parameterType: double
+      feasibleSpace: {min: "0", max: "1"})";
+  std::string trial_parameters = R"(
+      - name: x
+        reference: x)";
+  std::vector<std::string> args = {"--x=${trialParameters.x}"};
+  std::string extra_spec;
+
+  std::string Render() const {
+    std::string command = absl::StrCat("[\"", HPSEARCH_FAKE_TRIAL, "\"");
+    for (const std::string& arg : args) absl::StrAppend(&command, ", \"", arg, "\"");
+    command += "]";
+    return absl::StrCat(R"(apiVersion: kubeflow.org/v1beta1
+kind: Experiment
+metadata:
+  name: )", name, R"(
+spec:
+  objective:
+    type: minimize
+)", goal.empty() ? "" : absl::StrCat("    goal: ", goal, "\n"), R"(    objectiveMetricName: loss
+    additionalMetricNames: [accuracy]
+  algorithm:
+    algorithmName: )", algorithm, R"(
+  parallelTrialCount: )", parallel, R"(
+  maxTrialCount: )", max_trials, "\n",
+        max_failed.empty() ? "" : absl::StrCat("  maxFailedTrialCount: ", max_failed, "\n"), R"(  parameters:)",
+        parameters, R"(
+  trialTemplate:
+    primaryContainerName: training
+    trialParameters:)", trial_parameters, R"(
+    trialSpec:
+      apiVersion: batch/v1
+      kind: Job
+      spec:
+        template:
+          spec:
+            containers:
+              - name: training
+                image: docker.io/library/busybox
+                command: )", command, R"(
+            restartPolicy: Never
+)", extra_spec);
+  }
+};
+
+class RunCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) / "run_e2e" /
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    workdir_ = dir_ / "work";
+  }
+
+  std::string Write(const ExperimentYaml& experiment) {
+    std::filesystem::path file = dir_ / "experiment.yaml";
+    std::ofstream(file) << experiment.Render();
+    return file.string();
+  }
+
+  absl::StatusOr<TrialProcess> Start(std::vector<std::string> args) {
+    args.insert(args.begin(), std::string(HPSEARCH_BIN_DIR) + "/hpsearch");
+    return TrialProcess::Start(
+        {.argv = args, .env = {"PATH=/usr/bin:/bin", "HOME=" + dir_.string()}, .working_dir = dir_});
+  }
+
+  // Reads both pipes of a started process to their end and reaps it.
+  static Outcome Finish(TrialProcess& process) {
+    Outcome outcome;
+    while (process.stdout_fd() >= 0 || process.stderr_fd() >= 0) {
+      std::vector<pollfd> fds;
+      for (int fd : {process.stdout_fd(), process.stderr_fd()}) {
+        if (fd >= 0) fds.push_back({.fd = fd, .events = POLLIN, .revents = 0});
+      }
+      poll(fds.data(), fds.size(), 1000);
+      for (const pollfd& p : fds) {
+        if (p.revents == 0) continue;
+        char buffer[4096];
+        ssize_t n = read(p.fd, buffer, sizeof buffer);
+        bool is_out = p.fd == process.stdout_fd();
+        if (n > 0) {
+          (is_out ? outcome.out : outcome.err).append(buffer, n);
+        } else if (n == 0 || errno != EAGAIN) {
+          is_out ? process.CloseStdout() : process.CloseStderr();
+        }
+      }
+    }
+    outcome.exit = process.Wait();
+    return outcome;
+  }
+
+  Outcome Hpsearch(std::vector<std::string> args) {
+    auto process = Start(std::move(args));
+    EXPECT_TRUE(process.ok()) << process.status();
+    return Finish(*process);
+  }
+
+  Outcome Run(const ExperimentYaml& experiment, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"run", Write(experiment), "--workdir", workdir_.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Hpsearch(args);
+  }
+
+  json Trials() {
+    Outcome listed = Hpsearch({"trials", "--workdir", workdir_.string(), "--format", "json"});
+    EXPECT_TRUE(listed.exit.success()) << listed.err;
+    return json::parse(listed.out);
+  }
+
+  std::filesystem::path TrialDir(const std::string& trial) const { return workdir_ / "trials" / trial; }
+
+  std::filesystem::path dir_;
+  std::filesystem::path workdir_;
+};
+
+TEST_F(RunCommandTest, RandomSearchRunsToMaxTrialCount) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 5;
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("Experiment has succeeded because max trial count has reached"));
+
+  json trials = Trials();
+  ASSERT_THAT(trials, SizeIs(5));
+  std::set<std::string> names;
+  for (const json& trial : trials) {
+    names.insert(trial["name"].get<std::string>());
+    EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
+    double x = std::stod(trial["parameters"]["x"].get<std::string>());
+    // Minimum strategy over three epochs: the last, smallest one.
+    EXPECT_NEAR(trial["objective"].get<double>(), (x - 0.3) * (x - 0.3) + 0.01 / 3, 1e-4);
+    EXPECT_FALSE(trial["metrics"]["accuracy"].is_null());
+    EXPECT_TRUE(std::filesystem::exists(TrialDir(trial["name"]) / "stdout.log"));
+  }
+  EXPECT_THAT(names, SizeIs(5));
+
+  json summary = json::parse(ReadFile(workdir_ / "summary.json"));
+  EXPECT_EQ(summary["reason"], "ExperimentMaxTrialsReached");
+  double best = summary["bestTrial"]["objective"].get<double>();
+  for (const json& trial : trials) EXPECT_LE(best, trial["objective"].get<double>());
+  // The table on stdout lists the best trial first.
+  std::vector<std::string> lines = absl::StrSplit(run.out, '\n', absl::SkipEmpty());
+  ASSERT_THAT(lines, SizeIs(6));
+  EXPECT_THAT(lines[1], HasSubstr(summary["bestTrial"]["name"].get<std::string>()));
+
+  Outcome csv = Hpsearch({"trials", "--workdir", workdir_.string(), "--format", "csv"});
+  EXPECT_THAT(csv.out, HasSubstr("trial,status,loss,accuracy,x,reason,message\r\n"));
+}
+
+TEST_F(RunCommandTest, GridSearchCoversEveryPointOnce) {
+  ExperimentYaml experiment;
+  experiment.algorithm = "grid";
+  experiment.parallel = 3;
+  experiment.max_trials = 6;
+  experiment.parameters = R"(
+    - name: x
+      parameterType: double
+      feasibleSpace: {min: "0.1", max: "0.3", step: "0.1"}
+    - name: y
+      parameterType: discrete
+      feasibleSpace: {list: ["0.5", "0.6"]})";
+  experiment.trial_parameters += R"(
+      - name: y
+        reference: y)";
+  experiment.args.push_back("--y=${trialParameters.y}");
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  std::set<std::pair<std::string, std::string>> points;
+  for (const json& trial : Trials()) {
+    points.emplace(trial["parameters"]["x"], trial["parameters"]["y"]);
+  }
+  EXPECT_EQ(points, (std::set<std::pair<std::string, std::string>>{
+                        {"0.1", "0.5"}, {"0.1", "0.6"}, {"0.2", "0.5"},
+                        {"0.2", "0.6"}, {"0.3", "0.5"}, {"0.3", "0.6"}}));
+}
+
+TEST_F(RunCommandTest, TrialsRunInParallel) {
+  std::filesystem::create_directories(dir_ / "barrier");
+  ExperimentYaml experiment;
+  experiment.parallel = 3;
+  experiment.max_trials = 3;
+  experiment.args.push_back("--barrier-dir=" + (dir_ / "barrier").string());
+  experiment.args.push_back("--barrier-count=3");
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  int trials_seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "barrier")) {
+    if (entry.path().filename().string().rfind("seen.", 0) != 0) continue;
+    ++trials_seen;
+    EXPECT_EQ(ReadFile(entry.path()), "3") << "each trial saw all three running at once";
+  }
+  EXPECT_EQ(trials_seen, 3);
+}
+
+TEST_F(RunCommandTest, MaxFailedTrialCountFailsTheExperiment) {
+  ExperimentYaml experiment;
+  experiment.parallel = 1;
+  experiment.max_trials = 10;
+  experiment.max_failed = "2";
+  experiment.args.push_back("--mode=crash");
+  Outcome run = Run(experiment);
+  EXPECT_EQ(run.exit.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("Experiment has failed because max failed count has reached"));
+  json trials = Trials();
+  ASSERT_THAT(trials, SizeIs(2));
+  for (const json& trial : trials) {
+    EXPECT_EQ(trial["status"], "Failed");
+    EXPECT_THAT(trial["message"].get<std::string>(), HasSubstr("killed by signal 6"));
+  }
+}
+
+TEST_F(RunCommandTest, ReachingTheGoalStopsTheExperiment) {
+  ExperimentYaml experiment;
+  experiment.parallel = 1;
+  experiment.max_trials = 10;
+  experiment.goal = "2";  // every trial's loss is below 2
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("Experiment has succeeded because Objective goal has reached"));
+  EXPECT_THAT(Trials(), SizeIs(1));
+}
+
+TEST_F(RunCommandTest, GarbageOutputStillYieldsTheObjectiveAndSilenceIsUnavailable) {
+  ExperimentYaml experiment;
+  experiment.algorithm = "grid";
+  experiment.parallel = 1;
+  experiment.max_trials = 2;
+  experiment.parameters = R"(
+    - name: mode
+      parameterType: categorical
+      feasibleSpace: {list: ["garbage", "silent"]})";
+  experiment.trial_parameters = R"(
+      - name: mode
+        reference: mode)";
+  experiment.args = {"--x=0.3", "--mode=${trialParameters.mode}"};
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  for (const json& trial : Trials()) {
+    if (trial["parameters"]["mode"] == "garbage") {
+      EXPECT_EQ(trial["status"], "Succeeded");
+      EXPECT_NEAR(trial["objective"].get<double>(), 0.01 / 3, 1e-6);
+    } else {
+      EXPECT_EQ(trial["status"], "MetricsUnavailable");
+      EXPECT_TRUE(trial["objective"].is_null());
+    }
+  }
+}
+
+TEST_F(RunCommandTest, ParameterValuesArriveVerbatimInArgv) {
+  const std::vector<std::string> hostile = {"a b", "it's \"quoted\"", "x; touch pwned1",
+                                            "$(touch pwned2)", "`touch pwned3`"};
+  ExperimentYaml experiment;
+  experiment.algorithm = "grid";
+  experiment.max_trials = static_cast<int>(hostile.size());
+  experiment.parameters = R"(
+    - name: text
+      parameterType: categorical
+      feasibleSpace:
+        list:)";
+  for (const std::string& value : hostile) {
+    experiment.parameters += "\n          - '" + absl::StrReplaceAll(value, {{"'", "''"}}) + "'";
+  }
+  experiment.trial_parameters = R"(
+      - name: text
+        reference: text)";
+  experiment.args = {"--x=0.3", "--text=${trialParameters.text}", "--args-file=args.bin"};
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+
+  std::set<std::string> received;
+  for (const json& trial : Trials()) {
+    std::vector<std::string> argv = absl::StrSplit(ReadFile(TrialDir(trial["name"]) / "args.bin"), '\0');
+    ASSERT_GE(argv.size(), 3u);
+    received.insert(argv[2]);
+  }
+  std::set<std::string> expected;
+  for (const std::string& value : hostile) expected.insert("--text=" + value);
+  EXPECT_EQ(received, expected);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_)) {
+    EXPECT_THAT(entry.path().filename().string(), ::testing::Not(HasSubstr("pwned")));
+  }
+}
+
+TEST_F(RunCommandTest, TrialTimeoutFailsTheTrial) {
+  ExperimentYaml experiment;
+  experiment.parallel = 1;
+  experiment.max_trials = 1;
+  experiment.args.push_back("--mode=hang");
+  Outcome run = Run(experiment, {"--trial-timeout", "0.5"});
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  json trial = Trials().at(0);
+  EXPECT_EQ(trial["status"], "Failed");
+  EXPECT_EQ(trial["reason"], "Timeout");
+}
+
+TEST_F(RunCommandTest, FileCollectorFollowsTheTrialsOwnMetricsFile) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 2;
+  experiment.args.push_back("--metrics-file=/var/log/katib/metrics.log");
+  experiment.extra_spec = R"(  metricsCollectorSpec:
+    collector:
+      kind: File
+    source:
+      fileSystemPath:
+        path: /var/log/katib/metrics.log
+        kind: File
+)";
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  for (const json& trial : Trials()) {
+    EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
+    EXPECT_TRUE(std::filesystem::exists(TrialDir(trial["name"]) / "fs/var/log/katib/metrics.log"));
+  }
+}
+
+TEST_F(RunCommandTest, InterruptStopsTrialsLeavesNoOrphansAndResumes) {
+  ExperimentYaml experiment;
+  experiment.parallel = 2;
+  experiment.max_trials = 2;
+  experiment.args.push_back("--pid-file=pid");
+  experiment.args.push_back("--mode=hang");
+  std::string file = Write(experiment);
+  auto process = Start({"run", file, "--workdir", workdir_.string()});
+  ASSERT_TRUE(process.ok());
+
+  std::vector<pid_t> trial_pids;
+  for (int i = 0; i < 2000 && trial_pids.size() < 2; ++i) {
+    std::this_thread::sleep_for(10ms);
+    trial_pids.clear();
+    for (const char* trial : {"e2e-0001", "e2e-0002"}) {
+      std::string pid = ReadFile(TrialDir(trial) / "pid");
+      if (!pid.empty()) trial_pids.push_back(std::stoi(pid));
+    }
+  }
+  ASSERT_EQ(trial_pids.size(), 2u);
+  kill(process->pid(), SIGINT);
+  Outcome run = Finish(*process);
+  EXPECT_EQ(run.exit.exit_code, 128 + SIGINT) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("run again with the same workdir to resume"));
+  for (pid_t pid : trial_pids) EXPECT_FALSE(ProcessExists(pid)) << pid;
+  for (const json& trial : Trials()) {
+    EXPECT_EQ(trial["status"], "Killed");
+    EXPECT_EQ(trial["reason"], "Interrupted");
+  }
+
+  // The interrupted trials run again, under the same names.
+  experiment.args.back() = "--mode=ok";
+  std::ofstream(file) << experiment.Render();
+  Outcome resumed = Run(experiment, {"--force"});
+  ASSERT_TRUE(resumed.exit.success()) << resumed.err;
+  json trials = Trials();
+  ASSERT_THAT(trials, SizeIs(2));
+  EXPECT_EQ(trials[0]["name"], "e2e-0001");
+  for (const json& trial : trials) EXPECT_EQ(trial["status"], "Succeeded");
+}
+
+TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
+  ExperimentYaml experiment;
+  experiment.parallel = 2;
+  experiment.max_trials = 6;
+  experiment.args.push_back("--sleep-ms=150");
+  experiment.args.push_back("--pid-file=pid");
+  std::string file = Write(experiment);
+  auto process = Start({"run", file, "--workdir", workdir_.string()});
+  ASSERT_TRUE(process.ok());
+
+  // Kill the engine once two trials are recorded as succeeded.
+  auto succeeded = [&] {
+    auto store = metrics::ObjectiveStore::Open((workdir_ / "store.db").string(), {.read_only = true});
+    if (!store.ok()) return 0;
+    auto trials = (*store)->ListTrials("e2e");
+    if (!trials.ok()) return 0;
+    return static_cast<int>(std::count_if(trials->begin(), trials->end(), [](const auto& t) {
+      return t.status == metrics::TrialStatus::kSucceeded;
+    }));
+  };
+  for (int i = 0; i < 3000 && succeeded() < 2; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_GE(succeeded(), 2);
+  kill(process->pid(), SIGKILL);
+  Finish(*process);
+
+  // Trials die with their engine.
+  for (const auto& entry : std::filesystem::directory_iterator(workdir_ / "trials")) {
+    std::string pid = ReadFile(entry.path() / "pid");
+    if (pid.empty()) continue;
+    for (int i = 0; i < 500 && ProcessExists(std::stoi(pid)); ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_FALSE(ProcessExists(std::stoi(pid))) << entry.path();
+  }
+
+  Outcome resumed = Run(experiment);
+  ASSERT_TRUE(resumed.exit.success()) << resumed.err;
+  EXPECT_THAT(resumed.err, HasSubstr("resuming e2e"));
+  json trials = Trials();
+  ASSERT_THAT(trials, SizeIs(6));
+  auto store = metrics::ObjectiveStore::Open((workdir_ / "store.db").string(), {.read_only = true});
+  ASSERT_TRUE(store.ok());
+  for (const json& trial : trials) {
+    EXPECT_EQ(trial["status"], "Succeeded");
+    metrics::ObservationQuery loss_only;
+    loss_only.metric = "loss";
+    auto log = (*store)->GetObservations(trial["name"].get<std::string>(), loss_only);
+    ASSERT_TRUE(log.ok());
+    EXPECT_THAT(*log, SizeIs(3)) << trial["name"] << ": one observation per epoch, none twice";
+  }
+}
+
+TEST_F(RunCommandTest, ChangedSpecIsRefusedUnlessForced) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 2;
+  ASSERT_TRUE(Run(experiment).exit.success());
+  experiment.max_trials = 3;
+  Outcome refused = Run(experiment);
+  EXPECT_EQ(refused.exit.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("was started with a different spec"));
+  Outcome forced = Run(experiment, {"--force"});
+  ASSERT_TRUE(forced.exit.success()) << forced.err;
+  EXPECT_THAT(Trials(), SizeIs(3));
+}
+
+TEST_F(RunCommandTest, InvalidExperimentIsReportedWithItsPosition) {
+  ExperimentYaml experiment;
+  experiment.parameters = R"(
+    - name: x
+      parameterType: double
+      feasibleSpace: {min: "1", max: "0"})";
+  Outcome run = Run(experiment);
+  EXPECT_EQ(run.exit.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("experiment.yaml:"));
+  EXPECT_THAT(run.err, HasSubstr("spec.parameters[0].feasibleSpace"));
+  EXPECT_FALSE(std::filesystem::exists(workdir_));
+}
+
+TEST_F(RunCommandTest, MissingTrialProgramFailsTrialsWithTheSearchPath) {
+  ExperimentYaml experiment;
+  experiment.parallel = 1;
+  experiment.max_trials = 1;
+  experiment.max_failed = "1";
+  std::string yaml = absl::StrReplaceAll(experiment.Render(), {{HPSEARCH_FAKE_TRIAL, "no-such-trainer"}});
+  std::ofstream(dir_ / "experiment.yaml") << yaml;
+  Outcome run = Hpsearch({"run", (dir_ / "experiment.yaml").string(), "--workdir", workdir_.string()});
+  EXPECT_EQ(run.exit.exit_code, 1);
+  json trial = Trials().at(0);
+  EXPECT_EQ(trial["reason"], "LaunchFailed");
+  EXPECT_THAT(trial["message"].get<std::string>(), HasSubstr("command no-such-trainer not found in"));
+}
+
+TEST_F(RunCommandTest, TrialsCommandNeedsAStore) {
+  Outcome listed = Hpsearch({"trials", "--workdir", (dir_ / "nothing").string()});
+  EXPECT_EQ(listed.exit.exit_code, 1);
+  EXPECT_THAT(listed.err, HasSubstr("no experiment has run there"));
+}
+
+}  // namespace
+}  // namespace hpsearch::runner
