@@ -10,7 +10,7 @@
 namespace hpsearch::trial {
 namespace {
 
-// The evaluation batch size does not change results; small batches keep the
+// The evaluation batch size changes results only by rounding; small batches keep the
 // CNN's activations in cache (1000 was about 1.5x slower on CPU than 100).
 constexpr int64_t kEvalBatchSize = 100;
 
