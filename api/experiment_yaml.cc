@@ -3,11 +3,13 @@
 #include <functional>
 #include <initializer_list>
 #include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 
-#include "api/internal/strings.h"
 #include "api/feasible_space.h"
+#include "api/internal/strings.h"
+#include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace hpsearch::api {
@@ -78,6 +80,56 @@ bool WithinLimits(const YAML::Node& root, std::string* why) {
   return true;
 }
 
+// Counts the documents of a YAML stream, and where each non-empty one starts,
+// without building nodes.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start_ = mark;
+    has_content_ = false;
+  }
+  void OnDocumentEnd() override {
+    if (has_content_) non_empty.push_back(start_);
+  }
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { has_content_ = true; }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    has_content_ = true;
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    has_content_ = true;
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    has_content_ = true;
+  }
+  void OnMapEnd() override {}
+
+  std::vector<YAML::Mark> non_empty;
+
+ private:
+  YAML::Mark start_;
+  bool has_content_ = false;
+};
+
+// yaml-cpp 0.7's LoadAll never returns on some inputs: a stray ',' at the top
+// level yields empty documents forever without being consumed. Counting the
+// documents first, with a cap, turns that into an error. Throws
+// YAML::Exception on syntax errors, like LoadAll.
+constexpr int kMaxDocuments = 1000;
+std::optional<std::vector<YAML::Mark>> CountDocuments(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  for (int i = 0; i < kMaxDocuments; ++i) {
+    if (!parser.HandleNextDocument(counter)) return std::move(counter.non_empty);
+  }
+  return std::nullopt;
+}
+
 class Parser {
  public:
   explicit Parser(ParsedExperiment& out) : out_(out) {}
@@ -132,7 +184,8 @@ class Parser {
     if (!ExpectMap(map, path)) return;
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // A copy: `it->` yields a temporary whose members die with the statement.
+      const YAML::Node key = it->first;
       if (!key.IsScalar()) {
         Error(key, path, Cat("expected a field name, got ", Describe(key)));
         continue;
@@ -456,9 +509,20 @@ ParsedExperiment ParseExperimentYaml(std::string_view text) {
     out.diagnostics.push_back({Severity::kError, "", std::move(message), pos});
     return std::move(out);
   };
+  const std::string owned(text);
   std::vector<YAML::Node> documents;
   try {
-    for (YAML::Node& doc : YAML::LoadAll(std::string(text))) {
+    const std::optional<std::vector<YAML::Mark>> starts = CountDocuments(owned);
+    if (!starts) {
+      return fail({1, 1}, Cat("invalid YAML: more than ", kMaxDocuments,
+                              " documents, or a stray token (such as ',') at the top level"));
+    }
+    if (starts->size() > 1) {
+      return fail(PositionOf((*starts)[1]),
+                  Cat("the file holds ", starts->size(),
+                      " YAML documents; expected exactly one Experiment"));
+    }
+    for (YAML::Node& doc : YAML::LoadAll(owned)) {
       if (!doc.IsNull()) documents.push_back(std::move(doc));
     }
   } catch (const YAML::Exception& e) {
@@ -467,11 +531,6 @@ ParsedExperiment ParseExperimentYaml(std::string_view text) {
     return fail({1, 1}, Cat("invalid YAML: ", e.what()));
   }
   if (documents.empty()) return fail({1, 1}, "no YAML document: the file holds no Experiment");
-  if (documents.size() > 1) {
-    return fail(PositionOf(documents[1].Mark()),
-                Cat("the file holds ", documents.size(),
-                             " YAML documents; expected exactly one Experiment"));
-  }
   const YAML::Node& root = documents.front();
   if (!root.IsMap()) {
     return fail(PositionOf(root.Mark()),

@@ -33,7 +33,7 @@ for target in "${targets[@]}"; do
   seeds=("$root/tests/fixtures")
   [[ -d "$root/manifests/examples" ]] && seeds+=("$root/manifests/examples")
   echo "== $target: ${seconds}s"
-  "$build/tests/fuzz/$target" "$corpus" "${seeds[@]}" \
+  "$build/bin/$target" "$corpus" "${seeds[@]}" \
     -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$build/artifacts/$target-" -print_final_stats=1
 done

@@ -139,6 +139,13 @@ TEST(ExperimentLoader, NotAMapping) {
               HasSubstr("got a scalar"));
 }
 
+// yaml-cpp 0.7's LoadAll loops forever on a top-level ',' (found by fuzzing).
+TEST(ExperimentLoader, StrayTopLevelCommaIsAnError) {
+  EXPECT_THAT(OnlyError(LoadExperimentText(",")).message, HasSubstr("stray token"));
+  EXPECT_THAT(OnlyError(LoadExperimentText("apiVersion: v1\n---\n ,\n")).message,
+              HasSubstr("invalid YAML"));
+}
+
 TEST(ExperimentLoader, AliasBombIsRefused) {
   std::string text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
   for (char c = 'b'; c <= 'k'; ++c) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -16,7 +17,7 @@ using ::testing::HasSubstr;
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct Result {
   int exit_code = -1;
   std::string out;
   std::string err;
@@ -27,8 +28,10 @@ std::string Slurp(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// Unique per test, so tests may run in parallel.
 fs::path TempPath(const std::string& name) {
-  return fs::path(testing::TempDir()) / ("hpsearch_validate_" + name);
+  const std::string test = testing::UnitTest::GetInstance()->current_test_info()->name();
+  return fs::path(testing::TempDir()) / ("hpsearch_validate_" + test + "_" + name);
 }
 
 fs::path WriteTemp(const std::string& name, const std::string& content) {
@@ -37,7 +40,7 @@ fs::path WriteTemp(const std::string& name, const std::string& content) {
   return path;
 }
 
-Run Validate(const std::string& args) {
+Result Validate(const std::string& args) {
   const fs::path out = TempPath("stdout"), err = TempPath("stderr");
   const std::string command = std::string(HPSEARCH_BIN_DIR) + "/hpsearch validate " + args +
                               " >" + out.string() + " 2>" + err.string();
@@ -66,7 +69,7 @@ void ExpectDiagnosticShape(const std::string& err, const std::string& file) {
 
 TEST(ValidateCommand, ValidFileExitsZeroWithSummary) {
   const std::string file = std::string(HPSEARCH_SOURCE_DIR) + "/manifests/examples/grid.yaml";
-  const Run run = Validate(file);
+  const Result run = Validate(file);
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err, "");
   EXPECT_THAT(run.out, HasSubstr(file + ": valid"));
@@ -77,7 +80,7 @@ TEST(ValidateCommand, ValidFileExitsZeroWithSummary) {
 
 TEST(ValidateCommand, InvalidFileExitsOneWithEveryError) {
   const std::string file = Fixture("invalid/max-trial-count-zero.yaml");
-  const Run run = Validate(file);
+  const Result run = Validate(file);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.out, "");
   EXPECT_THAT(run.err, HasSubstr(file + ":20:3: error: spec.maxTrialCount: must be greater than 0"));
@@ -86,7 +89,7 @@ TEST(ValidateCommand, InvalidFileExitsOneWithEveryError) {
 }
 
 TEST(ValidateCommand, AnyInvalidFileFailsTheRun) {
-  const Run run = Validate(Fixture("valid/random.yaml") + " " +
+  const Result run = Validate(Fixture("valid/random.yaml") + " " +
                            Fixture("invalid/kind-not-experiment.yaml"));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.out, HasSubstr("valid/random.yaml: valid"));
@@ -95,28 +98,28 @@ TEST(ValidateCommand, AnyInvalidFileFailsTheRun) {
 
 TEST(ValidateCommand, WarnsAboutAlgorithmsHpsearchDoesNotServe) {
   const std::string file = Fixture("valid/tpe.yaml");
-  const Run run = Validate(file);
+  const Result run = Validate(file);
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_THAT(run.err, HasSubstr(": warning: spec.algorithm.algorithmName: algorithm tpe"));
   ExpectDiagnosticShape(run.err, file);
 }
 
 TEST(ValidateCommand, MissingFile) {
-  const Run run = Validate("/nonexistent/x.yaml");
+  const Result run = Validate("/nonexistent/x.yaml");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err, "/nonexistent/x.yaml: error: cannot open: No such file or directory\n");
 }
 
 TEST(ValidateCommand, EmptyFile) {
   const fs::path file = WriteTemp("empty.yaml", "");
-  const Run run = Validate(file.string());
+  const Result run = Validate(file.string());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr(file.string() + ":1:1: error: file is empty"));
 }
 
 TEST(ValidateCommand, BinaryGarbage) {
   const fs::path file = WriteTemp("garbage.yaml", std::string("\x7f" "ELF\x02\x01\x01\0\0", 9));
-  const Run run = Validate(file.string());
+  const Result run = Validate(file.string());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("error: not a UTF-8 text file"));
   ExpectDiagnosticShape(run.err, file.string());
@@ -124,7 +127,7 @@ TEST(ValidateCommand, BinaryGarbage) {
 
 TEST(ValidateCommand, YamlSyntaxError) {
   const std::string file = Fixture("invalid/yaml-syntax-error.yaml");
-  const Run run = Validate(file);
+  const Result run = Validate(file);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr(": error: invalid YAML: "));
   ExpectDiagnosticShape(run.err, file);
@@ -133,7 +136,7 @@ TEST(ValidateCommand, YamlSyntaxError) {
 TEST(ValidateCommand, NotAnExperiment) {
   const fs::path file = WriteTemp("job.yaml", "apiVersion: batch/v1\nkind: Job\nmetadata:\n"
                                               "  name: x\nspec: {}\n");
-  const Run run = Validate(file.string());
+  const Result run = Validate(file.string());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr(file.string() +
                                  ":1:13: error: apiVersion: must be \"kubeflow.org/v1beta1\""));
