@@ -40,30 +40,34 @@ int Generate(const std::string& path, size_t megabytes) {
     switch (step % 8) {
       case 0:
       case 4:
-        line = fmt::format("2024-03-04T17:{:02}:{:02}.{:06}Z INFO epoch={} step={} loss={:.6f} accuracy={:.6f} "
-                           "lr={:.3e}\n",
-                           (step / 60) % 60, second, step % 1000000, epoch, step, 2.3 * unit(rng),
-                           unit(rng), 1e-3 * unit(rng));
+        line = fmt::format(
+            "2024-03-04T17:{:02}:{:02}.{:06}Z INFO epoch={} step={} loss={:.6f} accuracy={:.6f} "
+            "lr={:.3e}\n",
+            (step / 60) % 60, second, step % 1000000, epoch, step, 2.3 * unit(rng), unit(rng),
+            1e-3 * unit(rng));
         break;
       case 1:
-        line = fmt::format("[{}/{}] Loading batch {} from /data/fashion-mnist/train-images-idx3-ubyte "
-                           "(shuffle=true, workers=4)\n",
-                           step % 938, 938, step);
+        line = fmt::format(
+            "[{}/{}] Loading batch {} from /data/fashion-mnist/train-images-idx3-ubyte "
+            "(shuffle=true, workers=4)\n",
+            step % 938, 938, step);
         break;
       case 2:
-        line = fmt::format("Train Epoch: {} [{}/60000 ({:.0f}%)]\tthroughput {:.1f} samples/s\n", epoch,
-                           (step * 64) % 60000, 100 * unit(rng), 5000 * unit(rng));
+        line = fmt::format("Train Epoch: {} [{}/60000 ({:.0f}%)]\tthroughput {:.1f} samples/s\n",
+                           epoch, (step * 64) % 60000, 100 * unit(rng), 5000 * unit(rng));
         break;
       case 3:
         line = "WARNING: gradient norm clipped; consider a lower learning rate for stability\n";
         break;
       case 5:
-        line = fmt::format("2024-03-04T17:{:02}:{:02}Z DEBUG cuda memory allocated {} MiB, reserved {} MiB\n",
-                           (step / 60) % 60, second, step % 4096, 4096);
+        line = fmt::format(
+            "2024-03-04T17:{:02}:{:02}Z DEBUG cuda memory allocated {} MiB, reserved {} MiB\n",
+            (step / 60) % 60, second, step % 4096, 4096);
         break;
       case 6:
-        line = fmt::format("{{\"event\": \"checkpoint\", \"path\": \"/tmp/ckpt-{}.pt\", \"bytes\": {}}}\n", step,
-                           step * 1024);
+        line = fmt::format(
+            "{{\"event\": \"checkpoint\", \"path\": \"/tmp/ckpt-{}.pt\", \"bytes\": {}}}\n", step,
+            step * 1024);
         break;
       default:
         line = fmt::format("Validation set: Average loss: {:.4f}, Accuracy: {}/10000\n", unit(rng),
@@ -101,10 +105,12 @@ int Parse(const std::string& path) {
     }
     parser->Finish();
     records += parser->TakeRecords().size();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << fmt::format("{:8} {:7.1f} MB/s {:6.2f} M lines/s {:9} records in {:.3f} s ({} MB, {} lines)\n",
-                             use_regex ? "re2" : "scanner", content.size() / seconds / 1e6,
-                             lines / seconds / 1e6, records, seconds, content.size() / 1000000, lines);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << fmt::format(
+        "{:8} {:7.1f} MB/s {:6.2f} M lines/s {:9} records in {:.3f} s ({} MB, {} lines)\n",
+        use_regex ? "re2" : "scanner", content.size() / seconds / 1e6, lines / seconds / 1e6,
+        records, seconds, content.size() / 1000000, lines);
   }
   return 0;
 }

@@ -36,8 +36,9 @@ int main(int argc, char** argv) {
     for (size_t b = 0; b < batches.size(); ++b) {
       for (size_t i = 0; i < batch_size; ++i) {
         const size_t n = b * batch_size + i;
-        batches[b].push_back({fmt::format("2024-03-04T17:55:{:02}.{:06}Z", n / 1000000 % 60, n % 1000000),
-                              n % 2 ? "loss" : "accuracy", fmt::format("{:.6f}", (n % 1000) / 1000.0)});
+        batches[b].push_back(
+            {fmt::format("2024-03-04T17:55:{:02}.{:06}Z", n / 1000000 % 60, n % 1000000),
+             n % 2 ? "loss" : "accuracy", fmt::format("{:.6f}", (n % 1000) / 1000.0)});
       }
     }
     const auto start = std::chrono::steady_clock::now();
@@ -48,9 +49,10 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << fmt::format("batch {:6}: {:10.0f} observations/s ({} in {:.2f} s)\n", batch_size, count / seconds,
-                             count, seconds);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << fmt::format("batch {:6}: {:10.0f} observations/s ({} in {:.2f} s)\n", batch_size,
+                             count / seconds, count, seconds);
   }
   std::filesystem::remove_all(dir);
   return 0;

@@ -57,9 +57,12 @@ void AddDbManagerCommand(CLI::App& app) {
       "db-manager",
       "Serve Katib's DBManager gRPC API (Report/Get/DeleteObservationLog) over an hpsearch store, "
       "as a drop-in for katib-db-manager");
-  command->add_option("--address", flags->address, "HOST:PORT to listen on (Katib's default); port 0 picks a free port")
+  command
+      ->add_option("--address", flags->address,
+                   "HOST:PORT to listen on (Katib's default); port 0 picks a free port")
       ->capture_default_str();
-  command->add_option("--store", flags->store, "The objective store (SQLite file; created if absent)")
+  command
+      ->add_option("--store", flags->store, "The objective store (SQLite file; created if absent)")
       ->required();
   command->callback([flags] { RunDbManager(*flags); });
 }

@@ -1,10 +1,10 @@
 #include "metrics/db_manager_service.h"
 
+#include <grpcpp/health_check_service_interface.h>
+
 #include <climits>
 #include <optional>
 #include <vector>
-
-#include <grpcpp/health_check_service_interface.h>
 
 #include "fmt/format.h"
 #include "metrics/katib_time.h"
@@ -25,7 +25,8 @@ grpc::Status InvalidArgument(std::string message) {
 }
 
 // An optional RFC 3339 bound of GetObservationLog, in microseconds.
-grpc::Status ParseBound(const std::string& text, std::string_view field, std::optional<int64_t>* out) {
+grpc::Status ParseBound(const std::string& text, std::string_view field,
+                        std::optional<int64_t>* out) {
   if (text.empty()) return grpc::Status::OK;
   const auto time = ParseRfc3339(text);
   if (!time) return InvalidArgument(fmt::format("{}: \"{}\" is not an RFC 3339 time", field, text));
@@ -47,7 +48,8 @@ grpc::Status DbManagerService::ReportObservationLog(grpc::ServerContext*,
     if (log.time_stamp().empty()) continue;  // Katib skips these
     const std::string where = fmt::format("observation_log.metric_logs[{}]", i);
     if (!ParseRfc3339(log.time_stamp())) {
-      return InvalidArgument(fmt::format("{}.time_stamp: \"{}\" is not an RFC 3339 time", where, log.time_stamp()));
+      return InvalidArgument(
+          fmt::format("{}.time_stamp: \"{}\" is not an RFC 3339 time", where, log.time_stamp()));
     }
     if (!log.has_metric()) return InvalidArgument(fmt::format("{}.metric is missing", where));
     batch.push_back({log.time_stamp(), log.metric().name(), log.metric().value()});
@@ -60,8 +62,10 @@ grpc::Status DbManagerService::GetObservationLog(grpc::ServerContext*,
                                                  pb::GetObservationLogReply* reply) {
   if (request->trial_name().empty()) return InvalidArgument("trial_name is empty");
   ObservationQuery query{request->metric_name(), std::nullopt, std::nullopt};
-  if (grpc::Status s = ParseBound(request->start_time(), "start_time", &query.start_us); !s.ok()) return s;
-  if (grpc::Status s = ParseBound(request->end_time(), "end_time", &query.end_us); !s.ok()) return s;
+  if (grpc::Status s = ParseBound(request->start_time(), "start_time", &query.start_us); !s.ok())
+    return s;
+  if (grpc::Status s = ParseBound(request->end_time(), "end_time", &query.end_us); !s.ok())
+    return s;
   const auto observations = store_.GetObservations(request->trial_name(), query);
   if (!observations.ok()) return ToGrpc(observations.status());
   pb::ObservationLog* log = reply->mutable_observation_log();

@@ -19,10 +19,10 @@
 // "grpc.health.v1.Health", the names Katib's DB manager probes.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "katib/v1beta1/api.grpc.pb.h"

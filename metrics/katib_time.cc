@@ -109,11 +109,10 @@ std::string FormatRfc3339Nano(KatibTime t) {
   const int64_t second_of_day = t.seconds - days * 86400;
   const Civil date = CivilFromDays(days);
   char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d",
-                        static_cast<long long>(date.year), date.month, date.day,
-                        static_cast<int>(second_of_day / 3600),
-                        static_cast<int>(second_of_day / 60 % 60),
-                        static_cast<int>(second_of_day % 60));
+  int n = std::snprintf(
+      buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d", static_cast<long long>(date.year),
+      date.month, date.day, static_cast<int>(second_of_day / 3600),
+      static_cast<int>(second_of_day / 60 % 60), static_cast<int>(second_of_day % 60));
   std::string out(buf, n);
   if (t.nanos != 0) {
     char frac[16];
@@ -136,7 +135,8 @@ std::optional<KatibTime> KatibTimeFromUnixFloat(double value) {
   const size_t dot = text.find('.');
   const std::string_view int_part = text.substr(0, dot);
   int64_t seconds = 0;
-  const auto [ptr, ec] = std::from_chars(int_part.data(), int_part.data() + int_part.size(), seconds);
+  const auto [ptr, ec] =
+      std::from_chars(int_part.data(), int_part.data() + int_part.size(), seconds);
   if (ec != std::errc() || ptr != int_part.data() + int_part.size()) return std::nullopt;
   int64_t nanos = 0;
   if (dot != std::string_view::npos) {

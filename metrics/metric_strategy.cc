@@ -22,7 +22,8 @@ std::string_view MetricStrategyTypeName(MetricStrategyType type) {
 }
 
 std::optional<MetricStrategyType> ParseMetricStrategyType(std::string_view name) {
-  for (auto type : {MetricStrategyType::kMin, MetricStrategyType::kMax, MetricStrategyType::kLatest}) {
+  for (auto type :
+       {MetricStrategyType::kMin, MetricStrategyType::kMax, MetricStrategyType::kLatest}) {
     if (MetricStrategyTypeName(type) == name) return type;
   }
   return std::nullopt;
@@ -67,7 +68,8 @@ absl::StatusOr<std::vector<MetricSummary>> SummarizeMetrics(
   };
   std::vector<MetricSummary> summaries;
   std::vector<Running> running(strategies.size());
-  for (const MetricStrategy& strategy : strategies) summaries.push_back({strategy.name, strategy.type});
+  for (const MetricStrategy& strategy : strategies)
+    summaries.push_back({strategy.name, strategy.type});
 
   for (size_t i = 0; i < log.size(); ++i) {
     const MetricLog& entry = log[i];
@@ -83,7 +85,9 @@ absl::StatusOr<std::vector<MetricSummary>> SummarizeMetrics(
     }
     const auto time = ParseRfc3339(entry.timestamp);
     if (!time) {
-      return absl::InvalidArgumentError(fmt::format("observation {} (metric \"{}\"): timestamp \"{}\" is not RFC 3339", i, entry.name, entry.timestamp));
+      return absl::InvalidArgumentError(
+          fmt::format("observation {} (metric \"{}\"): timestamp \"{}\" is not RFC 3339", i,
+                      entry.name, entry.timestamp));
     }
     if (!state.latest_time || *state.latest_time <= *time) {
       state.latest_time = time;

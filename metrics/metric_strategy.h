@@ -38,10 +38,10 @@ struct MetricStrategy {
 
 // One strategy per metric (objective first, then additional metrics), each
 // taken from `overrides` when named there, else the direction's default.
-std::vector<MetricStrategy> DefaultMetricStrategies(
-    ObjectiveDirection direction, std::string_view objective,
-    std::span<const std::string> additional_metrics,
-    std::span<const MetricStrategy> overrides = {});
+std::vector<MetricStrategy> DefaultMetricStrategies(ObjectiveDirection direction,
+                                                    std::string_view objective,
+                                                    std::span<const std::string> additional_metrics,
+                                                    std::span<const MetricStrategy> overrides = {});
 
 struct MetricSummary {
   std::string name;

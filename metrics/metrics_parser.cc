@@ -93,7 +93,8 @@ MetricsParser::~MetricsParser() = default;
 
 absl::StatusOr<MetricsParser> MetricsParser::Create(ParserOptions options) {
   if (options.metric_names.empty()) {
-    return absl::InvalidArgumentError("metrics parser: no metric names (the objective comes first)");
+    return absl::InvalidArgumentError(
+        "metrics parser: no metric names (the objective comes first)");
   }
   for (size_t i = 0; i < options.metric_names.size(); ++i) {
     if (options.metric_names[i].empty()) {
@@ -111,11 +112,14 @@ absl::StatusOr<MetricsParser> MetricsParser::Create(ParserOptions options) {
       re_options.set_log_errors(false);
       auto re = std::make_unique<re2::RE2>(patterns[i], re_options);
       if (!re->ok()) {
-        return absl::InvalidArgumentError(fmt::format("metrics filter {} \"{}\" does not compile: {}", i, patterns[i], re->error()));
+        return absl::InvalidArgumentError(fmt::format(
+            "metrics filter {} \"{}\" does not compile: {}", i, patterns[i], re->error()));
       }
       if (re->NumberOfCapturingGroups() < 2) {
         return absl::InvalidArgumentError(
-            fmt::format("metrics filter {} \"{}\" needs two capture groups (metric name, then value); it has {}", i, patterns[i], re->NumberOfCapturingGroups()));
+            fmt::format("metrics filter {} \"{}\" needs two capture groups (metric name, then "
+                        "value); it has {}",
+                        i, patterns[i], re->NumberOfCapturingGroups()));
       }
       filters.push_back(std::move(re));
     }
@@ -132,12 +136,11 @@ void MetricsParser::Feed(std::string_view chunk) {
 }
 
 void MetricsParser::Finish() {
-  state_->splitter.Finish(
-      [this](std::string_view line, size_t number) { ParseLine(line, number); },
-      [this](size_t number) { WarnOverlong(number); });
+  state_->splitter.Finish([this](std::string_view line, size_t number) { ParseLine(line, number); },
+                          [this](size_t number) { WarnOverlong(number); });
   if (!objective_seen_) {
-    records_.push_back(
-        {std::string(kZeroTimestamp), state_->options.metric_names[0], std::string(kUnavailableValue)});
+    records_.push_back({std::string(kZeroTimestamp), state_->options.metric_names[0],
+                        std::string(kUnavailableValue)});
   }
 }
 
@@ -182,7 +185,8 @@ void MetricsParser::ParseJsonLine(std::string_view line, size_t line_number) {
   }
   if (object.is_null()) return;  // Go decodes `null` into an empty map
   if (!object.is_object()) {
-    Warn(fmt::format("line {}: a JSON {}, not an object; skipped", line_number, object.type_name()));
+    Warn(
+        fmt::format("line {}: a JSON {}, not an object; skipped", line_number, object.type_name()));
     return;
   }
   std::string timestamp(kZeroTimestamp);
@@ -201,7 +205,9 @@ void MetricsParser::ParseJsonLine(std::string_view line, size_t line_number) {
     if (it->is_string()) {
       Record(timestamp, name, it->get_ref<const std::string&>());
     } else {
-      Warn(fmt::format("line {}: metric \"{}\" is a JSON {}; Katib reads only string values, so it is ignored", line_number, name, it->type_name()));
+      Warn(fmt::format(
+          "line {}: metric \"{}\" is a JSON {}; Katib reads only string values, so it is ignored",
+          line_number, name, it->type_name()));
     }
   }
 }
@@ -218,7 +224,8 @@ void MetricsParser::Record(std::string_view timestamp, std::string_view name,
 }
 
 void MetricsParser::WarnOverlong(size_t line_number) {
-  Warn(fmt::format("line {}: longer than {} bytes; skipped", line_number, state_->options.max_line_bytes));
+  Warn(fmt::format("line {}: longer than {} bytes; skipped", line_number,
+                   state_->options.max_line_bytes));
 }
 
 void MetricsParser::Warn(std::string message) {

@@ -80,10 +80,12 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> AssignmentsFrom
   std::vector<std::pair<std::string, std::string>> assignments;
   try {
     for (const auto& item : nlohmann::json::parse(text)) {
-      assignments.emplace_back(item.at("name").get<std::string>(), item.at("value").get<std::string>());
+      assignments.emplace_back(item.at("name").get<std::string>(),
+                               item.at("value").get<std::string>());
     }
   } catch (const nlohmann::json::exception& e) {
-    return absl::DataLossError(fmt::format("trial {}: stored assignments are corrupt: {}", trial, e.what()));
+    return absl::DataLossError(
+        fmt::format("trial {}: stored assignments are corrupt: {}", trial, e.what()));
   }
   return assignments;
 }
@@ -101,7 +103,8 @@ absl::StatusOr<TrialRecord> ReadTrial(const Statement& row) {
   trial.assignments = *std::move(assignments);
   const auto status = ParseTrialStatus(row.Text(3));
   if (!status) {
-    return absl::DataLossError(fmt::format("trial {}: unknown status \"{}\"", trial.name, row.Text(3)));
+    return absl::DataLossError(
+        fmt::format("trial {}: unknown status \"{}\"", trial.name, row.Text(3)));
   }
   trial.status = *status;
   trial.reason = row.Text(4);
@@ -140,11 +143,11 @@ absl::StatusOr<std::vector<T>> ReadAll(Statement& stmt, Read read) {
   }
 }
 
-#define HPSEARCH_RETURN_IF_ERROR(expr)         \
-  do {                                         \
+#define HPSEARCH_RETURN_IF_ERROR(expr)          \
+  do {                                          \
     if (absl::Status _st = (expr); !_st.ok()) { \
-      return _st;                              \
-    }                                          \
+      return _st;                               \
+    }                                           \
   } while (0)
 
 absl::Status Migrate(Connection& db) {
@@ -156,8 +159,10 @@ absl::Status Migrate(Connection& db) {
   absl::StatusOr<int64_t> version = db.QueryInt("PRAGMA user_version");
   if (!version.ok()) return rollback_on_error(version.status());
   if (*version > kStoreSchemaVersion) {
-    return rollback_on_error(absl::FailedPreconditionError(
-        fmt::format("{}: store schema version {} is newer than this hpsearch supports ({}); use a newer hpsearch", db.path(), *version, kStoreSchemaVersion)));
+    return rollback_on_error(
+        absl::FailedPreconditionError(fmt::format("{}: store schema version {} is newer than this "
+                                                  "hpsearch supports ({}); use a newer hpsearch",
+                                                  db.path(), *version, kStoreSchemaVersion)));
   }
   for (int64_t step = *version; step < kStoreSchemaVersion; ++step) {
     HPSEARCH_RETURN_IF_ERROR(rollback_on_error(db.Exec(kMigrations[step])));
@@ -191,7 +196,8 @@ class ObjectiveStore::Impl {
   // it fails.
   template <typename Body>
   absl::Status Write(Body&& body) {
-    if (!writer_) return absl::FailedPreconditionError(fmt::format("{}: store opened read-only", path_));
+    if (!writer_)
+      return absl::FailedPreconditionError(fmt::format("{}: store opened read-only", path_));
     std::lock_guard lock(write_mutex_);
     HPSEARCH_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
     absl::Status status = body(*writer_);
@@ -244,11 +250,17 @@ absl::StatusOr<std::unique_ptr<ObjectiveStore>> ObjectiveStore::Open(const std::
     absl::StatusOr<int64_t> version = db->QueryInt("PRAGMA user_version");
     if (!version.ok()) return version.status();
     if (*version != kStoreSchemaVersion) {
-      return absl::FailedPreconditionError(fmt::format("{}: store schema version {}, this hpsearch reads version {}{}", path, *version, kStoreSchemaVersion, *version < kStoreSchemaVersion ? " (open it writable once to migrate it)" : " (use a newer hpsearch)"));
+      return absl::FailedPreconditionError(
+          fmt::format("{}: store schema version {}, this hpsearch reads version {}{}", path,
+                      *version, kStoreSchemaVersion,
+                      *version < kStoreSchemaVersion ? " (open it writable once to migrate it)"
+                                                     : " (use a newer hpsearch)"));
     }
-    return std::unique_ptr<ObjectiveStore>(new ObjectiveStore(std::make_unique<Impl>(path, std::nullopt)));
+    return std::unique_ptr<ObjectiveStore>(
+        new ObjectiveStore(std::make_unique<Impl>(path, std::nullopt)));
   }
-  absl::StatusOr<Connection> db = Connection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  absl::StatusOr<Connection> db =
+      Connection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db.ok()) return db.status();
   // WAL lets readers (other processes too) run beside the writer; FULL syncs
   // the log at every commit so a committed transaction survives power loss.
@@ -258,12 +270,14 @@ absl::StatusOr<std::unique_ptr<ObjectiveStore>> ObjectiveStore::Open(const std::
     absl::StatusOr<bool> row = wal->Step();
     if (!row.ok()) return row.status();
     if (!*row || wal->Text(0) != "wal") {
-      return absl::FailedPreconditionError(fmt::format("{}: cannot switch the store to WAL mode", path));
+      return absl::FailedPreconditionError(
+          fmt::format("{}: cannot switch the store to WAL mode", path));
     }
   }
   HPSEARCH_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL"));
   HPSEARCH_RETURN_IF_ERROR(Migrate(*db));
-  return std::unique_ptr<ObjectiveStore>(new ObjectiveStore(std::make_unique<Impl>(path, *std::move(db))));
+  return std::unique_ptr<ObjectiveStore>(
+      new ObjectiveStore(std::make_unique<Impl>(path, *std::move(db))));
 }
 
 absl::Status ObjectiveStore::PutExperiment(const ExperimentRecord& experiment) {
@@ -281,7 +295,8 @@ absl::Status ObjectiveStore::PutExperiment(const ExperimentRecord& experiment) {
   });
 }
 
-absl::StatusOr<std::optional<ExperimentRecord>> ObjectiveStore::GetExperiment(std::string_view name) {
+absl::StatusOr<std::optional<ExperimentRecord>> ObjectiveStore::GetExperiment(
+    std::string_view name) {
   return impl_->Read([&](Connection& db) -> absl::StatusOr<std::optional<ExperimentRecord>> {
     absl::StatusOr<Statement> stmt =
         db.Prepare("SELECT name, spec, created_us, status FROM experiments WHERE name = ?");
@@ -319,7 +334,9 @@ absl::Status ObjectiveStore::SetExperimentStatus(std::string_view name, std::str
 
 absl::Status ObjectiveStore::PutTrial(const TrialRecord& trial) {
   return impl_->Write([&](Connection& db) -> absl::Status {
-    absl::StatusOr<Statement> stmt = db.Prepare(fmt::format("INSERT INTO trials ({}{}", kTrialColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+    absl::StatusOr<Statement> stmt = db.Prepare(fmt::format(
+        "INSERT INTO trials ({}{}", kTrialColumns,
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
         "experiment = excluded.experiment, assignments = excluded.assignments, "
         "status = excluded.status, reason = excluded.reason, message = excluded.message, "
         "start_us = excluded.start_us, end_us = excluded.end_us, exit_code = excluded.exit_code, "
@@ -376,9 +393,12 @@ absl::StatusOr<std::vector<TrialRecord>> ObjectiveStore::ListTrials(std::string_
 }
 
 absl::StatusOr<std::optional<TrialRecord>> ObjectiveStore::BestTrial(std::string_view experiment,
-                                                                      ObjectiveDirection direction) {
+                                                                     ObjectiveDirection direction) {
   return impl_->Read([&](Connection& db) -> absl::StatusOr<std::optional<TrialRecord>> {
-    absl::StatusOr<Statement> stmt = db.Prepare(fmt::format("SELECT {} FROM trials WHERE experiment = ? AND objective_numeric IS NOT NULL ORDER BY objective_numeric {}, rowid LIMIT 1", kTrialColumns, direction == ObjectiveDirection::kMinimize ? "ASC" : "DESC"));
+    absl::StatusOr<Statement> stmt = db.Prepare(
+        fmt::format("SELECT {} FROM trials WHERE experiment = ? AND objective_numeric IS NOT NULL "
+                    "ORDER BY objective_numeric {}, rowid LIMIT 1",
+                    kTrialColumns, direction == ObjectiveDirection::kMinimize ? "ASC" : "DESC"));
     if (!stmt.ok()) return stmt.status();
     stmt->Bind(1, experiment);
     auto trials = ReadAll<TrialRecord>(*stmt, ReadTrial);
@@ -388,13 +408,16 @@ absl::StatusOr<std::optional<TrialRecord>> ObjectiveStore::BestTrial(std::string
   });
 }
 
-absl::Status ObjectiveStore::AppendObservations(std::string_view trial, std::span<const MetricLog> batch) {
+absl::Status ObjectiveStore::AppendObservations(std::string_view trial,
+                                                std::span<const MetricLog> batch) {
   std::vector<int64_t> times;
   times.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     const auto time = ParseRfc3339(batch[i].timestamp);
     if (!time) {
-      return absl::InvalidArgumentError(fmt::format("observation {} of trial \"{}\": timestamp \"{}\" is not RFC 3339", i, trial, batch[i].timestamp));
+      return absl::InvalidArgumentError(
+          fmt::format("observation {} of trial \"{}\": timestamp \"{}\" is not RFC 3339", i, trial,
+                      batch[i].timestamp));
     }
     times.push_back(time->micros());
   }
@@ -406,7 +429,8 @@ absl::Status ObjectiveStore::AppendObservations(std::string_view trial, std::spa
     absl::StatusOr<bool> row = next_seq->Step();
     if (!row.ok()) return row.status();
     int64_t seq = next_seq->Int64(0);
-    absl::StatusOr<Statement> insert = db.Prepare(fmt::format("INSERT INTO observation_logs ({}) VALUES (?, ?, ?, ?, ?, ?)", kObservationColumns));
+    absl::StatusOr<Statement> insert = db.Prepare(fmt::format(
+        "INSERT INTO observation_logs ({}) VALUES (?, ?, ?, ?, ?, ?)", kObservationColumns));
     if (!insert.ok()) return insert.status();
     for (size_t i = 0; i < batch.size(); ++i) {
       insert->Bind(1, trial);
@@ -424,8 +448,11 @@ absl::Status ObjectiveStore::AppendObservations(std::string_view trial, std::spa
 absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::GetObservations(
     std::string_view trial, const ObservationQuery& query) {
   return impl_->Read([&](Connection& db) -> absl::StatusOr<std::vector<StoredObservation>> {
-    absl::StatusOr<Statement> stmt = db.Prepare(fmt::format("SELECT {}{}", kObservationColumns, " FROM observation_logs WHERE trial_name = ?1 AND (?2 = '' OR metric_name = ?2) "
-        "AND (?3 IS NULL OR time_us >= ?3) AND (?4 IS NULL OR time_us <= ?4) ORDER BY time_us, seq"));
+    absl::StatusOr<Statement> stmt = db.Prepare(fmt::format(
+        "SELECT {}{}", kObservationColumns,
+        " FROM observation_logs WHERE trial_name = ?1 AND (?2 = '' OR metric_name = ?2) "
+        "AND (?3 IS NULL OR time_us >= ?3) AND (?4 IS NULL OR time_us <= ?4) ORDER BY time_us, "
+        "seq"));
     if (!stmt.ok()) return stmt.status();
     stmt->Bind(1, trial);
     stmt->Bind(2, query.metric);
@@ -435,8 +462,8 @@ absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::GetObservations(
   });
 }
 
-absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::MetricHistory(std::string_view experiment,
-                                                                            std::string_view metric) {
+absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::MetricHistory(
+    std::string_view experiment, std::string_view metric) {
   return impl_->Read([&](Connection& db) -> absl::StatusOr<std::vector<StoredObservation>> {
     absl::StatusOr<Statement> stmt = db.Prepare(
         "SELECT o.trial_name, o.seq, o.time_us, o.metric_name, o.value, o.numeric "
@@ -451,7 +478,8 @@ absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::MetricHistory(std
 
 absl::Status ObjectiveStore::DeleteObservations(std::string_view trial) {
   return impl_->Write([&](Connection& db) -> absl::Status {
-    absl::StatusOr<Statement> stmt = db.Prepare("DELETE FROM observation_logs WHERE trial_name = ?");
+    absl::StatusOr<Statement> stmt =
+        db.Prepare("DELETE FROM observation_logs WHERE trial_name = ?");
     if (!stmt.ok()) return stmt.status();
     stmt->Bind(1, trial);
     return stmt->Run();

@@ -48,7 +48,15 @@ struct ExperimentRecord {
   bool operator==(const ExperimentRecord&) const = default;
 };
 
-enum class TrialStatus { kCreated, kRunning, kSucceeded, kFailed, kKilled, kEarlyStopped, kMetricsUnavailable };
+enum class TrialStatus {
+  kCreated,
+  kRunning,
+  kSucceeded,
+  kFailed,
+  kKilled,
+  kEarlyStopped,
+  kMetricsUnavailable
+};
 
 // Katib's condition names: "Created", "Running", ..., "MetricsUnavailable".
 std::string_view TrialStatusName(TrialStatus status);
@@ -105,7 +113,8 @@ class ObjectiveStore {
   // FAILED_PRECONDITION for a schema newer than kStoreSchemaVersion or a
   // read-only open of an unmigrated file; UNAVAILABLE/INTERNAL for SQLite
   // errors, with the path and SQLite's message.
-  static absl::StatusOr<std::unique_ptr<ObjectiveStore>> Open(const std::string& path, Options options);
+  static absl::StatusOr<std::unique_ptr<ObjectiveStore>> Open(const std::string& path,
+                                                              Options options);
   static absl::StatusOr<std::unique_ptr<ObjectiveStore>> Open(const std::string& path) {
     return Open(path, Options{});
   }
@@ -130,7 +139,7 @@ class ObjectiveStore {
   absl::StatusOr<std::vector<TrialRecord>> ListTrials(std::string_view experiment);
   // The trial with the best numeric objective; ties go to the earlier trial.
   absl::StatusOr<std::optional<TrialRecord>> BestTrial(std::string_view experiment,
-                                                        ObjectiveDirection direction);
+                                                       ObjectiveDirection direction);
 
   // Observation logs, keyed by trial name alone as in Katib (a log may exist
   // for a trial this store has no record of). AppendObservations stores the
@@ -138,8 +147,8 @@ class ObjectiveStore {
   // 3339 fails it with INVALID_ARGUMENT naming the entry.
   absl::Status AppendObservations(std::string_view trial, std::span<const MetricLog> batch);
   // A trial's log ordered by time, then arrival.
-  absl::StatusOr<std::vector<StoredObservation>> GetObservations(std::string_view trial,
-                                                                 const ObservationQuery& query = {});
+  absl::StatusOr<std::vector<StoredObservation>> GetObservations(
+      std::string_view trial, const ObservationQuery& query = {});
   // Every observation of `metric` across the experiment's trials, by trial
   // creation order, then time, then arrival.
   absl::StatusOr<std::vector<StoredObservation>> MetricHistory(std::string_view experiment,

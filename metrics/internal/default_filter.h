@@ -18,8 +18,8 @@
 namespace hpsearch::metrics::internal {
 
 inline bool IsFilterNameChar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '|' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '|' || c == '-';
 }
 inline bool IsFilterSpace(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
@@ -58,7 +58,8 @@ void ScanDefaultFilter(std::string_view line, OnMatch&& on_match) {
         i = j;
       }
     }
-    on_match(line.substr(name_begin, name_end - name_begin), line.substr(value_begin, i - value_begin));
+    on_match(line.substr(name_begin, name_end - name_begin),
+             line.substr(value_begin, i - value_begin));
     pos = i;
   }
 }

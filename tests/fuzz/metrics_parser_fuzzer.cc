@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   MetricsParser scanner = Make(MetricsFormat::kText, false);
   MetricsParser regex = Make(MetricsFormat::kText, true);
-  MetricsParser custom = Make(MetricsFormat::kText, false, {R"re((\w*):(\d*))re", R"re("(\w+)"\s*=\s*(\S+))re"});
+  MetricsParser custom =
+      Make(MetricsFormat::kText, false, {R"re((\w*):(\d*))re", R"re("(\w+)"\s*=\s*(\S+))re"});
   MetricsParser json = Make(MetricsFormat::kJson, false);
   for (size_t i = 0; i < input.size(); i += chunk) {
     const std::string_view piece = input.substr(i, chunk);

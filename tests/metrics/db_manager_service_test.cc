@@ -1,13 +1,12 @@
 // The DBManager service over a real gRPC connection on a loopback port.
 #include "metrics/db_manager_service.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -21,8 +20,9 @@ class DbManagerServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("hpsearch_dbm_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-            "_" + std::to_string(getpid()));
+           ("hpsearch_dbm_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+            std::to_string(getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     auto store = ObjectiveStore::Open((dir_ / "store.db").string());
@@ -41,7 +41,8 @@ class DbManagerServiceTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  grpc::Status Report(const std::string& trial, const std::vector<std::array<std::string, 3>>& logs) {
+  grpc::Status Report(const std::string& trial,
+                      const std::vector<std::array<std::string, 3>>& logs) {
     pb::ReportObservationLogRequest request;
     request.set_trial_name(trial);
     for (const auto& [timestamp, name, value] : logs) {
@@ -93,12 +94,15 @@ TEST_F(DbManagerServiceTest, ReportGetDelete) {
   EXPECT_THAT(Get("trial-1"), ::testing::ElementsAre("0001-01-01T00:00:00Z loss=unavailable",
                                                      "2024-03-04T16:55:08.123456Z accuracy=0.8",
                                                      "2024-03-04T16:55:10Z loss=0.5"));
-  EXPECT_THAT(Get("trial-1", "loss"), ::testing::ElementsAre("0001-01-01T00:00:00Z loss=unavailable",
-                                                             "2024-03-04T16:55:10Z loss=0.5"));
+  EXPECT_THAT(Get("trial-1", "loss"),
+              ::testing::ElementsAre("0001-01-01T00:00:00Z loss=unavailable",
+                                     "2024-03-04T16:55:10Z loss=0.5"));
   // Both bounds inclusive.
   EXPECT_THAT(Get("trial-1", "", "2024-03-04T16:55:08.123456Z", "2024-03-04T17:55:10+01:00"),
-              ::testing::ElementsAre("2024-03-04T16:55:08.123456Z accuracy=0.8", "2024-03-04T16:55:10Z loss=0.5"));
-  EXPECT_THAT(Get("trial-1", "", "2024-03-04T16:55:09Z"), ::testing::ElementsAre("2024-03-04T16:55:10Z loss=0.5"));
+              ::testing::ElementsAre("2024-03-04T16:55:08.123456Z accuracy=0.8",
+                                     "2024-03-04T16:55:10Z loss=0.5"));
+  EXPECT_THAT(Get("trial-1", "", "2024-03-04T16:55:09Z"),
+              ::testing::ElementsAre("2024-03-04T16:55:10Z loss=0.5"));
   EXPECT_TRUE(Get("unknown").empty());
 
   pb::DeleteObservationLogRequest request;
@@ -117,7 +121,8 @@ TEST_F(DbManagerServiceTest, BadRequestsAreInvalidArgument) {
 
   status = Report("t", {{"2024-03-04T16:55:09Z", "loss", "1"}, {"yesterday", "loss", "2"}});
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(), HasSubstr("observation_log.metric_logs[1].time_stamp: \"yesterday\""));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("observation_log.metric_logs[1].time_stamp: \"yesterday\""));
   EXPECT_TRUE(Get("t").empty());  // nothing of a refused report is kept
 
   pb::ReportObservationLogRequest no_metric;
@@ -158,7 +163,8 @@ TEST_F(DbManagerServiceTest, HealthIsServingForKatibsProbes) {
 }
 
 TEST_F(DbManagerServiceTest, AnAddressInUseIsReported) {
-  const auto second = DbManagerServer::Start("127.0.0.1:" + std::to_string(server_->port()), *store_);
+  const auto second =
+      DbManagerServer::Start("127.0.0.1:" + std::to_string(server_->port()), *store_);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(second.status().message()), HasSubstr("cannot listen on 127.0.0.1:"));
 }

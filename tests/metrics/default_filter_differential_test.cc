@@ -1,11 +1,11 @@
 // The hand-written default-filter scanner against RE2 running Katib's
 // default filter, over many generated lines rich in the filter's corner
 // cases. Any difference is a bug in the scanner.
+#include <gtest/gtest.h>
+
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "metrics/metrics_parser.h"
 
@@ -13,10 +13,47 @@ namespace hpsearch::metrics {
 namespace {
 
 std::string RandomLine(std::mt19937& rng) {
-  static const std::vector<std::string> kPieces = {
-      "loss", "acc", "a|b", "x-y", "e", "E", "_", "|", "-", "+", "=", "=", "=", " ", " ", "\t", "\f", "\v",
-      "\r", ".", "..", "0", "1", "42", "7.5", ".5", "1e5", "2E-3", "e+", "1e", "9.", "--", "+-", "\xc3\xa9",
-      "\xff", "\x80", std::string(1, '\0'), "Z", "2024-03-04T17:55:08Z ", "loss=", "acc = -1.5e+2"};
+  static const std::vector<std::string> kPieces = {"loss",
+                                                   "acc",
+                                                   "a|b",
+                                                   "x-y",
+                                                   "e",
+                                                   "E",
+                                                   "_",
+                                                   "|",
+                                                   "-",
+                                                   "+",
+                                                   "=",
+                                                   "=",
+                                                   "=",
+                                                   " ",
+                                                   " ",
+                                                   "\t",
+                                                   "\f",
+                                                   "\v",
+                                                   "\r",
+                                                   ".",
+                                                   "..",
+                                                   "0",
+                                                   "1",
+                                                   "42",
+                                                   "7.5",
+                                                   ".5",
+                                                   "1e5",
+                                                   "2E-3",
+                                                   "e+",
+                                                   "1e",
+                                                   "9.",
+                                                   "--",
+                                                   "+-",
+                                                   "\xc3\xa9",
+                                                   "\xff",
+                                                   "\x80",
+                                                   std::string(1, '\0'),
+                                                   "Z",
+                                                   "2024-03-04T17:55:08Z ",
+                                                   "loss=",
+                                                   "acc = -1.5e+2"};
   std::uniform_int_distribution<size_t> length(0, 24);
   std::uniform_int_distribution<size_t> piece(0, kPieces.size() - 1);
   std::string line;

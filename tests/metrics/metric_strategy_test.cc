@@ -12,7 +12,8 @@ constexpr char kT1[] = "2024-01-01T00:00:01Z";
 constexpr char kT2[] = "2024-01-01T00:00:02Z";
 constexpr char kT3[] = "2024-01-01T00:00:03Z";
 
-std::vector<MetricSummary> Summarize(const std::vector<MetricLog>& log, const std::vector<MetricStrategy>& s) {
+std::vector<MetricSummary> Summarize(const std::vector<MetricLog>& log,
+                                     const std::vector<MetricStrategy>& s) {
   auto summaries = SummarizeMetrics(log, s);
   EXPECT_TRUE(summaries.ok()) << summaries.status();
   return summaries.ok() ? *summaries : std::vector<MetricSummary>{};
@@ -21,7 +22,8 @@ std::vector<MetricSummary> Summarize(const std::vector<MetricLog>& log, const st
 TEST(MetricStrategyTest, DefaultsFollowTheDirectionUnlessOverridden) {
   const std::vector<std::string> additional = {"acc", "f1"};
   const std::vector<MetricStrategy> overrides = {{"f1", MetricStrategyType::kLatest}};
-  const auto minimize = DefaultMetricStrategies(ObjectiveDirection::kMinimize, "loss", additional, overrides);
+  const auto minimize =
+      DefaultMetricStrategies(ObjectiveDirection::kMinimize, "loss", additional, overrides);
   ASSERT_EQ(minimize.size(), 3u);
   EXPECT_EQ(minimize[0].name, "loss");
   EXPECT_EQ(minimize[0].type, MetricStrategyType::kMin);
@@ -33,7 +35,8 @@ TEST(MetricStrategyTest, DefaultsFollowTheDirectionUnlessOverridden) {
 }
 
 TEST(MetricStrategyTest, NamesRoundTrip) {
-  for (auto type : {MetricStrategyType::kMin, MetricStrategyType::kMax, MetricStrategyType::kLatest}) {
+  for (auto type :
+       {MetricStrategyType::kMin, MetricStrategyType::kMax, MetricStrategyType::kLatest}) {
     EXPECT_EQ(ParseMetricStrategyType(MetricStrategyTypeName(type)), type);
   }
   EXPECT_FALSE(ParseMetricStrategyType("average"));
@@ -63,7 +66,8 @@ TEST(MetricStrategyTest, LatestIsByTimestampWithTiesToTheLaterLine) {
   const auto s = Summarize(log, {{"loss", MetricStrategyType::kLatest}});
   EXPECT_EQ(s[0].latest, "3b");
   // Equal instants written differently still tie.
-  const std::vector<MetricLog> zones = {{"2024-01-01T01:00:00+01:00", "loss", "x"}, {kT1, "loss", "y"},
+  const std::vector<MetricLog> zones = {{"2024-01-01T01:00:00+01:00", "loss", "x"},
+                                        {kT1, "loss", "y"},
                                         {"2024-01-01T00:00:01.000Z", "loss", "z"}};
   EXPECT_EQ(Summarize(zones, {{"loss", MetricStrategyType::kLatest}})[0].latest, "z");
 }
@@ -83,18 +87,22 @@ TEST(MetricStrategyTest, NonNumericValuesSkipMinMaxButCountForLatest) {
 }
 
 TEST(MetricStrategyTest, UnavailableRecordLeavesTheTrialUnavailable) {
-  const auto s = Summarize({{"0001-01-01T00:00:00Z", "loss", "unavailable"}}, {{"loss", MetricStrategyType::kMax}});
+  const auto s = Summarize({{"0001-01-01T00:00:00Z", "loss", "unavailable"}},
+                           {{"loss", MetricStrategyType::kMax}});
   EXPECT_FALSE(s[0].available());
   EXPECT_EQ(s[0].value(), "unavailable");
 }
 
 TEST(MetricStrategyTest, BadTimestampIsAnError) {
   const std::vector<MetricLog> log = {{kT1, "loss", "1"}, {"yesterday", "loss", "2"}};
-  const auto s = SummarizeMetrics(log, std::vector<MetricStrategy>{{"loss", MetricStrategyType::kMin}});
+  const auto s =
+      SummarizeMetrics(log, std::vector<MetricStrategy>{{"loss", MetricStrategyType::kMin}});
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(s.status().message()), HasSubstr("observation 1 (metric \"loss\"): timestamp \"yesterday\""));
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("observation 1 (metric \"loss\"): timestamp \"yesterday\""));
   // Metrics without a strategy are ignored, timestamps included.
-  EXPECT_TRUE(SummarizeMetrics(log, std::vector<MetricStrategy>{{"acc", MetricStrategyType::kMin}}).ok());
+  EXPECT_TRUE(
+      SummarizeMetrics(log, std::vector<MetricStrategy>{{"acc", MetricStrategyType::kMin}}).ok());
 }
 
 }  // namespace

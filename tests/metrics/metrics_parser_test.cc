@@ -1,10 +1,10 @@
 #include "metrics/metrics_parser.h"
 
-#include <string>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 namespace hpsearch::metrics {
 namespace {
@@ -71,25 +71,31 @@ std::vector<CollectCase> CollectCases() {
 2024-03-04T17:55:08Z INFO     {metricName: accuracy, metricValue: -0.4759}
 {metricName: loss, metricValue: 0.8671})",
        Text({"accuracy", "loss"}, {kKatibFilter}),
-       {Log("2024-03-04T17:55:08Z", "accuracy", "0.8078"), Log("2024-03-04T17:55:08Z", "loss", "0.5183"),
-        Log("2024-03-04T17:55:08Z", "accuracy", "0.6752"), Log("2024-03-04T17:55:08Z", "loss", "0.3634"),
-        Log("2024-03-04T17:55:08Z", "accuracy", "100"), Log("2024-03-04T17:55:08Z", "accuracy", "888.333"),
+       {Log("2024-03-04T17:55:08Z", "accuracy", "0.8078"),
+        Log("2024-03-04T17:55:08Z", "loss", "0.5183"),
+        Log("2024-03-04T17:55:08Z", "accuracy", "0.6752"),
+        Log("2024-03-04T17:55:08Z", "loss", "0.3634"),
+        Log("2024-03-04T17:55:08Z", "accuracy", "100"),
+        Log("2024-03-04T17:55:08Z", "accuracy", "888.333"),
         Log("2024-03-04T17:55:08Z", "accuracy", "-0.4759"), Log(kZero, "loss", "0.8671")}},
       {"KatibTextInvalidValues",
        R"(2024-03-04T17:55:08Z INFO     {metricName: accuracy, metricValue: .333}
 2024-03-04T17:55:08Z INFO     {metricName: accuracy, metricValue: -.333}
 2024-03-04T17:55:08Z INFO     {metricName: accuracy, metricValue: - 345.333}
 2024-03-04T17:55:08Z INFO     {metricName: accuracy, metricValue: 888.})",
-       Text({"accuracy", "loss"}, {kKatibFilter}), {Log(kZero, "accuracy", "unavailable")}},
+       Text({"accuracy", "loss"}, {kKatibFilter}),
+       {Log(kZero, "accuracy", "unavailable")}},
       {"KatibTextInvalidFormat",
        R"(2024-03-04T17:55:08Z INFO     {metricName: accuracy, metricValue: 0.6752
 2024-03-04T17:55:08Z INFO     {metricName: loss, metricValue: 0.3634})",
-       Text({"accuracy", "loss"}, {kKatibFilter}), {Log(kZero, "accuracy", "unavailable")}},
+       Text({"accuracy", "loss"}, {kKatibFilter}),
+       {Log(kZero, "accuracy", "unavailable")}},
       {"KatibJsonInvalidTimestamp",
        R"({"checkpoint_path": "", "global_step": "0", "loss": "0.22082142531871796", "timestamp": "invalid", "trial": "0"}
 {"acc": "0.9349666833877563", "checkpoint_path": "", "global_step": "0", "timestamp": 1638422847, "trial": "0"})",
        Json({"acc", "loss"}),
-       {Log(kZero, "loss", "0.22082142531871796"), Log("2021-12-02T05:27:27Z", "acc", "0.9349666833877563")}},
+       {Log(kZero, "loss", "0.22082142531871796"),
+        Log("2021-12-02T05:27:27Z", "acc", "0.9349666833877563")}},
       {"KatibTextInvalidTimestamp",
        R"(2024-03-04T17:55:08Z INFO     {metricName: accuracy, metricValue: 0.6752}
 invalid INFO     {metricName: loss, metricValue: 0.3634})",
@@ -99,42 +105,67 @@ invalid INFO     {metricName: loss, metricValue: 0.3634})",
        R"({"checkpoint_path": "", "global_step": "0", "loss": "0.22082142531871796", "timestamp": 1638422847.28721, "trial": "0"}
 {"checkpoint_path": "", "global_step": "1", "loss": "0.1414974331855774", "timestamp": "2021-12-02T14:27:50.000035161+09:00", "trial": "0"}
 {"checkpoint_path": "", "global_step": "2", "loss": "0.10683439671993256", "trial": "0"})",
-       Json({"acc", "loss"}), {Log(kZero, "acc", "unavailable")}},
+       Json({"acc", "loss"}),
+       {Log(kZero, "acc", "unavailable")}},
       {"KatibTextMissingObjective",
        R"(2024-03-04T17:55:08Z INFO     {metricName: loss, metricValue: 0.3634}
 2024-03-04T17:55:08Z INFO     {metricName: loss, metricValue: 0.8671})",
-       Text({"accuracy", "loss"}), {Log(kZero, "accuracy", "unavailable")}},
+       Text({"accuracy", "loss"}),
+       {Log(kZero, "accuracy", "unavailable")}},
       // The default filter: several metrics per line, spacing, exponents.
-      {"DefaultFilterManyPerLine", "epoch=1 loss=0.5 accuracy=.98\nScore = -7.53e-05 loss=1E0\n",
+      {"DefaultFilterManyPerLine",
+       "epoch=1 loss=0.5 accuracy=.98\nScore = -7.53e-05 loss=1E0\n",
        Text({"loss", "accuracy", "Score"}),
        {Log(kZero, "loss", "0.5"), Log(kZero, "accuracy", ".98"), Log(kZero, "Score", "-7.53e-05"),
         Log(kZero, "loss", "1E0")}},
-      {"DefaultFilterTimestampToken", "2024-03-04T17:55:08.25+01:00 loss=1\n2024-03-04T17:55:08Z\tloss=2\n",
-       Text({"loss"}), {Log("2024-03-04T17:55:08.25+01:00", "loss", "1"), Log(kZero, "loss", "2")}},
+      {"DefaultFilterTimestampToken",
+       "2024-03-04T17:55:08.25+01:00 loss=1\n2024-03-04T17:55:08Z\tloss=2\n",
+       Text({"loss"}),
+       {Log("2024-03-04T17:55:08.25+01:00", "loss", "1"), Log(kZero, "loss", "2")}},
       // Only lines containing a wanted name are scanned; only wanted names kept.
-      {"DefaultFilterUnwantedNames", "lr=0.1 epoch=2\nval_loss=3 loss=4 lossy=5\n", Text({"loss"}),
+      {"DefaultFilterUnwantedNames",
+       "lr=0.1 epoch=2\nval_loss=3 loss=4 lossy=5\n",
+       Text({"loss"}),
        {Log(kZero, "loss", "4")}},
       // '|' and '-' are name characters; '|' makes "a|loss" one name.
-      {"DefaultFilterPipeAndDash", "a|loss=1 loss=2 my-metric=3 |loss=4\n", Text({"loss", "my-metric"}),
+      {"DefaultFilterPipeAndDash",
+       "a|loss=1 loss=2 my-metric=3 |loss=4\n",
+       Text({"loss", "my-metric"}),
        {Log(kZero, "loss", "2"), Log(kZero, "my-metric", "3")}},
       // The value group may be empty or a lone sign; Katib records that text.
-      {"DefaultFilterEmptyAndSignValues", "loss= \nloss=-\nloss=abc\nloss=1.e5\n", Text({"loss"}),
-       {Log(kZero, "loss", ""), Log(kZero, "loss", "-"), Log(kZero, "loss", ""), Log(kZero, "loss", "1")}},
-      {"DefaultFilterExponentNeedsDigits", "loss=1e=2 loss=2E+ loss=3e-1x\n", Text({"loss", "e"}),
-       {Log(kZero, "loss", "1"), Log(kZero, "e", "2"), Log(kZero, "loss", "2"), Log(kZero, "loss", "3e-1")}},
-      {"CrlfLines", "loss=1\r\nloss=2\r\n", Text({"loss"}), {Log(kZero, "loss", "1"), Log(kZero, "loss", "2")}},
+      {"DefaultFilterEmptyAndSignValues",
+       "loss= \nloss=-\nloss=abc\nloss=1.e5\n",
+       Text({"loss"}),
+       {Log(kZero, "loss", ""), Log(kZero, "loss", "-"), Log(kZero, "loss", ""),
+        Log(kZero, "loss", "1")}},
+      {"DefaultFilterExponentNeedsDigits",
+       "loss=1e=2 loss=2E+ loss=3e-1x\n",
+       Text({"loss", "e"}),
+       {Log(kZero, "loss", "1"), Log(kZero, "e", "2"), Log(kZero, "loss", "2"),
+        Log(kZero, "loss", "3e-1")}},
+      {"CrlfLines",
+       "loss=1\r\nloss=2\r\n",
+       Text({"loss"}),
+       {Log(kZero, "loss", "1"), Log(kZero, "loss", "2")}},
       // A custom filter with an empty-matching group follows Go's find-all.
-      {"CustomFilterGoFindAll", "loss:1,loss:2;acc:x\n", Text({"loss", "acc"}, {R"((\w+):(\d*))"}),
+      {"CustomFilterGoFindAll",
+       "loss:1,loss:2;acc:x\n",
+       Text({"loss", "acc"}, {R"((\w+):(\d*))"}),
        {Log(kZero, "loss", "1"), Log(kZero, "loss", "2"), Log(kZero, "acc", "")}},
-      {"CustomFiltersAppliedInOrder", "loss=1 {acc: 2}\n",
+      {"CustomFiltersAppliedInOrder",
+       "loss=1 {acc: 2}\n",
        Text({"loss", "acc"}, {R"(\{(\w+): (\d+)\})", R"((\w+)=(\d+))"}),
        {Log(kZero, "acc", "2"), Log(kZero, "loss", "1")}},
-      {"JsonNumbersAndNonStringsIgnored", R"({"loss": 0.5, "acc": "0.9"}
+      {"JsonNumbersAndNonStringsIgnored",
+       R"({"loss": 0.5, "acc": "0.9"}
 {"loss": "0.4", "acc": null}
 null
 )",
-       Json({"loss", "acc"}), {Log(kZero, "acc", "0.9"), Log(kZero, "loss", "0.4")}},
-      {"JsonBadLineSkipped", "{\"loss\": \"1\"}\n{\"loss\": \"2\n[1,2]\n{\"loss\": \"3\"}\n", Json({"loss"}),
+       Json({"loss", "acc"}),
+       {Log(kZero, "acc", "0.9"), Log(kZero, "loss", "0.4")}},
+      {"JsonBadLineSkipped",
+       "{\"loss\": \"1\"}\n{\"loss\": \"2\n[1,2]\n{\"loss\": \"3\"}\n",
+       Json({"loss"}),
        {Log(kZero, "loss", "1"), Log(kZero, "loss", "3")}},
   };
 }
@@ -148,8 +179,9 @@ TEST(CollectObservationLogTest, MatchesKatibAndEdgeCases) {
 TEST(CollectObservationLogTest, BinaryJunk) {
   constexpr char kJunk[] = "\x00\xff\xfeloss=3\x01\xc3\x28 loss=4\n\x80\x80\nacc=1\xff\n";
   const std::string content(kJunk, sizeof kJunk - 1);
-  EXPECT_THAT(Collect(content, Text({"loss", "acc"})),
-              ElementsAre(Log(kZero, "loss", "3"), Log(kZero, "loss", "4"), Log(kZero, "acc", "1")));
+  EXPECT_THAT(
+      Collect(content, Text({"loss", "acc"})),
+      ElementsAre(Log(kZero, "loss", "3"), Log(kZero, "loss", "4"), Log(kZero, "acc", "1")));
 }
 
 TEST(MetricsParserTest, EveryChunkingOfASampleGivesTheSameRecords) {
@@ -191,7 +223,8 @@ TEST(MetricsParserTest, OverlongLinesAreSkippedWithAWarning) {
   ASSERT_TRUE(parser.ok());
   parser->Feed("loss=1\n");
   const std::string long_line = "loss=2 " + std::string(1000, 'x');
-  for (size_t i = 0; i < long_line.size(); i += 10) parser->Feed(std::string_view(long_line).substr(i, 10));
+  for (size_t i = 0; i < long_line.size(); i += 10)
+    parser->Feed(std::string_view(long_line).substr(i, 10));
   parser->Feed("\nloss=3 " + std::string(200, 'y') + "\nloss=4\n");
   parser->Finish();
   EXPECT_THAT(parser->TakeRecords(), ElementsAre(Log(kZero, "loss", "1"), Log(kZero, "loss", "4")));
@@ -220,20 +253,23 @@ TEST(MetricsParserTest, WarningsAreCapped) {
 }
 
 TEST(MetricsParserTest, RejectsBadConfiguration) {
-  EXPECT_THAT(std::string(MetricsParser::Create(Text({})).status().message()), HasSubstr("no metric names"));
+  EXPECT_THAT(std::string(MetricsParser::Create(Text({})).status().message()),
+              HasSubstr("no metric names"));
   EXPECT_THAT(std::string(MetricsParser::Create(Text({"loss", ""})).status().message()),
               HasSubstr("metric name 1 is empty"));
   EXPECT_THAT(std::string(MetricsParser::Create(Text({"loss"}, {"(unclosed"})).status().message()),
               HasSubstr("metrics filter 0 \"(unclosed\" does not compile"));
-  EXPECT_THAT(std::string(MetricsParser::Create(Text({"loss"}, {R"((\w+)=\d+)"})).status().message()),
-              HasSubstr("needs two capture groups"));
+  EXPECT_THAT(
+      std::string(MetricsParser::Create(Text({"loss"}, {R"((\w+)=\d+)"})).status().message()),
+      HasSubstr("needs two capture groups"));
 }
 
 TEST(MetricsParserTest, EmptyInputIsUnavailable) {
   EXPECT_THAT(Collect("", Text({"loss"})), ElementsAre(Log(kZero, "loss", "unavailable")));
   EXPECT_THAT(Collect("", Json({"loss"})), ElementsAre(Log(kZero, "loss", "unavailable")));
   EXPECT_THAT(Collect("loss=1", Text({"loss"})), ElementsAre(Log(kZero, "loss", "1")));
-  EXPECT_THAT(Collect("\n\n", Text({"loss", "acc"})), ElementsAre(Log(kZero, "loss", "unavailable")));
+  EXPECT_THAT(Collect("\n\n", Text({"loss", "acc"})),
+              ElementsAre(Log(kZero, "loss", "unavailable")));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "metrics/objective_store.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -7,9 +9,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 namespace hpsearch::metrics {
 namespace {
@@ -76,7 +75,8 @@ std::vector<MetricLog> Batch(int n, const std::string& metric, int base) {
 
 TEST_F(ObjectiveStoreTest, ExperimentsRoundTrip) {
   auto store = OpenStore();
-  const ExperimentRecord experiment{"exp", "apiVersion: kubeflow.org/v1beta1\n", 1700000000000000, "Running"};
+  const ExperimentRecord experiment{"exp", "apiVersion: kubeflow.org/v1beta1\n", 1700000000000000,
+                                    "Running"};
   ASSERT_TRUE(store->PutExperiment(experiment).ok());
   EXPECT_EQ(*store->GetExperiment("exp"), experiment);
   ASSERT_TRUE(store->SetExperimentStatus("exp", "Succeeded").ok());
@@ -139,7 +139,10 @@ TEST_F(ObjectiveStoreTest, ObservationsBatchesAndQueries) {
   ASSERT_TRUE(store->PutTrial(Trial("t1", TrialStatus::kRunning, std::nullopt)).ok());
   ASSERT_TRUE(store->AppendObservations("t1", Batch(3, "loss", 0)).ok());
   ASSERT_TRUE(store->AppendObservations("t1", Batch(2, "acc", 1)).ok());
-  ASSERT_TRUE(store->AppendObservations("t1", std::vector<MetricLog>{{"2024-01-01T00:00:00.5Z", "loss", "-"}}).ok());
+  ASSERT_TRUE(store
+                  ->AppendObservations(
+                      "t1", std::vector<MetricLog>{{"2024-01-01T00:00:00.5Z", "loss", "-"}})
+                  .ok());
   ASSERT_TRUE(store->AppendObservations("elsewhere", Batch(1, "loss", 9)).ok());
 
   const auto all = store->GetObservations("t1");
@@ -249,7 +252,9 @@ TEST_F(ObjectiveStoreTest, RefusesANewerSchema) {
 TEST_F(ObjectiveStoreTest, RefusesAFileThatIsNotAStore) {
   {
     std::FILE* f = std::fopen(path_.c_str(), "w");
-    std::fputs("this is not a database, just text long enough to fill a header.........................", f);
+    std::fputs(
+        "this is not a database, just text long enough to fill a header.........................",
+        f);
     std::fclose(f);
   }
   const auto store = ObjectiveStore::Open(path_);

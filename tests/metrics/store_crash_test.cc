@@ -1,6 +1,7 @@
 // Crash consistency: a writer process is SIGKILLed mid-stream; every batch
 // it reported committed must be in the store, which must open cleanly and
 // pass SQLite's integrity check.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sqlite3.h>
@@ -11,8 +12,6 @@
 #include <filesystem>
 #include <map>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "metrics/objective_store.h"
 
@@ -27,7 +26,8 @@ std::string IntegrityCheck(const std::string& path) {
   sqlite3_stmt* stmt = nullptr;
   sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr);
   std::string result = "no result";
-  if (sqlite3_step(stmt) == SQLITE_ROW) result = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  if (sqlite3_step(stmt) == SQLITE_ROW)
+    result = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return result;
@@ -52,7 +52,8 @@ TEST(StoreCrashTest, KillNineLosesNothingCommitted) {
     const std::string trial_name = "t" + std::to_string(round);
     const std::string batch_size = std::to_string(kBatchSize);
     char* argv[] = {const_cast<char*>(writer.c_str()), const_cast<char*>(store_path.c_str()),
-                    const_cast<char*>(trial_name.c_str()), const_cast<char*>(batch_size.c_str()), nullptr};
+                    const_cast<char*>(trial_name.c_str()), const_cast<char*>(batch_size.c_str()),
+                    nullptr};
     pid_t pid = 0;
     ASSERT_EQ(posix_spawn(&pid, writer.c_str(), &actions, nullptr, argv, environ), 0) << writer;
     posix_spawn_file_actions_destroy(&actions);
@@ -69,7 +70,8 @@ TEST(StoreCrashTest, KillNineLosesNothingCommitted) {
     }
     ASSERT_EQ(kill(pid, SIGKILL), 0);
     // Lines printed before the kill landed count as committed too.
-    while (std::fgets(line, sizeof line, lines)) std::sscanf(line, "committed %ld", &last_committed);
+    while (std::fgets(line, sizeof line, lines))
+      std::sscanf(line, "committed %ld", &last_committed);
     std::fclose(lines);
     int wait_status = 0;
     ASSERT_EQ(waitpid(pid, &wait_status, 0), pid);
@@ -83,12 +85,14 @@ TEST(StoreCrashTest, KillNineLosesNothingCommitted) {
     std::map<long, size_t> per_batch;
     for (const StoredObservation& o : *log) ++per_batch[std::stol(o.value)];
     for (long b = 0; b <= last_committed; ++b) {
-      EXPECT_EQ(per_batch[b], static_cast<size_t>(kBatchSize)) << "batch " << b << " of round " << round;
+      EXPECT_EQ(per_batch[b], static_cast<size_t>(kBatchSize))
+          << "batch " << b << " of round " << round;
     }
     // At most the batch in flight may have committed unreported, and batches
     // are atomic: never a partial one.
     EXPECT_LE(per_batch.rbegin()->first, last_committed + 1);
-    for (const auto& [batch, count] : per_batch) EXPECT_EQ(count, static_cast<size_t>(kBatchSize)) << batch;
+    for (const auto& [batch, count] : per_batch)
+      EXPECT_EQ(count, static_cast<size_t>(kBatchSize)) << batch;
     const auto trial = (*store)->GetTrial(trial_name);
     ASSERT_TRUE(trial.ok() && trial->has_value());
     EXPECT_EQ((*trial)->status, TrialStatus::kRunning);  // left Running, visible as such
