@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <cstring>
+#include <iostream>
 #include <string>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include "cli/commands.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
+#include "suggestion/algorithm.h"
 #include "suggestion/suggestion_service.h"
 
 namespace hpsearch::cli {
@@ -21,6 +23,7 @@ struct ServeFlags {
   std::string address = "0.0.0.0:6789";
   std::string log_level = "info";
   double shutdown_grace_s = 5;
+  bool list_algorithms = false;
 };
 
 void Serve(const ServeFlags& flags) {
@@ -78,7 +81,15 @@ void AddServeCommand(CLI::App& app) {
                     "Seconds calls in flight may take to finish after SIGTERM/SIGINT")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  serve->callback([flags] { Serve(*flags); });
+  serve->add_flag("--list-algorithms", flags->list_algorithms,
+                  "Print the served algorithms and their settings, then exit");
+  serve->callback([flags] {
+    if (flags->list_algorithms) {
+      std::cout << suggestion::AlgorithmSettingsTable();
+      return;
+    }
+    Serve(*flags);
+  });
 }
 
 }  // namespace hpsearch::cli

@@ -18,6 +18,24 @@ std::span<const AlgorithmDefinition> Algorithms() {
   return kAlgorithms;
 }
 
+std::string AlgorithmSettingsTable() {
+  std::string table =
+      "| algorithm | setting | type | default | meaning |\n"
+      "| --- | --- | --- | --- | --- |\n";
+  for (const AlgorithmDefinition& algorithm : Algorithms()) {
+    if (algorithm.settings.empty()) {
+      absl::StrAppend(&table, "| `", algorithm.name, "` | | | | ", algorithm.doc, " |\n");
+    }
+    for (const SettingSpec& setting : algorithm.settings) {
+      absl::StrAppend(&table, "| `", algorithm.name, "` | `", setting.name, "` | ",
+                      DescribeSettingType(setting), " | ",
+                      setting.default_value.empty() ? "none" : setting.default_value,
+                      " | ", setting.doc, " |\n");
+    }
+  }
+  return table;
+}
+
 absl::StatusOr<const AlgorithmDefinition*> FindAlgorithm(absl::string_view name) {
   std::span<const AlgorithmDefinition> algorithms = Algorithms();
   auto it = std::find_if(algorithms.begin(), algorithms.end(),

@@ -13,11 +13,11 @@
 #include <optional>
 #include <span>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "katib/v1beta1/api.pb.h"
 #include "suggestion/search_space.h"
 #include "suggestion/settings.h"
@@ -68,6 +68,11 @@ struct AlgorithmDefinition {
 
 // All registered algorithms, in documentation order.
 std::span<const AlgorithmDefinition> Algorithms();
+
+// The Markdown table of every algorithm's settings (name, type, default,
+// doc), generated from the schemas; docs/suggestion-service.md embeds it and
+// `hpsearch serve --list-algorithms` prints it.
+std::string AlgorithmSettingsTable();
 
 // INVALID_ARGUMENT "unknown algorithm name X" for a name not registered.
 absl::StatusOr<const AlgorithmDefinition*> FindAlgorithm(absl::string_view name);

@@ -12,8 +12,9 @@
 #pragma once
 
 #include <cstdint>
-#include "absl/strings/string_view.h"
+#include <vector>
 
+#include "absl/strings/string_view.h"
 #include "suggestion/algorithm.h"
 
 namespace hpsearch::suggestion {

@@ -25,10 +25,10 @@
 #include <optional>
 #include <span>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "katib/v1beta1/api.pb.h"
 
 namespace hpsearch::suggestion {

@@ -19,11 +19,11 @@
 #include <optional>
 #include <span>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <variant>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "katib/v1beta1/api.pb.h"
 
 namespace hpsearch::suggestion {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace hpsearch::suggestion::internal {

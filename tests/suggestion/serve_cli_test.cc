@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -52,14 +51,13 @@ class Child {
     if (output_ != nullptr) fclose(output_);
   }
 
-  // Reads until a line matches `pattern` (returning its first group) or the
-  // output ends (returning ""). Everything read is kept in output().
-  std::string WaitFor(const std::regex& pattern) {
+  // Reads until a line contains `marker` and returns that line, or "" when
+  // the output ends first. Everything read is kept in output().
+  std::string WaitFor(const std::string& marker) {
     char line[4096];
     while (fgets(line, sizeof(line), output_) != nullptr) {
       text_ += line;
-      std::cmatch match;
-      if (std::regex_search(line, match, pattern)) return match[1].str();
+      if (!marker.empty() && std::string(line).find(marker) != std::string::npos) return line;
     }
     return "";
   }
@@ -68,7 +66,7 @@ class Child {
   // the exit status, or -1 when killed by a signal.
   int Finish(int signal = 0) {
     if (signal != 0) kill(pid_, signal);
-    WaitFor(std::regex("$^"));
+    WaitFor("");
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
@@ -83,21 +81,35 @@ class Child {
   std::string text_;
 };
 
-const std::regex kPortLine(R"(\(port (\d+)\))");
+// The port from serve's "... (port N)" line, or "" when it never came.
+std::string WaitForPort(Child& child) {
+  const std::string line = child.WaitFor("(port ");
+  if (line.empty()) return "";
+  const size_t start = line.find("(port ") + 6;
+  return line.substr(start, line.find(')', start) - start);
+}
 
 TEST(ServeCliTest, HelpListsEveryFlag) {
   Child child({"serve", "--help"});
   EXPECT_EQ(child.Finish(), 0);
-  for (const char* flag : {"--address", "--log-level", "--shutdown-grace", "--help"}) {
+  for (const char* flag :
+       {"--address", "--log-level", "--shutdown-grace", "--list-algorithms", "--help"}) {
     EXPECT_THAT(child.output(), HasSubstr(flag));
   }
   EXPECT_THAT(child.output(), HasSubstr("0.0.0.0:6789"));
 }
 
+TEST(ServeCliTest, ListsAlgorithmsAndTheirSettings) {
+  Child child({"serve", "--list-algorithms"});
+  EXPECT_EQ(child.Finish(), 0);
+  EXPECT_THAT(child.output(), HasSubstr("| `random` | `random_state` | an integer >= 0 |"));
+  EXPECT_THAT(child.output(), HasSubstr("| `grid` | `random_state` |"));
+}
+
 TEST(ServeCliTest, ServesHealthAndStopsCleanlyOnSignals) {
   for (int signal : {SIGTERM, SIGINT}) {
     Child child({"serve", "--address", "127.0.0.1:0"});
-    const std::string port = child.WaitFor(kPortLine);
+    const std::string port = WaitForPort(child);
     ASSERT_FALSE(port.empty()) << child.output();
 
     {  // The client hangs up before the signal, as Katib's probes do.
@@ -118,7 +130,7 @@ TEST(ServeCliTest, ServesHealthAndStopsCleanlyOnSignals) {
 
 TEST(ServeCliTest, PortInUseIsAClearError) {
   Child first({"serve", "--address", "127.0.0.1:0"});
-  const std::string port = first.WaitFor(kPortLine);
+  const std::string port = WaitForPort(first);
   ASSERT_FALSE(port.empty()) << first.output();
   Child second({"serve", "--address", "127.0.0.1:" + port});
   EXPECT_EQ(second.Finish(), 1);

@@ -1,5 +1,7 @@
 #include "suggestion/settings.h"
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -74,6 +76,14 @@ TEST(SettingsTest, EveryRegisteredDefaultParses) {
           << algorithm.name << "." << spec.name;
     }
   }
+}
+
+TEST(SettingsTest, DocsEmbedTheGeneratedTable) {
+  std::ifstream file(std::string(HPSEARCH_SOURCE_DIR) + "/docs/suggestion-service.md");
+  std::stringstream docs;
+  docs << file.rdbuf();
+  EXPECT_THAT(docs.str(), HasSubstr(AlgorithmSettingsTable()))
+      << "update docs/suggestion-service.md with `hpsearch serve --list-algorithms`";
 }
 
 pb::Experiment Experiment(const std::string& algorithm_text) {
