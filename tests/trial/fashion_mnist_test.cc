@@ -60,6 +60,10 @@ TEST(FashionMnistTest, RejectsInconsistentFiles) {
   WriteFile(dir / "t10k-labels-idx1-ubyte.gz", IdxBytes({2}, {0, 10}));
   EXPECT_THAT(LoadError(dir), HasSubstr("label outside 0..9"));
 
+  WriteFile(dir / "t10k-images-idx3-ubyte.gz", IdxBytes({0, 28, 28}, {}));
+  WriteFile(dir / "t10k-labels-idx1-ubyte.gz", IdxBytes({0}, {}));
+  EXPECT_THAT(LoadError(dir), HasSubstr("holds no images"));
+
   WriteFile(dir / "t10k-images-idx3-ubyte.gz", IdxBytes({2, 32, 32}, std::vector<uint8_t>(2 * 1024)));
   EXPECT_THAT(LoadError(dir), HasSubstr("images are 32x32, expected 28x28"));
 }

@@ -65,6 +65,7 @@ TEST_F(IdxFileTest, RejectsMalformedFiles) {
   EXPECT_THAT(ErrorFor(IdxBytes({2, 2, 2}, {1, 2, 3})), HasSubstr("truncated: header promises 8"));
   EXPECT_THAT(ErrorFor(IdxBytes({1, 1, 1}, {1, 2})), HasSubstr("longer than its header"));
   EXPECT_THAT(ErrorFor(IdxBytes({1, 1, 1}, {1, 2})), HasSubstr(path_.string()));
+  EXPECT_THAT(ErrorFor(IdxBytes({65536, 65536, 65536}, {})), HasSubstr("dimensions too large"));
 }
 
 }  // namespace

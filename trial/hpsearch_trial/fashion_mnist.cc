@@ -45,6 +45,7 @@ LabeledImages LoadFashionMnist(const std::filesystem::path& data_dir, Split spli
                              " images but " + labels_path.string() + " has " +
                              std::to_string(labels.dims[0]) + " labels");
   }
+  if (images.dims[0] == 0) throw std::runtime_error(images_path.string() + " holds no images");
   if (std::any_of(labels.data.begin(), labels.data.end(),
                   [](uint8_t label) { return label >= kNumClasses; })) {
     throw std::runtime_error(labels_path.string() + ": label outside 0..9");

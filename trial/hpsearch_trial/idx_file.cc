@@ -67,9 +67,9 @@ IdxArray ReadIdxFile(const std::filesystem::path& path, int expected_rank) {
     std::array<uint8_t, 4> be{};
     if (!ReadExactly(file.get(), path, be.data(), be.size())) Fail(path, "truncated header");
     int64_t dim = (int64_t{be[0]} << 24) | (int64_t{be[1]} << 16) | (int64_t{be[2]} << 8) | be[3];
+    if (dim != 0 && total > kMaxDataBytes / dim) Fail(path, "dimensions too large");
     array.dims.push_back(dim);
     total *= dim;
-    if (total > kMaxDataBytes) Fail(path, "dimensions too large");
   }
 
   array.data.resize(static_cast<size_t>(total));
