@@ -131,9 +131,8 @@ struct TrialSpec {
   std::string metadata_name;       // Katib requires these two to be empty.
   std::string metadata_namespace;
   // Every container found in a pod template (any `containers` list), in
-  // document order, with the path of its list item.
+  // document order.
   std::vector<Container> containers;
-  std::vector<std::string> container_paths;
   std::vector<TemplateString> strings;
   std::string yaml;
   bool operator==(const TrialSpec&) const = default;
@@ -175,7 +174,6 @@ struct MetricsCollectorSpec {
   std::optional<HttpGet> http_get;
   // Present (possibly empty) when source.filter was written.
   std::optional<std::vector<std::string>> metrics_format;
-  bool has_source = false;
   bool operator==(const MetricsCollectorSpec&) const = default;
 };
 

@@ -61,14 +61,12 @@ void DefaultMetricsCollector(std::optional<MetricsCollectorSpec>& spec) {
   };
   switch (ParseCollectorKind(mc.collector_kind)) {
     case CollectorKind::kPrometheusMetric: {
-      mc.has_source = true;
       HttpGet& h = mc.http_get ? *mc.http_get : mc.http_get.emplace();
       set_if_empty(h.path, kDefaultPrometheusPath);
       if (h.port.empty() || h.port == "0") h.port = kDefaultPrometheusPort;
       break;
     }
     case CollectorKind::kFile: {
-      mc.has_source = true;
       FileSystemPath& f = mc.file_system_path ? *mc.file_system_path : mc.file_system_path.emplace();
       set_if_empty(f.kind, "File");
       set_if_empty(f.path, kDefaultMetricsFilePath);
@@ -76,7 +74,6 @@ void DefaultMetricsCollector(std::optional<MetricsCollectorSpec>& spec) {
       break;
     }
     case CollectorKind::kTensorFlowEvent: {
-      mc.has_source = true;
       FileSystemPath& f = mc.file_system_path ? *mc.file_system_path : mc.file_system_path.emplace();
       set_if_empty(f.kind, "Directory");
       set_if_empty(f.path, kDefaultTensorFlowEventDirPath);

@@ -454,7 +454,6 @@ class Parser {
               {"env", [&](auto& n, auto& p) { NameValueList(n, p, c.env, false); }}},
              /*closed=*/false);
       ts.containers.push_back(std::move(c));
-      ts.container_paths.push_back(item_path);
     }
   }
 
@@ -469,7 +468,6 @@ class Parser {
                     {"customCollector", [&](auto&, auto&) { mc.has_custom_collector = true; }}});
           }},
          {"source", [&](auto& n, auto& p) {
-            mc.has_source = true;
             Fields(
                 n, p,
                 {{"fileSystemPath",
