@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -28,9 +29,21 @@ constexpr int kExitRuntimeError = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitGpuMemoryBudget = 3;
 
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+// Wall-clock and process CPU time since construction. CPU time, summed over
+// threads, shows the cost of an epoch on a machine shared with other work.
+class Stopwatch {
+ public:
+  double WallSeconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+  }
+  double CpuSeconds() const {
+    return static_cast<double>(std::clock() - cpu_start_) / CLOCKS_PER_SEC;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
+  std::clock_t cpu_start_ = std::clock();
+};
 
 // Writes next to `path` and renames, so a reader (or a killed trial) never
 // leaves a half-written checkpoint behind.
@@ -63,18 +76,21 @@ void Train(const TrialFlags& flags) {
                                  flags.weight_decay);
 
   for (int64_t epoch = 1; epoch <= flags.epochs; ++epoch) {
-    const auto start = std::chrono::steady_clock::now();
+    const Stopwatch training_time;
     const EpochMetrics train_metrics =
         TrainEpoch(model, *optimizer, train, flags.batch_size, data_order_rng);
-    const double train_seconds = SecondsSince(start);
+    const double train_wall = training_time.WallSeconds();
+    const double train_cpu = training_time.CpuSeconds();
+    const Stopwatch validation_time;
     const EpochMetrics val_metrics = Evaluate(model, validation);
     if (!std::isfinite(train_metrics.loss) || !std::isfinite(val_metrics.loss)) {
       throw std::runtime_error("training diverged in epoch " + std::to_string(epoch) +
                                " (loss is not finite); try a lower --lr");
     }
     std::cout << FormatMetricLine(epoch, train_metrics, val_metrics) << std::endl;
-    std::cerr << "hpsearch-trial: epoch " << epoch << " took " << train_seconds
-              << " s training, " << SecondsSince(start) - train_seconds << " s validation\n";
+    std::cerr << "hpsearch-trial: epoch " << epoch << " took " << train_wall << " s training ("
+              << train_cpu << " s CPU), " << validation_time.WallSeconds() << " s validation ("
+              << validation_time.CpuSeconds() << " s CPU)\n";
     if (!flags.checkpoint.empty()) SaveCheckpoint(model, flags.checkpoint);
   }
 }
