@@ -44,6 +44,7 @@ class Validator {
     Parameters();
     MetricsCollector();
     GpuAnnotation();
+    GridSize();
     return std::move(out_);
   }
 
@@ -245,7 +246,8 @@ class Validator {
       if (step && *step <= 0) Error(ChildPath(fs_path, "step"), "must be greater than 0");
     } else if (!is_int && spec_.algorithm && spec_.algorithm->algorithm_name == "grid") {
       Error(ChildPath(fs_path, "step"),
-            "must be specified for parameterType: double when the algorithm is grid");
+            Cat("Param ", p.name, " step is nil; For discrete search space, all parameters "
+                "must include step (algorithm grid)"));
     }
     const bool is_log =
         distribution == Distribution::kLogUniform || distribution == Distribution::kLogNormal;
@@ -500,6 +502,18 @@ class Validator {
     if (!fraction || *fraction <= 0 || *fraction > 1) {
       Error(Cat("metadata.annotations[", kGpuMemoryFractionAnnotation, "]"),
             Cat("must be a number in (0, 1], got ", Quoted(it->second)));
+    }
+  }
+
+  // Katib's grid service refuses more trials than grid points.
+  void GridSize() {
+    if (!spec_.algorithm || spec_.algorithm->algorithm_name != "grid" || !spec_.max_trial_count) {
+      return;
+    }
+    const std::optional<uint64_t> points = CountGridPoints(spec_.parameters);
+    if (points && static_cast<uint64_t>(*spec_.max_trial_count) > *points) {
+      Error("spec.maxTrialCount", Cat("Max Trial Count: ", *spec_.max_trial_count,
+                                      " > all possible search combinations: ", *points));
     }
   }
 
