@@ -3,7 +3,11 @@
 // trials to stdout, and the summary to <workdir>/summary.json. Exit status: 0
 // when the experiment succeeded, 1 when it failed or could not run, 128+N
 // when interrupted by signal N (2 for usage errors, from main()).
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 
 #include <fstream>
 #include <iostream>
@@ -35,6 +39,20 @@ std::string ReadText(const std::string& path) {
   return text.str();
 }
 
+// The engine's own CPU time (trials excluded) against wall time, so users
+// (and bench/runner.md) can see what supervising the trials costs.
+std::string EngineCpuUsage(std::chrono::steady_clock::duration wall) {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+               static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  double seconds = std::chrono::duration<double>(wall).count();
+  char text[128];
+  std::snprintf(text, sizeof text, "engine CPU %.2f s over %.2f s wall (%.1f%% of one core)", cpu, seconds,
+                seconds > 0 ? 100 * cpu / seconds : 0.0);
+  return text;
+}
+
 [[noreturn]] void Fail(const std::string& message) {
   std::cerr << "hpsearch run: error: " << message << "\n";
   throw CLI::RuntimeError(1);
@@ -59,6 +77,7 @@ int RunFile(const RunFlags& flags) {
   runner::ConsoleProgress progress(stderr, isatty(STDERR_FILENO) == 1, experiment.spec.max_trial_count,
                                    experiment.spec.objective->objective_metric_name);
   progress.OnMessage("running " + experiment.metadata.name + " in " + options.workdir.string());
+  auto started = std::chrono::steady_clock::now();
   auto result = runner::RunExperiment(experiment, ReadText(flags.file), options, progress);
   if (!result.ok()) Fail(std::string(result.status().message()));
 
@@ -67,6 +86,7 @@ int RunFile(const RunFlags& flags) {
   std::filesystem::path summary = options.workdir / "summary.json";
   std::ofstream(summary) << runner::FormatSummaryJson(*result, experiment);
   progress.OnMessage(result->message + " (" + result->reason + "); summary in " + summary.string());
+  progress.OnMessage(EngineCpuUsage(std::chrono::steady_clock::now() - started));
 
   switch (result->outcome) {
     case runner::RunOutcome::kSucceeded: return 0;

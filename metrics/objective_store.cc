@@ -193,12 +193,20 @@ class ObjectiveStore::Impl {
   const std::string& path() const { return path_; }
 
   // Runs `body(writer)` inside one IMMEDIATE transaction, rolling back when
-  // it fails.
+  // it fails, committed with the given durability.
   template <typename Body>
-  absl::Status Write(Body&& body) {
+  absl::Status Write(Body&& body, Durability durability = Durability::kPowerLoss) {
     if (!writer_)
       return absl::FailedPreconditionError(fmt::format("{}: store opened read-only", path_));
     std::lock_guard lock(write_mutex_);
+    if (durability != durability_) {
+      // In WAL mode NORMAL commits without fsync; FULL syncs the WAL, and with
+      // it every commit before.
+      HPSEARCH_RETURN_IF_ERROR(writer_->Exec(durability == Durability::kPowerLoss
+                                                 ? "PRAGMA synchronous = FULL"
+                                                 : "PRAGMA synchronous = NORMAL"));
+      durability_ = durability;
+    }
     HPSEARCH_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
     absl::Status status = body(*writer_);
     if (status.ok()) status = writer_->Exec("COMMIT");
@@ -233,6 +241,7 @@ class ObjectiveStore::Impl {
   const std::string path_;
   std::mutex write_mutex_;
   std::optional<Connection> writer_;
+  Durability durability_ = Durability::kPowerLoss;  // the writer's synchronous setting
   std::mutex reader_mutex_;
   std::vector<Connection> idle_readers_;
 };
@@ -332,7 +341,7 @@ absl::Status ObjectiveStore::SetExperimentStatus(std::string_view name, std::str
   });
 }
 
-absl::Status ObjectiveStore::PutTrial(const TrialRecord& trial) {
+absl::Status ObjectiveStore::PutTrial(const TrialRecord& trial, Durability durability) {
   return impl_->Write([&](Connection& db) -> absl::Status {
     absl::StatusOr<Statement> stmt = db.Prepare(fmt::format(
         "INSERT INTO trials ({}{}", kTrialColumns,
@@ -366,7 +375,7 @@ absl::Status ObjectiveStore::PutTrial(const TrialRecord& trial) {
     stmt->Bind(14, trial.objective_value);
     stmt->Bind(15, trial.objective_numeric);
     return stmt->Run();
-  });
+  }, durability);
 }
 
 absl::StatusOr<std::optional<TrialRecord>> ObjectiveStore::GetTrial(std::string_view name) {
@@ -409,7 +418,8 @@ absl::StatusOr<std::optional<TrialRecord>> ObjectiveStore::BestTrial(std::string
 }
 
 absl::Status ObjectiveStore::AppendObservations(std::string_view trial,
-                                                std::span<const MetricLog> batch) {
+                                                std::span<const MetricLog> batch,
+                                                Durability durability) {
   std::vector<int64_t> times;
   times.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -442,7 +452,7 @@ absl::Status ObjectiveStore::AppendObservations(std::string_view trial,
       HPSEARCH_RETURN_IF_ERROR(insert->Run());
     }
     return absl::OkStatus();
-  });
+  }, durability);
 }
 
 absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::GetObservations(

@@ -2,10 +2,14 @@
 // SQLite file in WAL mode, shared by `hpsearch run` (the writer), `hpsearch
 // trials` and `hpsearch db-manager` (readers, possibly other processes).
 //
-// Durability: every write method is one transaction, committed with
-// synchronous=FULL before it returns, so a kill -9 (or power loss) at any
-// moment keeps everything a method reported as done, and reopening finds a
-// consistent store. Trials a killed engine left Running are still Running:
+// Durability: every write method is one transaction. By default it is
+// committed with synchronous=FULL (fsync) before it returns, so a kill -9 or
+// a power loss at any moment keeps everything a method reported as done, and
+// reopening finds a consistent store. Writes that are cheap to redo may ask
+// for Durability::kProcessCrash instead: committed to the WAL without fsync,
+// they survive a kill -9 of the process (the OS has them) but a power loss
+// may drop them; it never corrupts the store, and the next kPowerLoss write
+// makes them durable too. Trials a killed engine left Running are still Running:
 // the runner decides what to do with them (ListTrials shows them).
 //
 // Concurrency: one writer connection, serialised by a mutex, so an
@@ -38,6 +42,11 @@ namespace hpsearch::metrics {
 
 // The schema version this build writes; Open migrates older files to it.
 inline constexpr int kStoreSchemaVersion = 2;
+
+enum class Durability {
+  kPowerLoss,     // fsync before returning
+  kProcessCrash,  // handed to the OS: survives the process, not the machine
+};
 
 struct ExperimentRecord {
   std::string name;
@@ -134,7 +143,7 @@ class ObjectiveStore {
 
   // Trials. PutTrial inserts or replaces by name (a state transition writes
   // the whole record); ListTrials returns them in creation order.
-  absl::Status PutTrial(const TrialRecord& trial);
+  absl::Status PutTrial(const TrialRecord& trial, Durability durability = Durability::kPowerLoss);
   absl::StatusOr<std::optional<TrialRecord>> GetTrial(std::string_view name);
   absl::StatusOr<std::vector<TrialRecord>> ListTrials(std::string_view experiment);
   // The trial with the best numeric objective; ties go to the earlier trial.
@@ -145,7 +154,8 @@ class ObjectiveStore {
   // for a trial this store has no record of). AppendObservations stores the
   // batch in one transaction, all or nothing; a timestamp that is not RFC
   // 3339 fails it with INVALID_ARGUMENT naming the entry.
-  absl::Status AppendObservations(std::string_view trial, std::span<const MetricLog> batch);
+  absl::Status AppendObservations(std::string_view trial, std::span<const MetricLog> batch,
+                                  Durability durability = Durability::kPowerLoss);
   // A trial's log ordered by time, then arrival.
   absl::StatusOr<std::vector<StoredObservation>> GetObservations(
       std::string_view trial, const ObservationQuery& query = {});

@@ -151,7 +151,7 @@ class Run {
   void FailTrial(TrialRecord record, std::string reason, std::string message);
   void OnStdout(const std::string& trial, std::string_view chunk);
   void OnTrialEnd(const std::string& trial, const TrialEnd& end);
-  void Store(const TrialView& view);
+  void Store(const TrialView& view, metrics::Durability durability = metrics::Durability::kPowerLoss);
   void FlushCollectors();
   void StopTrials(std::string_view reason);
   RunResult Result(RunOutcome outcome, std::string reason, std::string message);
@@ -460,7 +460,9 @@ void Run::Launch(TrialRecord record) {
   collectors_.emplace(record.name, *std::move(collector));
   TrialView& view = trials_.at(record.name);
   view = TrialView{.record = std::move(record), .metrics = {}};
-  Store(view);
+  // A start lost to a power cut costs nothing: the resumed run asks the
+  // algorithm again and gets the same assignment back.
+  Store(view, metrics::Durability::kProcessCrash);
   observer_.OnTrialStarted(view.record);
 }
 
@@ -525,8 +527,8 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
   observer_.OnTrialEnded(view);
 }
 
-void Run::Store(const TrialView& view) {
-  if (absl::Status s = store_->PutTrial(view.record); !s.ok()) {
+void Run::Store(const TrialView& view, metrics::Durability durability) {
+  if (absl::Status s = store_->PutTrial(view.record, durability); !s.ok()) {
     observer_.OnMessage(absl::StrCat(view.record.name, ": recording the trial failed: ", s.message()));
   }
 }

@@ -43,8 +43,11 @@ absl::Status TrialCollector::StoreNewRecords(metrics::ObjectiveStore& store) {
   std::vector<metrics::MetricLog> records = parser_.TakeRecords();
   log_.insert(log_.end(), records.begin(), records.end());
   if (stored_ == log_.size()) return absl::OkStatus();
+  // The trial's end record, written with an fsync, makes these durable
+  // against power loss too; until then they survive a killed engine.
   absl::Status status = store.AppendObservations(
-      trial_, std::span<const metrics::MetricLog>(log_).subspan(stored_));
+      trial_, std::span<const metrics::MetricLog>(log_).subspan(stored_),
+      metrics::Durability::kProcessCrash);
   if (status.ok()) stored_ = log_.size();
   return status;
 }

@@ -1,6 +1,7 @@
 // Crash consistency: a writer process is SIGKILLed mid-stream; every batch
 // it reported committed must be in the store, which must open cleanly and
-// pass SQLite's integrity check.
+// pass SQLite's integrity check. Rounds alternate between the two write
+// durabilities: both must survive the death of the process.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -51,9 +52,10 @@ TEST(StoreCrashTest, KillNineLosesNothingCommitted) {
     const std::string writer = std::string(HPSEARCH_BIN_DIR) + "/store_crash_writer";
     const std::string trial_name = "t" + std::to_string(round);
     const std::string batch_size = std::to_string(kBatchSize);
+    const std::string durability = round % 2 == 0 ? "power-loss" : "process-crash";
     char* argv[] = {const_cast<char*>(writer.c_str()), const_cast<char*>(store_path.c_str()),
                     const_cast<char*>(trial_name.c_str()), const_cast<char*>(batch_size.c_str()),
-                    nullptr};
+                    const_cast<char*>(durability.c_str()), nullptr};
     pid_t pid = 0;
     ASSERT_EQ(posix_spawn(&pid, writer.c_str(), &actions, nullptr, argv, environ), 0) << writer;
     posix_spawn_file_actions_destroy(&actions);
