@@ -111,11 +111,9 @@ int Main(std::vector<std::string_view> args) {
     Train(flags);
     return 0;
   } catch (const c10::OutOfMemoryError& e) {
-    std::cerr << "hpsearch-trial: GPU memory budget exceeded"
-              << (flags.gpu_memory_fraction
-                      ? " (--gpu-memory-fraction " + std::to_string(*flags.gpu_memory_fraction) + ")"
-                      : std::string())
-              << ": " << e.what_without_backtrace() << "\n";
+    std::cerr << "hpsearch-trial: GPU memory budget exceeded";
+    if (flags.gpu_memory_fraction) std::cerr << " (fraction " << *flags.gpu_memory_fraction << ")";
+    std::cerr << ": " << e.what_without_backtrace() << "\n";
     return kExitGpuMemoryBudget;
   } catch (const c10::Error& e) {
     std::cerr << "hpsearch-trial: error: " << e.what_without_backtrace() << "\n";
