@@ -32,7 +32,13 @@ enum class ResumePolicy { kUnknown, kNever, kLongRunning, kFromVolume };
 // kPush is Katib's "Push"; kNone is the pre-v0.15 spelling of the same thing
 // ("None"), accepted so older manifests keep validating.
 enum class CollectorKind {
-  kUnknown, kStdOut, kFile, kTensorFlowEvent, kPrometheusMetric, kCustom, kPush,
+  kUnknown,
+  kStdOut,
+  kFile,
+  kTensorFlowEvent,
+  kPrometheusMetric,
+  kCustom,
+  kPush,
   kNone
 };
 
@@ -128,7 +134,7 @@ struct TemplateString {
 struct TrialSpec {
   std::string api_version;
   std::string kind;
-  std::string metadata_name;       // Katib requires these two to be empty.
+  std::string metadata_name;  // Katib requires these two to be empty.
   std::string metadata_namespace;
   // Every container found in a pod template (any `containers` list), in
   // document order.

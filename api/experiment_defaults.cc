@@ -45,11 +45,10 @@ void DefaultTrialTemplate(TrialTemplate& t) {
   }
   if (is_kubeflow_job && t.primary_pod_labels.empty()) {
     t.primary_pod_labels =
-        is_train_job ? std::map<std::string, std::string>{
-                           {"jobset.sigs.k8s.io/replicatedjob-name", "node"},
-                           {"batch.kubernetes.io/job-completion-index", "0"}}
-                     : std::map<std::string, std::string>{{"training.kubeflow.org/job-role",
-                                                           "master"}};
+        is_train_job
+            ? std::map<std::string, std::string>{{"jobset.sigs.k8s.io/replicatedjob-name", "node"},
+                                                 {"batch.kubernetes.io/job-completion-index", "0"}}
+            : std::map<std::string, std::string>{{"training.kubeflow.org/job-role", "master"}};
   }
 }
 
@@ -67,14 +66,16 @@ void DefaultMetricsCollector(std::optional<MetricsCollectorSpec>& spec) {
       break;
     }
     case CollectorKind::kFile: {
-      FileSystemPath& f = mc.file_system_path ? *mc.file_system_path : mc.file_system_path.emplace();
+      FileSystemPath& f =
+          mc.file_system_path ? *mc.file_system_path : mc.file_system_path.emplace();
       set_if_empty(f.kind, "File");
       set_if_empty(f.path, kDefaultMetricsFilePath);
       set_if_empty(f.format, "TEXT");
       break;
     }
     case CollectorKind::kTensorFlowEvent: {
-      FileSystemPath& f = mc.file_system_path ? *mc.file_system_path : mc.file_system_path.emplace();
+      FileSystemPath& f =
+          mc.file_system_path ? *mc.file_system_path : mc.file_system_path.emplace();
       set_if_empty(f.kind, "Directory");
       set_if_empty(f.path, kDefaultTensorFlowEventDirPath);
       break;

@@ -7,10 +7,10 @@
 #include <fstream>
 #include <system_error>
 
-#include "api/internal/strings.h"
 #include "api/experiment_defaults.h"
 #include "api/experiment_validation.h"
 #include "api/experiment_yaml.h"
+#include "api/internal/strings.h"
 
 namespace hpsearch::api {
 namespace {
@@ -46,7 +46,10 @@ size_t FindBinary(std::string_view text) {
       ++i;
       continue;
     }
-    const size_t length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+    const size_t length = c >= 0xF0 && c <= 0xF4  ? 4
+                          : c >= 0xE0             ? 3
+                          : c >= 0xC2 && c < 0xE0 ? 2
+                                                  : 0;
     if (length == 0 || i + length > text.size()) return i;
     for (size_t k = 1; k < length; ++k) {
       if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
@@ -72,7 +75,7 @@ bool UnderReportedPath(const std::vector<Diagnostic>& reported, const Diagnostic
 LoadedExperiment LoadExperimentText(std::string_view text) {
   if (text.size() > kMaxExperimentFileBytes) {
     return Failure({}, Cat("file is larger than the ", kMaxExperimentFileBytes,
-                                    "-byte limit for an Experiment"));
+                           "-byte limit for an Experiment"));
   }
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 byte order mark
   if (const size_t bad = FindBinary(text); bad != std::string_view::npos) {

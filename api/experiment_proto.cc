@@ -19,8 +19,7 @@ Proto ToProtoEnum(Model value) {
 // Values a newer peer might send fall outside the model's enum: unknown.
 template <typename Model>
 Model FromProtoEnum(int value, Model last) {
-  return value > 0 && value <= static_cast<int>(last) ? static_cast<Model>(value)
-                                                      : Model::kUnknown;
+  return value > 0 && value <= static_cast<int>(last) ? static_cast<Model>(value) : Model::kUnknown;
 }
 
 template <typename Settings>
@@ -44,7 +43,8 @@ std::vector<NameValue> SettingsFromProto(const Settings& proto) {
 pb::ParameterSpec ToProto(const ParameterSpec& parameter) {
   pb::ParameterSpec out;
   out.set_name(parameter.name);
-  out.set_parameter_type(ToProtoEnum<pb::ParameterType>(ParseParameterType(parameter.parameter_type)));
+  out.set_parameter_type(
+      ToProtoEnum<pb::ParameterType>(ParseParameterType(parameter.parameter_type)));
   const FeasibleSpace& fs = parameter.feasible_space;
   pb::FeasibleSpace* space = out.mutable_feasible_space();
   space->set_min(fs.min);
@@ -58,8 +58,7 @@ pb::ParameterSpec ToProto(const ParameterSpec& parameter) {
 ParameterSpec FromProto(const pb::ParameterSpec& proto) {
   ParameterSpec out;
   out.name = proto.name();
-  out.parameter_type =
-      ToString(FromProtoEnum(proto.parameter_type(), ParameterType::kCategorical));
+  out.parameter_type = ToString(FromProtoEnum(proto.parameter_type(), ParameterType::kCategorical));
   const pb::FeasibleSpace& space = proto.feasible_space();
   out.feasible_space.min = space.min();
   out.feasible_space.max = space.max();

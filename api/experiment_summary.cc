@@ -79,8 +79,8 @@ std::string SummarizeExperiment(const Experiment& e) {
   auto count = [](const std::optional<int32_t>& n) {
     return n ? std::to_string(*n) : std::string("unlimited");
   };
-  out += Cat("trials: parallel ", count(s.parallel_trial_count), ", max ",
-             count(s.max_trial_count), ", max failed ", count(s.max_failed_trial_count), "\n");
+  out += Cat("trials: parallel ", count(s.parallel_trial_count), ", max ", count(s.max_trial_count),
+             ", max failed ", count(s.max_failed_trial_count), "\n");
   if (s.metrics_collector_spec) {
     out += Cat("metrics collector: ", s.metrics_collector_spec->collector_kind, "\n");
   }

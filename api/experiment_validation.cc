@@ -5,8 +5,8 @@
 #include <set>
 #include <string>
 
-#include "api/internal/strings.h"
 #include "api/feasible_space.h"
+#include "api/internal/strings.h"
 #include "re2/re2.h"
 
 namespace hpsearch::api {
@@ -16,13 +16,13 @@ using internal::Cat;
 using internal::Join;
 
 constexpr std::array<std::string_view, 11> kAlgorithms = {
-    "random", "tpe",  "grid", "hyperband", "bayesianoptimization", "cmaes",
-    "sobol",  "multivariate-tpe", "enas", "darts", "pbt"};
+    "random",           "tpe",  "grid",  "hyperband", "bayesianoptimization", "cmaes", "sobol",
+    "multivariate-tpe", "enas", "darts", "pbt"};
 constexpr std::array<std::string_view, 1> kEarlyStoppingAlgorithms = {"medianstop"};
 // Metadata keys a trialParameter may reference instead of a parameter, as
 // ${trialSpec.Name} or ${trialSpec.Labels[key]}.
-constexpr std::array<std::string_view, 6> kTrialMetaKeys = {
-    "Name", "Namespace", "Kind", "APIVersion", "Annotations", "Labels"};
+constexpr std::array<std::string_view, 6> kTrialMetaKeys = {"Name",       "Namespace",   "Kind",
+                                                            "APIVersion", "Annotations", "Labels"};
 
 bool Contains(auto&& range, std::string_view value) {
   return std::find(std::begin(range), std::end(range), value) != std::end(range);
@@ -105,9 +105,9 @@ class Validator {
     for (size_t i = 0; i < o.metric_strategies.size(); ++i) {
       const std::string path = IndexPath("spec.objective.metricStrategies", i);
       if (ParseMetricStrategyType(o.metric_strategies[i].value) == MetricStrategyType::kUnknown) {
-        Error(ChildPath(path, "value"), Cat("metric strategy ",
-                                                     Quoted(o.metric_strategies[i].value),
-                                                     " is not supported; use min, max or latest"));
+        Error(ChildPath(path, "value"),
+              Cat("metric strategy ", Quoted(o.metric_strategies[i].value),
+                  " is not supported; use min, max or latest"));
       }
     }
   }
@@ -119,9 +119,9 @@ class Validator {
     if (spec->algorithm_name.empty()) {
       Error(name_path, "must be specified");
     } else if (!Contains(known, spec->algorithm_name)) {
-      Error(name_path, Cat("unable to get ", what, " config data for algorithm ",
-                                    spec->algorithm_name, ": unknown algorithm; Katib ships ",
-                                    Join(known, ", ")));
+      Error(name_path,
+            Cat("unable to get ", what, " config data for algorithm ", spec->algorithm_name,
+                ": unknown algorithm; Katib ships ", Join(known, ", ")));
     }
     std::set<std::string_view> names;
     for (size_t i = 0; i < spec->algorithm_settings.size(); ++i) {
@@ -182,13 +182,13 @@ class Validator {
     } else if (type == ParameterType::kUnknown) {
       Error(ChildPath(path, "parameterType"),
             Cat("parameterType: ", p.parameter_type,
-                         " is not supported; use double, int, discrete or categorical"));
+                " is not supported; use double, int, discrete or categorical"));
     }
     const Distribution distribution = ParseDistribution(fs.distribution);
     if (!fs.distribution.empty() && distribution == Distribution::kUnknown) {
       Error(ChildPath(fs_path, "distribution"),
             Cat("distribution: ", fs.distribution,
-                         " is not supported; use uniform, logUniform, normal or logNormal"));
+                " is not supported; use uniform, logUniform, normal or logNormal"));
     }
     if (fs == FeasibleSpace{}) {
       Error(fs_path, "feasibleSpace must be specified");
@@ -213,14 +213,13 @@ class Validator {
     const FeasibleSpace& fs = p.feasible_space;
     if (!fs.list.empty()) {
       Error(ChildPath(fs_path, "list"),
-            Cat("feasibleSpace.list is not supported for parameterType: ",
-                         p.parameter_type));
+            Cat("feasibleSpace.list is not supported for parameterType: ", p.parameter_type));
     }
     if (fs.max.empty() || fs.min.empty()) {
       Error(ChildPath(fs_path, fs.max.empty() ? "max" : "min"),
             Cat("feasibleSpace.max or feasibleSpace.min must be specified for "
-                         "parameterType: ",
-                         p.parameter_type));
+                "parameterType: ",
+                p.parameter_type));
       return;
     }
     const bool is_int = type == ParameterType::kInt;
@@ -238,22 +237,22 @@ class Validator {
     const std::optional<double> min = number("min", fs.min);
     const std::optional<double> max = number("max", fs.max);
     if (min && max && *min > *max) {
-      Error(ChildPath(fs_path, "min"),
-            Cat("must be less than or equal to max (", fs.max, ")"));
+      Error(ChildPath(fs_path, "min"), Cat("must be less than or equal to max (", fs.max, ")"));
     }
     if (!fs.step.empty()) {
       const std::optional<double> step = number("step", fs.step);
       if (step && *step <= 0) Error(ChildPath(fs_path, "step"), "must be greater than 0");
     } else if (!is_int && spec_.algorithm && spec_.algorithm->algorithm_name == "grid") {
       Error(ChildPath(fs_path, "step"),
-            Cat("Param ", p.name, " step is nil; For discrete search space, all parameters "
+            Cat("Param ", p.name,
+                " step is nil; For discrete search space, all parameters "
                 "must include step (algorithm grid)"));
     }
     const bool is_log =
         distribution == Distribution::kLogUniform || distribution == Distribution::kLogNormal;
     if (is_log && min && *min <= 0) {
-      Error(ChildPath(fs_path, "min"), Cat("must be greater than 0 for distribution: ",
-                                                    fs.distribution));
+      Error(ChildPath(fs_path, "min"),
+            Cat("must be greater than 0 for distribution: ", fs.distribution));
     }
   }
 
@@ -261,8 +260,8 @@ class Validator {
     const FeasibleSpace& fs = p.feasible_space;
     if (!fs.max.empty() || !fs.min.empty() || !fs.step.empty()) {
       Error(fs_path, Cat("feasibleSpace .max, .min and .step is not supported for "
-                                  "parameterType: ",
-                                  p.parameter_type));
+                         "parameterType: ",
+                         p.parameter_type));
     }
     if (fs.list.empty()) {
       Error(ChildPath(fs_path, "list"),
@@ -272,8 +271,8 @@ class Validator {
     for (size_t i = 0; i < fs.list.size(); ++i) {
       const std::string item_path = IndexPath(ChildPath(fs_path, "list"), i);
       if (type == ParameterType::kDiscrete && !ParseNumber(fs.list[i])) {
-        Error(item_path, Cat("must be a number for parameterType: discrete, got ",
-                                      Quoted(fs.list[i])));
+        Error(item_path,
+              Cat("must be a number for parameterType: discrete, got ", Quoted(fs.list[i])));
       }
       if (!seen.insert(fs.list[i]).second) {
         Error(item_path, Cat("value ", Quoted(fs.list[i]), " is listed twice"));
@@ -335,28 +334,28 @@ class Validator {
     for (size_t i = 0; i < t.trial_parameters.size(); ++i) {
       const TrialParameterSpec& tp = t.trial_parameters[i];
       const std::string path = IndexPath("spec.trialTemplate.trialParameters", i);
-      if (tp.name.empty() || tp.reference.empty() || tp.name.find_first_of("{}") != std::string::npos) {
+      if (tp.name.empty() || tp.reference.empty() ||
+          tp.name.find_first_of("{}") != std::string::npos) {
         Error(path, "name and reference must be specified and name must not contain '{' or '}'");
         continue;
       }
       if (!names.insert(tp.name).second) {
         Error(ChildPath(path, "name"),
               Cat("parameter name ", tp.name,
-                           " can't be duplicated in spec.trialTemplate.trialParameters"));
+                  " can't be duplicated in spec.trialTemplate.trialParameters"));
         continue;
       }
       if (!references.insert(tp.reference).second) {
         Error(ChildPath(path, "reference"),
               Cat("parameter reference ", tp.reference,
-                           " can't be duplicated in spec.trialTemplate.trialParameters"));
+                  " can't be duplicated in spec.trialTemplate.trialParameters"));
         continue;
       }
       if (!parameter_names.empty() && !IsMetaReference(tp.reference) &&
           !parameter_names.contains(tp.reference)) {
         Error(ChildPath(path, "reference"),
-              Cat("parameter reference ", tp.reference,
-                           " does not exist in spec.parameters: [",
-                           Join(parameter_names, ", "), "]"));
+              Cat("parameter reference ", tp.reference, " does not exist in spec.parameters: [",
+                  Join(parameter_names, ", "), "]"));
       }
       const std::string placeholder = Cat("${trialParameters.", tp.name, "}");
       if (t.trial_spec && !std::any_of(t.trial_spec->strings.begin(), t.trial_spec->strings.end(),
@@ -365,7 +364,7 @@ class Validator {
                                        })) {
         Error(ChildPath(path, "name"),
               Cat("parameter name: ", tp.name,
-                           " in spec.trialParameters not found in spec.trialTemplate"));
+                  " in spec.trialParameters not found in spec.trialTemplate"));
       }
     }
     if (!t.trial_spec) return;
@@ -380,7 +379,7 @@ class Validator {
       }
       if (!undefined.empty()) {
         Error(s.path, Cat("parameters: [", Join(undefined, " "),
-                                   "] in spec.trialTemplate not found in spec.trialParameters"));
+                          "] in spec.trialTemplate not found in spec.trialParameters"));
       }
     }
   }
@@ -399,12 +398,11 @@ class Validator {
     if (t.PrimaryContainer() == nullptr) {
       std::vector<std::string_view> names;
       for (const Container& c : ts.containers) names.push_back(c.name);
-      Error("spec.trialTemplate.primaryContainerName",
-            Cat("container ", t.primary_container_name,
-                         " not found in spec.trialTemplate.trialSpec",
-                         names.empty() ? std::string(" (it has no containers)")
-                                       : Cat(" (containers: ",
-                                                      Join(names, ", "), ")")));
+      Error(
+          "spec.trialTemplate.primaryContainerName",
+          Cat("container ", t.primary_container_name, " not found in spec.trialTemplate.trialSpec",
+              names.empty() ? std::string(" (it has no containers)")
+                            : Cat(" (containers: ", Join(names, ", "), ")")));
     }
   }
 
@@ -430,8 +428,7 @@ class Validator {
                 "format of metrics file is required for metrics collector (TEXT or JSON)");
         }
         if (fsp != nullptr && fsp->format == "JSON" && mc.metrics_format) {
-          Error(Cat(kSource, ".filter"),
-                "filter must be nil when format of metrics file is json");
+          Error(Cat(kSource, ".filter"), "filter must be nil when format of metrics file is json");
         }
         break;
       case CollectorKind::kTensorFlowEvent:
@@ -445,8 +442,8 @@ class Validator {
         }
         break;
       case CollectorKind::kPrometheusMetric: {
-        const std::optional<int64_t> port = mc.http_get ? ParseInteger(mc.http_get->port)
-                                                        : std::nullopt;
+        const std::optional<int64_t> port =
+            mc.http_get ? ParseInteger(mc.http_get->port) : std::nullopt;
         if (!port || *port <= 0) {
           Error(Cat(kSource, ".httpGet.port"),
                 "must be a positive integer value for metrics collector kind: PrometheusMetric");
@@ -462,17 +459,16 @@ class Validator {
           Error("spec.metricsCollectorSpec.collector.customCollector",
                 "metrics collector kind: Custom is required");
         }
-        if (fsp != nullptr && (!is_abs(fsp->path) ||
-                               (fsp->kind != "Directory" && fsp->kind != "File"))) {
-          Error(Cat(kSource, ".fileSystemPath"),
-                ".spec.metricsCollectorSpec.source is invalid");
+        if (fsp != nullptr &&
+            (!is_abs(fsp->path) || (fsp->kind != "Directory" && fsp->kind != "File"))) {
+          Error(Cat(kSource, ".fileSystemPath"), ".spec.metricsCollectorSpec.source is invalid");
         }
         break;
       case CollectorKind::kUnknown:
         Error("spec.metricsCollectorSpec.collector.kind",
               Cat("invalid metrics collector kind: ", mc.collector_kind,
-                           "; use StdOut, File, TensorFlowEvent, PrometheusMetric, Custom or "
-                           "Push"));
+                  "; use StdOut, File, TensorFlowEvent, PrometheusMetric, Custom or "
+                  "Push"));
         break;
     }
     if (mc.metrics_format) Filters(*mc.metrics_format);

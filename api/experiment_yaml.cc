@@ -61,7 +61,7 @@ bool WithinLimits(const YAML::Node& root, std::string* why) {
     stack.pop_back();
     if (++visited > kMaxNodes) {
       *why = Cat("document expands to more than ", kMaxNodes,
-                          " YAML nodes (too large, or aliases that multiply)");
+                 " YAML nodes (too large, or aliases that multiply)");
       return false;
     }
     if (depth > kMaxDepth) {
@@ -313,8 +313,7 @@ class Parser {
          {"trialTemplate", [&](auto& n, auto& p) { s.trial_template = TrialTemplate(n, p); }},
          {"parallelTrialCount", [&](auto& n, auto& p) { s.parallel_trial_count = Int32(n, p); }},
          {"maxTrialCount", [&](auto& n, auto& p) { s.max_trial_count = Int32(n, p); }},
-         {"maxFailedTrialCount",
-          [&](auto& n, auto& p) { s.max_failed_trial_count = Int32(n, p); }},
+         {"maxFailedTrialCount", [&](auto& n, auto& p) { s.max_failed_trial_count = Int32(n, p); }},
          {"metricsCollectorSpec",
           [&](auto& n, auto& p) { s.metrics_collector_spec = MetricsCollector(n, p); }},
          {"nasConfig", [&](auto&, auto&) { s.has_nas_config = true; }},
@@ -333,29 +332,28 @@ class Parser {
                        {"max", [&](auto& m, auto& q) { Assign(m, q, fs.max); }},
                        {"step", [&](auto& m, auto& q) { Assign(m, q, fs.step); }},
                        {"list", [&](auto& m, auto& q) { StringList(m, q, fs.list); }},
-                       {"distribution",
-                        [&](auto& m, auto& q) { Assign(m, q, fs.distribution); }}});
+                       {"distribution", [&](auto& m, auto& q) { Assign(m, q, fs.distribution); }}});
              }}});
     return param;
   }
 
   api::Objective Objective(const YAML::Node& node, const std::string& path) {
     api::Objective o;
-    Fields(node, path,
-           {{"type", [&](auto& n, auto& p) { Assign(n, p, o.type); }},
-            {"goal",
-             [&](auto& n, auto& p) {
-               if (auto s = String(n, p)) {
-                 o.goal = ParseNumber(*s);
-                 if (!o.goal) Error(n, p, Cat("expected a number, got \"", *s, "\""));
-               }
-             }},
-            {"objectiveMetricName",
-             [&](auto& n, auto& p) { Assign(n, p, o.objective_metric_name); }},
-            {"additionalMetricNames",
-             [&](auto& n, auto& p) { StringList(n, p, o.additional_metric_names); }},
-            {"metricStrategies",
-             [&](auto& n, auto& p) { NameValueList(n, p, o.metric_strategies); }}});
+    Fields(
+        node, path,
+        {{"type", [&](auto& n, auto& p) { Assign(n, p, o.type); }},
+         {"goal",
+          [&](auto& n, auto& p) {
+            if (auto s = String(n, p)) {
+              o.goal = ParseNumber(*s);
+              if (!o.goal) Error(n, p, Cat("expected a number, got \"", *s, "\""));
+            }
+          }},
+         {"objectiveMetricName", [&](auto& n, auto& p) { Assign(n, p, o.objective_metric_name); }},
+         {"additionalMetricNames",
+          [&](auto& n, auto& p) { StringList(n, p, o.additional_metric_names); }},
+         {"metricStrategies",
+          [&](auto& n, auto& p) { NameValueList(n, p, o.metric_strategies); }}});
     return o;
   }
 
@@ -370,31 +368,30 @@ class Parser {
 
   api::TrialTemplate TrialTemplate(const YAML::Node& node, const std::string& path) {
     api::TrialTemplate t;
-    Fields(
-        node, path,
-        {{"retain", [&](auto& n, auto& p) { Bool(n, p, t.retain); }},
-         {"primaryContainerName",
-          [&](auto& n, auto& p) { Assign(n, p, t.primary_container_name); }},
-         {"primaryPodLabels", [&](auto& n, auto& p) { StringMap(n, p, t.primary_pod_labels); }},
-         {"successCondition", [&](auto& n, auto& p) { Assign(n, p, t.success_condition); }},
-         {"failureCondition", [&](auto& n, auto& p) { Assign(n, p, t.failure_condition); }},
-         {"trialParameters",
-          [&](auto& n, auto& p) {
-            t.has_trial_parameters = true;
-            Items(n, p, [&](const YAML::Node& item, const std::string& q) {
-              TrialParameterSpec tp;
-              Fields(item, q,
-                     {{"name", [&](auto& m, auto& r) { Assign(m, r, tp.name); }},
-                      {"description", [&](auto& m, auto& r) { Assign(m, r, tp.description); }},
-                      {"reference", [&](auto& m, auto& r) { Assign(m, r, tp.reference); }}});
-              t.trial_parameters.push_back(std::move(tp));
-            });
-          }},
-         {"trialSpec",
-          [&](auto& n, auto& p) {
-            if (ExpectMap(n, p)) t.trial_spec = TrialSpec(n, p);
-          }},
-         {"configMap", [&](auto&, auto&) { t.has_config_map = true; }}});
+    Fields(node, path,
+           {{"retain", [&](auto& n, auto& p) { Bool(n, p, t.retain); }},
+            {"primaryContainerName",
+             [&](auto& n, auto& p) { Assign(n, p, t.primary_container_name); }},
+            {"primaryPodLabels", [&](auto& n, auto& p) { StringMap(n, p, t.primary_pod_labels); }},
+            {"successCondition", [&](auto& n, auto& p) { Assign(n, p, t.success_condition); }},
+            {"failureCondition", [&](auto& n, auto& p) { Assign(n, p, t.failure_condition); }},
+            {"trialParameters",
+             [&](auto& n, auto& p) {
+               t.has_trial_parameters = true;
+               Items(n, p, [&](const YAML::Node& item, const std::string& q) {
+                 TrialParameterSpec tp;
+                 Fields(item, q,
+                        {{"name", [&](auto& m, auto& r) { Assign(m, r, tp.name); }},
+                         {"description", [&](auto& m, auto& r) { Assign(m, r, tp.description); }},
+                         {"reference", [&](auto& m, auto& r) { Assign(m, r, tp.reference); }}});
+                 t.trial_parameters.push_back(std::move(tp));
+               });
+             }},
+            {"trialSpec",
+             [&](auto& n, auto& p) {
+               if (ExpectMap(n, p)) t.trial_spec = TrialSpec(n, p);
+             }},
+            {"configMap", [&](auto&, auto&) { t.has_config_map = true; }}});
     return t;
   }
 
@@ -459,40 +456,38 @@ class Parser {
 
   MetricsCollectorSpec MetricsCollector(const YAML::Node& node, const std::string& path) {
     MetricsCollectorSpec mc;
-    Fields(
-        node, path,
-        {{"collector",
-          [&](auto& n, auto& p) {
-            Fields(n, p,
-                   {{"kind", [&](auto& m, auto& q) { Assign(m, q, mc.collector_kind); }},
-                    {"customCollector", [&](auto&, auto&) { mc.has_custom_collector = true; }}});
-          }},
-         {"source", [&](auto& n, auto& p) {
-            Fields(
-                n, p,
-                {{"fileSystemPath",
-                  [&](auto& m, auto& q) {
-                    FileSystemPath& f = mc.file_system_path.emplace();
-                    Fields(m, q,
-                           {{"path", [&](auto& x, auto& r) { Assign(x, r, f.path); }},
-                            {"kind", [&](auto& x, auto& r) { Assign(x, r, f.kind); }},
-                            {"format", [&](auto& x, auto& r) { Assign(x, r, f.format); }}});
-                  }},
-                 {"httpGet",
-                  [&](auto& m, auto& q) {
-                    HttpGet& h = mc.http_get.emplace();
-                    Fields(m, q,
-                           {{"path", [&](auto& x, auto& r) { Assign(x, r, h.path); }},
-                            {"port", [&](auto& x, auto& r) { Assign(x, r, h.port); }}},
-                           /*closed=*/false);
-                  }},
-                 {"filter", [&](auto& m, auto& q) {
-                    std::vector<std::string>& formats = mc.metrics_format.emplace();
-                    Fields(m, q,
-                           {{"metricsFormat",
-                             [&](auto& x, auto& r) { StringList(x, r, formats); }}});
-                  }}});
-          }}});
+    Fields(node, path,
+           {{"collector",
+             [&](auto& n, auto& p) {
+               Fields(n, p,
+                      {{"kind", [&](auto& m, auto& q) { Assign(m, q, mc.collector_kind); }},
+                       {"customCollector", [&](auto&, auto&) { mc.has_custom_collector = true; }}});
+             }},
+            {"source", [&](auto& n, auto& p) {
+               Fields(n, p,
+                      {{"fileSystemPath",
+                        [&](auto& m, auto& q) {
+                          FileSystemPath& f = mc.file_system_path.emplace();
+                          Fields(m, q,
+                                 {{"path", [&](auto& x, auto& r) { Assign(x, r, f.path); }},
+                                  {"kind", [&](auto& x, auto& r) { Assign(x, r, f.kind); }},
+                                  {"format", [&](auto& x, auto& r) { Assign(x, r, f.format); }}});
+                        }},
+                       {"httpGet",
+                        [&](auto& m, auto& q) {
+                          HttpGet& h = mc.http_get.emplace();
+                          Fields(m, q,
+                                 {{"path", [&](auto& x, auto& r) { Assign(x, r, h.path); }},
+                                  {"port", [&](auto& x, auto& r) { Assign(x, r, h.port); }}},
+                                 /*closed=*/false);
+                        }},
+                       {"filter", [&](auto& m, auto& q) {
+                          std::vector<std::string>& formats = mc.metrics_format.emplace();
+                          Fields(m, q, {{"metricsFormat", [&](auto& x, auto& r) {
+                                           StringList(x, r, formats);
+                                         }}});
+                        }}});
+             }}});
     return mc;
   }
 

@@ -21,7 +21,7 @@
 namespace hpsearch::api {
 
 struct ParsedExperiment {
-  Experiment experiment;  // whatever could be read, even when there are errors
+  Experiment experiment;                // whatever could be read, even when there are errors
   std::vector<Diagnostic> diagnostics;  // positioned
   SourceMap source_map;                 // every field read, by field path
   // False when the text is not usable YAML (syntax error, no or several

@@ -4,8 +4,8 @@
 // every file is valid, 1 otherwise (2 for usage errors, from main()).
 #include <algorithm>
 #include <array>
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -50,7 +50,8 @@ bool ValidateFile(const std::string& file, bool quiet) {
 
 void AddValidateCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "validate", "Check Katib Experiment YAML files as Katib's webhooks would, and summarize them");
+      "validate",
+      "Check Katib Experiment YAML files as Katib's webhooks would, and summarize them");
   struct Options {
     std::vector<std::string> files;
     bool quiet = false;

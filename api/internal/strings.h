@@ -3,11 +3,11 @@
 // helpers take anything fmt can print.
 #pragma once
 
-#include <iterator>
-#include <string>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <iterator>
+#include <string>
 
 namespace hpsearch::api::internal {
 

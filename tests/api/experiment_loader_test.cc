@@ -67,7 +67,8 @@ TEST(ExperimentLoader, ReadsAnnotationsAndEnv) {
   const std::string anchor = "                resources:";
   text.replace(text.find(anchor), anchor.size(),
                "                env:\n                  - name: OMP_NUM_THREADS\n"
-               "                    value: \"1\"\n" + anchor);
+               "                    value: \"1\"\n" +
+                   anchor);
   const LoadedExperiment loaded = LoadExperimentText(text);
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded.experiment->metadata.annotations.at(std::string(kGpuMemoryFractionAnnotation)),
@@ -135,8 +136,7 @@ TEST(ExperimentLoader, OversizedText) {
 TEST(ExperimentLoader, NotAMapping) {
   EXPECT_THAT(OnlyError(LoadExperimentText("- a\n- b\n")).message,
               HasSubstr("expected an Experiment mapping, got a list"));
-  EXPECT_THAT(OnlyError(LoadExperimentText("just words")).message,
-              HasSubstr("got a scalar"));
+  EXPECT_THAT(OnlyError(LoadExperimentText("just words")).message, HasSubstr("got a scalar"));
 }
 
 // yaml-cpp 0.7's LoadAll loops forever on a top-level ',' (found by fuzzing).
@@ -174,9 +174,10 @@ TEST(ExperimentLoader, WrongNodeTypesNameTheField) {
 }
 
 TEST(ExperimentLoader, FormatsDiagnosticsLikeACompiler) {
-  EXPECT_EQ(FormatDiagnostic("e.yaml", {Severity::kError, "spec.maxTrialCount",
-                                        "must be greater than 0", {12, 3}}),
-            "e.yaml:12:3: error: spec.maxTrialCount: must be greater than 0");
+  EXPECT_EQ(
+      FormatDiagnostic("e.yaml",
+                       {Severity::kError, "spec.maxTrialCount", "must be greater than 0", {12, 3}}),
+      "e.yaml:12:3: error: spec.maxTrialCount: must be greater than 0");
   EXPECT_EQ(FormatDiagnostic("e.yaml", {Severity::kWarning, "", "odd", {}}),
             "e.yaml: warning: odd");
 }

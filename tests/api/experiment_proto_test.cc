@@ -30,7 +30,8 @@ Experiment ProtoView(const Experiment& e) {
 }
 
 Experiment LoadFixture(const std::string& relative) {
-  LoadedExperiment loaded = LoadExperimentFile(std::string(HPSEARCH_SOURCE_DIR) + "/tests/" + relative);
+  LoadedExperiment loaded =
+      LoadExperimentFile(std::string(HPSEARCH_SOURCE_DIR) + "/tests/" + relative);
   EXPECT_TRUE(loaded.ok()) << relative;
   return loaded.ok() ? *loaded.experiment : Experiment{};
 }
@@ -39,8 +40,7 @@ TEST(ExperimentProto, RoundTripsEveryValidFixture) {
   for (const char* name : {"random", "grid", "hyperopt-distribution", "optuna-distribution",
                            "median-stop", "file-metrics-collector", "simple-pbt"}) {
     SCOPED_TRACE(name);
-    const Experiment e =
-        LoadFixture(std::string("fixtures/experiments/valid/") + name + ".yaml");
+    const Experiment e = LoadFixture(std::string("fixtures/experiments/valid/") + name + ".yaml");
     EXPECT_EQ(FromProto(ToProto(e)), ProtoView(e));
   }
 }
@@ -72,8 +72,11 @@ TEST(ExperimentProto, MapsFieldsExactly) {
 
 TEST(ExperimentProto, EveryEnumValue) {
   const std::vector<std::pair<std::string, pb::ParameterType>> types = {
-      {"double", pb::DOUBLE}, {"int", pb::INT}, {"discrete", pb::DISCRETE},
-      {"categorical", pb::CATEGORICAL}, {"", pb::UNKNOWN_TYPE}};
+      {"double", pb::DOUBLE},
+      {"int", pb::INT},
+      {"discrete", pb::DISCRETE},
+      {"categorical", pb::CATEGORICAL},
+      {"", pb::UNKNOWN_TYPE}};
   for (const auto& [name, value] : types) {
     ParameterSpec p;
     p.name = "x";
@@ -82,8 +85,11 @@ TEST(ExperimentProto, EveryEnumValue) {
     EXPECT_EQ(FromProto(ToProto(p)), p);
   }
   const std::vector<std::pair<std::string, pb::Distribution>> distributions = {
-      {"uniform", pb::UNIFORM}, {"logUniform", pb::LOG_UNIFORM}, {"normal", pb::NORMAL},
-      {"logNormal", pb::LOG_NORMAL}, {"", pb::DISTRIBUTION_UNSPECIFIED}};
+      {"uniform", pb::UNIFORM},
+      {"logUniform", pb::LOG_UNIFORM},
+      {"normal", pb::NORMAL},
+      {"logNormal", pb::LOG_NORMAL},
+      {"", pb::DISTRIBUTION_UNSPECIFIED}};
   for (const auto& [name, value] : distributions) {
     ParameterSpec p;
     p.name = "x";

@@ -42,8 +42,8 @@ fs::path WriteTemp(const std::string& name, const std::string& content) {
 
 Result Validate(const std::string& args) {
   const fs::path out = TempPath("stdout"), err = TempPath("stderr");
-  const std::string command = std::string(HPSEARCH_BIN_DIR) + "/hpsearch validate " + args +
-                              " >" + out.string() + " 2>" + err.string();
+  const std::string command = std::string(HPSEARCH_BIN_DIR) + "/hpsearch validate " + args + " >" +
+                              out.string() + " 2>" + err.string();
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(out), Slurp(err)};
 }
@@ -54,8 +54,8 @@ std::string Fixture(const std::string& relative) {
 
 // Every stderr line is FILE:LINE:COL: error: ... (or warning).
 void ExpectDiagnosticShape(const std::string& err, const std::string& file) {
-  const std::regex shape("^" + std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"),
-                                                  R"(\$&)") +
+  const std::regex shape("^" +
+                         std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
                          R"((:\d+:\d+)?: (error|warning): .+$)");
   std::istringstream lines(err);
   std::string line;
@@ -83,14 +83,15 @@ TEST(ValidateCommand, InvalidFileExitsOneWithEveryError) {
   const Result run = Validate(file);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.out, "");
-  EXPECT_THAT(run.err, HasSubstr(file + ":20:3: error: spec.maxTrialCount: must be greater than 0"));
+  EXPECT_THAT(run.err,
+              HasSubstr(file + ":20:3: error: spec.maxTrialCount: must be greater than 0"));
   ExpectDiagnosticShape(run.err, file);
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 3);
 }
 
 TEST(ValidateCommand, AnyInvalidFileFailsTheRun) {
-  const Result run = Validate(Fixture("valid/random.yaml") + " " +
-                           Fixture("invalid/kind-not-experiment.yaml"));
+  const Result run =
+      Validate(Fixture("valid/random.yaml") + " " + Fixture("invalid/kind-not-experiment.yaml"));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.out, HasSubstr("valid/random.yaml: valid"));
   EXPECT_THAT(run.err, HasSubstr("kind: must be \"Experiment\", not \"Trial\""));
@@ -118,7 +119,9 @@ TEST(ValidateCommand, EmptyFile) {
 }
 
 TEST(ValidateCommand, BinaryGarbage) {
-  const fs::path file = WriteTemp("garbage.yaml", std::string("\x7f" "ELF\x02\x01\x01\0\0", 9));
+  const fs::path file = WriteTemp("garbage.yaml", std::string("\x7f"
+                                                              "ELF\x02\x01\x01\0\0",
+                                                              9));
   const Result run = Validate(file.string());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("error: not a UTF-8 text file"));
@@ -134,8 +137,9 @@ TEST(ValidateCommand, YamlSyntaxError) {
 }
 
 TEST(ValidateCommand, NotAnExperiment) {
-  const fs::path file = WriteTemp("job.yaml", "apiVersion: batch/v1\nkind: Job\nmetadata:\n"
-                                              "  name: x\nspec: {}\n");
+  const fs::path file = WriteTemp("job.yaml",
+                                  "apiVersion: batch/v1\nkind: Job\nmetadata:\n"
+                                  "  name: x\nspec: {}\n");
   const Result run = Validate(file.string());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr(file.string() +
