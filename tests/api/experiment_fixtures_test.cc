@@ -4,13 +4,13 @@
 // comments list (MESSAGE a substring of the real message).
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "api/experiment_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "re2/re2.h"
 
 namespace hpsearch::api {
 namespace {
@@ -55,15 +55,13 @@ struct Expectation {
 };
 
 std::vector<Expectation> ReadExpectations(const std::string& file) {
-  static const std::regex kExpect(R"(^# expect: (\d+):(\d+) (?:(\S+): )?(.*)$)");
+  static const RE2 kExpect(R"(# expect: (\d+):(\d+) (?:(\S+): )?(.*))");
   std::vector<Expectation> out;
   std::ifstream in(file);
   std::string line;
   while (std::getline(in, line) && line.starts_with("#")) {
-    std::smatch m;
-    if (std::regex_match(line, m, kExpect)) {
-      out.push_back({std::stoi(m[1]), std::stoi(m[2]), m[3], m[4]});
-    }
+    Expectation e;
+    if (RE2::FullMatch(line, kExpect, &e.line, &e.column, &e.path, &e.message)) out.push_back(e);
   }
   return out;
 }

@@ -4,12 +4,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "re2/re2.h"
 
 namespace {
 
@@ -54,14 +54,12 @@ std::string Fixture(const std::string& relative) {
 
 // Every stderr line is FILE:LINE:COL: error: ... (or warning).
 void ExpectDiagnosticShape(const std::string& err, const std::string& file) {
-  const std::regex shape("^" +
-                         std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
-                         R"((:\d+:\d+)?: (error|warning): .+$)");
+  const RE2 shape(RE2::QuoteMeta(file) + R"((:\d+:\d+)?: (error|warning): .+)");
   std::istringstream lines(err);
   std::string line;
   int count = 0;
   while (std::getline(lines, line)) {
-    EXPECT_TRUE(std::regex_match(line, shape)) << line;
+    EXPECT_TRUE(RE2::FullMatch(line, shape)) << line;
     ++count;
   }
   EXPECT_GT(count, 0);
