@@ -1,7 +1,8 @@
 // `hpsearch db-manager`: Katib's DBManager gRPC service (observation logs)
 // over an hpsearch objective store, with gRPC health, for Katib's metrics
-// collectors. Runs until SIGTERM or SIGINT, lets calls in flight finish and
-// exits 0. Exits 1 when the store cannot be opened or the address bound.
+// collectors. Runs until SIGTERM or SIGINT, lets calls in flight finish
+// (within --shutdown-grace) and exits 0. Exits 1 when the store cannot be
+// opened or the address bound.
 #include <signal.h>
 
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "cli/commands.h"
 #include "metrics/db_manager_service.h"
 #include "metrics/objective_store.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
 namespace hpsearch::cli {
@@ -19,9 +21,12 @@ namespace {
 struct DbManagerFlags {
   std::string address = metrics::kDefaultDbManagerAddress;
   std::string store;
+  double shutdown_grace_s = 5;
 };
 
 void RunDbManager(const DbManagerFlags& flags) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("hpsearch-db-manager"));
+
   // Blocked before gRPC starts its threads, so they inherit the mask and
   // only sigwait below receives these signals.
   sigset_t stop_signals;
@@ -44,8 +49,9 @@ void RunDbManager(const DbManagerFlags& flags) {
                flags.address, (*server)->port(), flags.store);
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  spdlog::info("received {}; shutting down", strsignal(signal_number));
-  (*server)->Shutdown();
+  spdlog::info("received {}; shutting down (grace {} s)", strsignal(signal_number),
+               flags.shutdown_grace_s);
+  (*server)->Shutdown(absl::Seconds(flags.shutdown_grace_s));
   spdlog::info("stopped");
 }
 
@@ -64,6 +70,11 @@ void AddDbManagerCommand(CLI::App& app) {
   command
       ->add_option("--store", flags->store, "The objective store (SQLite file; created if absent)")
       ->required();
+  command
+      ->add_option("--shutdown-grace", flags->shutdown_grace_s,
+                   "Seconds calls in flight may take to finish after SIGTERM/SIGINT")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   command->callback([flags] { RunDbManager(*flags); });
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "fmt/format.h"
 #include "metrics/katib_time.h"
 
@@ -89,7 +90,7 @@ DbManagerServer::DbManagerServer(std::unique_ptr<DbManagerService> service,
                                  std::unique_ptr<grpc::Server> server, int port)
     : service_(std::move(service)), server_(std::move(server)), port_(port) {}
 
-DbManagerServer::~DbManagerServer() { Shutdown(); }
+DbManagerServer::~DbManagerServer() { Shutdown(absl::ZeroDuration()); }
 
 absl::StatusOr<std::unique_ptr<DbManagerServer>> DbManagerServer::Start(const std::string& address,
                                                                         ObjectiveStore& store) {
@@ -113,9 +114,9 @@ absl::StatusOr<std::unique_ptr<DbManagerServer>> DbManagerServer::Start(const st
       new DbManagerServer(std::move(service), std::move(server), port));
 }
 
-void DbManagerServer::Shutdown() {
+void DbManagerServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
-  server_->Shutdown();
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
   server_.reset();
 }

@@ -25,6 +25,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "katib/v1beta1/api.grpc.pb.h"
 #include "metrics/objective_store.h"
 
@@ -61,8 +62,11 @@ class DbManagerServer {
   ~DbManagerServer();
 
   int port() const { return port_; }
-  // Stops accepting calls and waits for those in flight. Idempotent.
-  void Shutdown();
+  // Stops accepting calls, gives those in flight up to `grace` to finish and
+  // cancels the rest. Idempotent; the destructor does it with no grace.
+  // (gRPC's synchronous server waits out the grace while any client stays
+  // connected, even with no call in flight.)
+  void Shutdown(absl::Duration grace);
 
  private:
   DbManagerServer(std::unique_ptr<DbManagerService> service, std::unique_ptr<grpc::Server> server,
