@@ -1,43 +1,59 @@
 // `hpsearch validate FILE...`: load, default and validate each Experiment the
-// way Katib admits it. Prints a summary of each valid file to stdout and every
-// problem to stderr as FILE:LINE:COL: error: FIELD: MESSAGE. Exit status: 0 when
-// every file is valid, 1 otherwise (2 for usage errors, from main()).
-#include <algorithm>
-#include <array>
+// way Katib admits it, then, for the algorithms hpsearch serves, check the
+// algorithm settings as ValidateAlgorithmSettings would. Prints a summary of
+// each valid file to stdout and every problem to stderr as
+// FILE:LINE:COL: error: FIELD: MESSAGE. Exit status: 0 when every file is
+// valid, 1 otherwise (2 for usage errors, from main()).
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "api/diagnostic.h"
+#include "absl/strings/str_join.h"
 #include "api/experiment_loader.h"
+#include "api/experiment_proto.h"
 #include "api/experiment_summary.h"
 #include "cli/commands.h"
+#include "suggestion/algorithm.h"
+#include "suggestion/suggest.h"
 
 namespace hpsearch::cli {
 namespace {
 
-// The algorithms `hpsearch serve` and `hpsearch run` implement; the others
-// are valid Katib names that need Katib's own suggestion services.
-constexpr std::array<std::string_view, 3> kServedAlgorithms = {"random", "grid",
-                                                               "bayesianoptimization"};
+std::string ServedAlgorithmNames() {
+  std::vector<std::string> names;
+  for (const suggestion::AlgorithmDefinition& algorithm : suggestion::Algorithms()) {
+    names.emplace_back(algorithm.name);
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+// Adds what the algorithm itself says: a warning when hpsearch does not serve
+// it (Katib's own services would), an error when it rejects the settings.
+void CheckAlgorithm(api::LoadedExperiment& loaded) {
+  const std::string& name = loaded.experiment->spec.algorithm->algorithm_name;
+  const std::string path = "spec.algorithm";
+  if (!suggestion::FindAlgorithm(name).ok()) {
+    loaded.diagnostics.push_back(
+        {api::Severity::kWarning, path + ".algorithmName",
+         "algorithm " + name + " is valid for Katib but not served by hpsearch (it serves " +
+             ServedAlgorithmNames() + ")",
+         loaded.source_map.Find(path + ".algorithmName")});
+    return;
+  }
+  absl::Status status = suggestion::ValidateSettings(api::ToProto(*loaded.experiment));
+  if (!status.ok()) {
+    loaded.diagnostics.push_back({api::Severity::kError, path, std::string(status.message()),
+                                  loaded.source_map.Find(path)});
+    loaded.experiment.reset();
+  }
+}
 
 // Returns whether the file is valid.
 bool ValidateFile(const std::string& file, bool quiet) {
   api::LoadedExperiment loaded = api::LoadExperimentFile(file);
-  if (loaded.ok() && loaded.experiment->spec.algorithm) {
-    const std::string& name = loaded.experiment->spec.algorithm->algorithm_name;
-    if (std::find(kServedAlgorithms.begin(), kServedAlgorithms.end(), name) ==
-        kServedAlgorithms.end()) {
-      const std::string path = "spec.algorithm.algorithmName";
-      loaded.diagnostics.push_back(
-          {api::Severity::kWarning, path,
-           "algorithm " + name +
-               " is valid for Katib but not served by hpsearch (it serves random, grid and "
-               "bayesianoptimization)",
-           loaded.source_map.Find(path)});
-    }
-  }
+  if (loaded.ok() && loaded.experiment->spec.algorithm) CheckAlgorithm(loaded);
   for (const api::Diagnostic& d : loaded.diagnostics) {
     std::cerr << api::FormatDiagnostic(file, d) << "\n";
   }

@@ -103,6 +103,22 @@ TEST(ValidateCommand, WarnsAboutAlgorithmsHpsearchDoesNotServe) {
   ExpectDiagnosticShape(run.err, file);
 }
 
+// Katib's webhook does not look at algorithm settings, but its suggestion
+// service's ValidateAlgorithmSettings fails the experiment on them; hpsearch
+// validate asks the same code before anything is deployed.
+TEST(ValidateCommand, RejectsSettingsTheAlgorithmRefuses) {
+  std::string text = Slurp(Fixture("valid/random.yaml"));
+  const std::string algorithm = "    algorithmName: random\n";
+  ASSERT_NE(text.find(algorithm), std::string::npos);
+  text.replace(text.find(algorithm), algorithm.size(),
+               algorithm + "    algorithmSettings:\n      - name: n_initial_points\n        value: \"5\"\n");
+  const fs::path file = WriteTemp("settings.yaml", text);
+  const Result run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("error: spec.algorithm: unknown setting n_initial_points for algorithm random"));
+  ExpectDiagnosticShape(run.err, file.string());
+}
+
 TEST(ValidateCommand, MissingFile) {
   const Result run = Validate("/nonexistent/x.yaml");
   EXPECT_EQ(run.exit_code, 1);
