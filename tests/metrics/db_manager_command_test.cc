@@ -9,8 +9,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
-#include <regex>
 #include <string>
 
 #include "katib/v1beta1/api.grpc.pb.h"
@@ -61,11 +62,12 @@ TEST_P(DbManagerCommandTest, ServesThenStopsCleanlyOnSignal) {
   std::FILE* log = fdopen(err[0], "r");
   char line[512] = {};
   ASSERT_NE(std::fgets(line, sizeof line, log), nullptr);
-  std::cmatch port;
-  ASSERT_TRUE(std::regex_search(line, port, std::regex(R"(\(port (\d+)\))"))) << line;
+  const char* port_at = std::strstr(line, "(port ");
+  ASSERT_NE(port_at, nullptr) << line;
+  const std::string port = std::to_string(std::atoi(port_at + 6));
 
   auto stub = pb::DBManager::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + port[1].str(), grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel("127.0.0.1:" + port, grpc::InsecureChannelCredentials()));
   pb::ReportObservationLogRequest report;
   report.set_trial_name("t");
   pb::MetricLog* entry = report.mutable_observation_log()->add_metric_logs();
