@@ -3,13 +3,11 @@
 // collectors. Runs until SIGTERM or SIGINT, lets calls in flight finish
 // (within --shutdown-grace) and exits 0. Exits 1 when the store cannot be
 // opened or the address bound.
-#include <signal.h>
-
-#include <cstring>
 #include <memory>
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "metrics/db_manager_service.h"
 #include "metrics/objective_store.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
@@ -27,13 +25,7 @@ struct DbManagerFlags {
 void RunDbManager(const DbManagerFlags& flags) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("hpsearch-db-manager"));
 
-  // Blocked before gRPC starts its threads, so they inherit the mask and
-  // only sigwait below receives these signals.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop;
 
   auto store = metrics::ObjectiveStore::Open(flags.store);
   if (!store.ok()) {
@@ -47,10 +39,7 @@ void RunDbManager(const DbManagerFlags& flags) {
   }
   spdlog::info("serving api.v1.beta1.DBManager and grpc.health.v1.Health on {} (port {}), store {}",
                flags.address, (*server)->port(), flags.store);
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  spdlog::info("received {}; shutting down (grace {} s)", strsignal(signal_number),
-               flags.shutdown_grace_s);
+  stop.Wait(flags.shutdown_grace_s);
   (*server)->Shutdown(absl::Seconds(flags.shutdown_grace_s));
   spdlog::info("stopped");
 }

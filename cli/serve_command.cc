@@ -2,15 +2,12 @@
 // on one port, logging one line per call to stderr. Runs until SIGTERM or
 // SIGINT, then lets calls in flight finish for --shutdown-grace seconds and
 // exits 0. Exits 1 when it cannot listen on --address.
-#include <signal.h>
-
-#include <cstring>
 #include <iostream>
 #include <string>
-#include <thread>
 
 #include "absl/time/time.h"
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 #include "suggestion/algorithm.h"
@@ -32,13 +29,7 @@ void Serve(const ServeFlags& flags) {
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
 
-  // Blocked before gRPC starts its threads, so that they inherit the mask and
-  // only the waiter below ever receives these signals.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop;
 
   absl::StatusOr<std::unique_ptr<suggestion::SuggestionServer>> server =
       suggestion::SuggestionServer::Start({.address = flags.address});
@@ -46,19 +37,11 @@ void Serve(const ServeFlags& flags) {
     spdlog::error("{}", std::string(server.status().message()));
     throw CLI::RuntimeError(1);
   }
-  spdlog::info("serving api.v1.beta1.Suggestion (random, grid) and grpc.health.v1.Health "
-               "on {} (port {})",
-               flags.address, (*server)->port());
+  spdlog::info("serving api.v1.beta1.Suggestion ({}) and grpc.health.v1.Health on {} (port {})",
+               suggestion::AlgorithmNames(), flags.address, (*server)->port());
 
-  std::thread waiter([&] {
-    int signal_number = 0;
-    sigwait(&stop_signals, &signal_number);
-    spdlog::info("received {}; shutting down (grace {} s)", strsignal(signal_number),
-                 flags.shutdown_grace_s);
-    (*server)->Shutdown(absl::Seconds(flags.shutdown_grace_s));
-  });
-  (*server)->Wait();
-  waiter.join();
+  stop.Wait(flags.shutdown_grace_s);
+  (*server)->Shutdown(absl::Seconds(flags.shutdown_grace_s));
   spdlog::info("stopped");
 }
 

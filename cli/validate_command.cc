@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "api/diagnostic.h"
-#include "absl/strings/str_join.h"
 #include "api/experiment_loader.h"
 #include "api/experiment_proto.h"
 #include "api/experiment_summary.h"
@@ -21,14 +20,6 @@
 namespace hpsearch::cli {
 namespace {
 
-std::string ServedAlgorithmNames() {
-  std::vector<std::string> names;
-  for (const suggestion::AlgorithmDefinition& algorithm : suggestion::Algorithms()) {
-    names.emplace_back(algorithm.name);
-  }
-  return absl::StrJoin(names, ", ");
-}
-
 // Adds what the algorithm itself says: a warning when hpsearch does not serve
 // it (Katib's own services would), an error when it rejects the settings.
 void CheckAlgorithm(api::LoadedExperiment& loaded) {
@@ -38,7 +29,7 @@ void CheckAlgorithm(api::LoadedExperiment& loaded) {
     loaded.diagnostics.push_back(
         {api::Severity::kWarning, path + ".algorithmName",
          "algorithm " + name + " is valid for Katib but not served by hpsearch (it serves " +
-             ServedAlgorithmNames() + ")",
+             suggestion::AlgorithmNames() + ")",
          loaded.source_map.Find(path + ".algorithmName")});
     return;
   }

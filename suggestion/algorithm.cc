@@ -36,16 +36,20 @@ std::string AlgorithmSettingsTable() {
   return table;
 }
 
+std::string AlgorithmNames() {
+  return absl::StrJoin(Algorithms(), ", ", [](std::string* out, const AlgorithmDefinition& a) {
+    absl::StrAppend(out, a.name);
+  });
+}
+
 absl::StatusOr<const AlgorithmDefinition*> FindAlgorithm(absl::string_view name) {
   std::span<const AlgorithmDefinition> algorithms = Algorithms();
   auto it = std::find_if(algorithms.begin(), algorithms.end(),
                          [&](const AlgorithmDefinition& a) { return a.name == name; });
   if (it == algorithms.end()) {
-    std::vector<absl::string_view> known;
-    for (const AlgorithmDefinition& a : algorithms) known.push_back(a.name);
     return absl::InvalidArgumentError(
         absl::StrCat("unknown algorithm name ", name.empty() ? "\"\"" : name,
-                     " (known: ", absl::StrJoin(known, ", "), ")"));
+                     " (known: ", AlgorithmNames(), ")"));
   }
   return &*it;
 }

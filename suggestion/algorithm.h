@@ -69,6 +69,9 @@ struct AlgorithmDefinition {
 // All registered algorithms, in documentation order.
 std::span<const AlgorithmDefinition> Algorithms();
 
+// Their names, comma-separated: "random, grid".
+std::string AlgorithmNames();
+
 // The Markdown table of every algorithm's settings (name, type, default,
 // doc), generated from the schemas; docs/suggestion-service.md embeds it and
 // `hpsearch serve --list-algorithms` prints it.
