@@ -13,9 +13,12 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/runner/test_util.h"
 
 namespace hpsearch::runner {
 namespace {
+
+using test_util::ProcessExists;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -39,13 +42,6 @@ std::string ReadAll(int fd) {
 
 LaunchSpec Spec(std::vector<std::string> argv) {
   return LaunchSpec{.argv = std::move(argv), .env = {"PATH=/usr/bin:/bin"}, .working_dir = {}};
-}
-
-// A zombie counts as gone: its reaping is up to whoever adopted it.
-bool ProcessExists(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string pid_field, command, state;
-  return stat >> pid_field >> command >> state && state != "Z";
 }
 
 // Polls for up to ten seconds: reparented processes are reaped by init

@@ -22,9 +22,13 @@
 #include "gtest/gtest.h"
 #include "metrics/objective_store.h"
 #include "runner/process.h"
+#include "tests/runner/test_util.h"
 
 namespace hpsearch::runner {
 namespace {
+
+using test_util::ProcessExists;
+using test_util::ReadFile;
 
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
@@ -36,20 +40,6 @@ struct Outcome {
   std::string out;
   std::string err;
 };
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A process whose pid file says it is gone (or a zombie) is not running.
-bool ProcessExists(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string pid_field, command, state;
-  return stat >> pid_field >> command >> state && state != "Z";
-}
 
 // Experiment YAML with the fake trial as its command; `extra` lines are
 // appended to spec (indented by two), `args` to the container's command.

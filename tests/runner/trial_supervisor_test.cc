@@ -10,26 +10,16 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/runner/test_util.h"
 
 namespace hpsearch::runner {
 namespace {
 
+using test_util::ProcessExists;
+using test_util::ReadFile;
+
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A zombie counts as gone: its reaping is up to whoever adopted it.
-bool ProcessExists(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string pid_field, command, state;
-  return stat >> pid_field >> command >> state && state != "Z";
-}
 
 class TrialSupervisorTest : public ::testing::Test {
  protected:
