@@ -161,7 +161,7 @@ TEST(TrialProcessTest, MissingWorkingDirectoryIsNamed) {
 }
 
 TEST(TrialProcessTest, NonExecutableFileIsPermissionDenied) {
-  std::filesystem::path script = std::filesystem::path(::testing::TempDir()) / "not-executable";
+  std::filesystem::path script = test_util::FreshTestDir() / "not-executable";
   std::ofstream(script) << "#!/bin/sh\n";
   std::filesystem::permissions(script, std::filesystem::perms::owner_read);
   auto process = TrialProcess::Start(Spec({script.string()}));
@@ -175,8 +175,7 @@ TEST(TrialProcessTest, EmptyArgvIsRejected) {
 class ResolveCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::path(::testing::TempDir()) / "resolve";
-    std::filesystem::remove_all(root_);
+    root_ = test_util::FreshTestDir();
     for (const char* dir : {"first", "second"}) std::filesystem::create_directories(root_ / dir);
     MakeExecutable(root_ / "second" / "trainer");
     MakeExecutable(root_ / "first" / "both");

@@ -46,6 +46,7 @@ struct Outcome {
 struct ExperimentYaml {
   std::string name = "e2e";
   std::string algorithm = "random";
+  std::vector<std::pair<std::string, std::string>> algorithm_settings;
   int parallel = 2;
   int max_trials = 4;
   std::string max_failed = "";
@@ -61,6 +62,11 @@ struct ExperimentYaml {
   std::string extra_spec;
 
   std::string Render() const {
+    std::string settings;
+    for (const auto& [name, value] : algorithm_settings) {
+      absl::StrAppend(&settings, "\n      - {name: ", name, ", value: \"", value, "\"}");
+    }
+    if (!settings.empty()) settings = "\n    algorithmSettings:" + settings;
     std::string command = absl::StrCat("[\"", HPSEARCH_FAKE_TRIAL, "\"");
     for (const std::string& arg : args) absl::StrAppend(&command, ", \"", arg, "\"");
     command += "]";
@@ -74,7 +80,7 @@ spec:
 )", goal.empty() ? "" : absl::StrCat("    goal: ", goal, "\n"), R"(    objectiveMetricName: loss
     additionalMetricNames: [accuracy]
   algorithm:
-    algorithmName: )", algorithm, R"(
+    algorithmName: )", algorithm, settings, R"(
   parallelTrialCount: )", parallel, R"(
   maxTrialCount: )", max_trials, "\n",
         max_failed.empty() ? "" : absl::StrCat("  maxFailedTrialCount: ", max_failed, "\n"), R"(  parameters:)",
@@ -100,10 +106,7 @@ spec:
 class RunCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) / "run_e2e" /
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = test_util::FreshTestDir();
     workdir_ = dir_ / "work";
   }
 
@@ -227,6 +230,23 @@ TEST_F(RunCommandTest, GridSearchCoversEveryPointOnce) {
   EXPECT_EQ(points, (std::set<std::pair<std::string, std::string>>{
                         {"0.1", "0.5"}, {"0.1", "0.6"}, {"0.2", "0.5"},
                         {"0.2", "0.6"}, {"0.3", "0.5"}, {"0.3", "0.6"}}));
+}
+
+TEST_F(RunCommandTest, BayesianOptimizationRunsToMaxTrialCount) {
+  ExperimentYaml experiment;
+  experiment.algorithm = "bayesianoptimization";
+  experiment.algorithm_settings = {{"n_initial_points", "4"}, {"random_state", "3"}};
+  experiment.max_trials = 8;
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  json trials = Trials();
+  ASSERT_THAT(trials, SizeIs(8));
+  std::set<std::string> points;
+  for (const json& trial : trials) {
+    EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
+    points.insert(trial["parameters"]["x"].get<std::string>());
+  }
+  EXPECT_THAT(points, SizeIs(8)) << "no point suggested twice";
 }
 
 TEST_F(RunCommandTest, TrialsRunInParallel) {

@@ -2,11 +2,14 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "gtest/gtest.h"
 
 namespace hpsearch::runner::test_util {
 
@@ -16,6 +19,17 @@ inline std::string ReadFile(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// A fresh, empty directory for the running test, unique to this process too,
+// so that concurrent runs of the same test never share files.
+inline std::filesystem::path FreshTestDir() {
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                              ("hpsearch-runner-" + std::to_string(getpid())) /
+                              ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
 }
 
 // Whether `pid` is a live process. A zombie counts as gone: its reaping is

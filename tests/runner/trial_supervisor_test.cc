@@ -24,10 +24,7 @@ using namespace std::chrono_literals;
 class TrialSupervisorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = test_util::FreshTestDir();
   }
 
   TrialSupervisor::Callbacks Recording() {
