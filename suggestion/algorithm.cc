@@ -5,15 +5,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "suggestion/bayesian_optimization.h"
 #include "suggestion/grid_search.h"
 #include "suggestion/random_search.h"
 
 namespace hpsearch::suggestion {
 
 std::span<const AlgorithmDefinition> Algorithms() {
-  static const std::array<AlgorithmDefinition, 2> kAlgorithms = {
+  static const std::array<AlgorithmDefinition, 3> kAlgorithms = {
       RandomSearch(),
       GridSearch(),
+      BayesianOptimization(),
   };
   return kAlgorithms;
 }

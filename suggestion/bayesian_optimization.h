@@ -1,0 +1,37 @@
+// Bayesian optimization (Katib's "bayesianoptimization", skopt's settings):
+// a Gaussian process on the search space's unit-cube encoding, and the point
+// that maximizes an acquisition function.
+//
+// Each call is a pure function of (space, settings, trials, position):
+//   - Positions below n_initial_points, and every position while fewer than
+//     two trials have an objective value, take the point of a randomized
+//     Halton design at that position (seeded by random_state, or the
+//     experiment name's hash as random search does).
+//   - Otherwise a GaussianProcess (internal/gaussian_process.h) is fitted to
+//     the observed trials (objective negated when maximizing, standardized)
+//     in the encoding where integer, discrete and categorical values sit at
+//     their cell centres. Trials still running, and earlier points of the
+//     same batch, are added as observations of the mean (a constant liar),
+//     so that they are not proposed again and a batch spreads out.
+//   - The acquisition (EI as log EI, PI as log PI, LCB with kappa 1.96, or
+//     gp_hedge, which picks among the three nominees by a softmax of their
+//     predicted improvement drawn deterministically from the seed and
+//     position) is evaluated on 1024 Halton candidates plus perturbations
+//     of the best trials, all snapped to feasible values, and, unless
+//     acq_optimizer is "sampling", refined by a compass search from the best
+//     few.
+//   - The best candidate whose decoded point equals no trial's point (in
+//     any state: failed trials are not re-suggested although they are not
+//     learned from) and no earlier point of the batch is returned. Fewer
+//     points come back only when no such candidate is found.
+// base_estimator other than GP and acq_func EIps/PIps are rejected by
+// validate: they cannot be honoured.
+#pragma once
+
+#include "suggestion/algorithm.h"
+
+namespace hpsearch::suggestion {
+
+const AlgorithmDefinition& BayesianOptimization();
+
+}  // namespace hpsearch::suggestion
