@@ -23,4 +23,8 @@ void AddTrialsCommand(CLI::App& app);
 // objective store (cli/db_manager_command.cc).
 void AddDbManagerCommand(CLI::App& app);
 
+// hpsearch gpus: the GPUs trials can use, or why trials run on CPU
+// (cli/gpus_command.cc).
+void AddGpusCommand(CLI::App& app);
+
 }  // namespace hpsearch::cli

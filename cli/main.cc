@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   hpsearch::cli::AddTrialsCommand(app);
   hpsearch::cli::AddServeCommand(app);
   hpsearch::cli::AddDbManagerCommand(app);
+  hpsearch::cli::AddGpusCommand(app);
 
   try {
     app.parse(argc, argv);
