@@ -1,6 +1,5 @@
 #include "gpu/device.h"
 
-#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
