@@ -125,6 +125,10 @@ std::string FormatRfc3339Nano(KatibTime t) {
   return out;
 }
 
+std::string FormatMicrosRfc3339Nano(std::optional<int64_t> micros) {
+  return micros ? FormatRfc3339Nano(KatibTime::FromMicros(*micros)) : "";
+}
+
 std::optional<KatibTime> KatibTimeFromUnixFloat(double value) {
   if (!std::isfinite(value)) return std::nullopt;
   // Go: strconv.FormatFloat(f, 'f', -1, 64), the shortest fixed-point form.

@@ -41,6 +41,10 @@ std::optional<KatibTime> ParseRfc3339(std::string_view text);
 // fraction dropped, "Z" for UTC.
 std::string FormatRfc3339Nano(KatibTime time);
 
+// A store time (microseconds since the epoch) the same way; "" for none, as
+// Katib leaves an unset start or completion time empty.
+std::string FormatMicrosRfc3339Nano(std::optional<int64_t> micros);
+
 // The timestamp Katib's File collector derives from a JSON number (Go's
 // parseTimestamp): the shortest decimal form of the float is split at '.', and
 // the digits after it are read as a count of *nanoseconds*, so 1638422847.28721

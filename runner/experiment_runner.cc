@@ -33,11 +33,6 @@ constexpr std::string_view kInterruptedReason = "Interrupted";
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
-std::string Rfc3339(std::optional<int64_t> micros) {
-  if (!micros) return "";
-  return metrics::FormatRfc3339Nano(metrics::KatibTime::FromMicros(*micros));
-}
-
 metrics::ObjectiveDirection Direction(const api::Experiment& experiment) {
   return api::ParseObjectiveType(experiment.spec.objective->type) == api::ObjectiveType::kMaximize
              ? metrics::ObjectiveDirection::kMaximize
@@ -84,7 +79,7 @@ absl::StatusOr<std::vector<metrics::MetricSummary>> Summarize(
   std::vector<metrics::MetricLog> log;
   log.reserve(stored.size());
   for (const metrics::StoredObservation& o : stored) {
-    log.push_back({Rfc3339(o.time_us), o.metric, o.value});
+    log.push_back({metrics::FormatMicrosRfc3339Nano(o.time_us), o.metric, o.value});
   }
   return metrics::SummarizeMetrics(log, strategies);
 }
@@ -363,8 +358,8 @@ absl::StatusOr<std::vector<std::map<std::string, std::string>>> Run::Suggest(int
     }
     pb::TrialStatus* status = trial->mutable_status();
     status->set_condition(Condition(view.record.status));
-    status->set_start_time(Rfc3339(view.record.start_us));
-    status->set_completion_time(Rfc3339(view.record.end_us));
+    status->set_start_time(metrics::FormatMicrosRfc3339Nano(view.record.start_us));
+    status->set_completion_time(metrics::FormatMicrosRfc3339Nano(view.record.end_us));
     if (observed) {
       for (const metrics::MetricSummary& metric : view.metrics) {
         pb::Metric* m = status->mutable_observation()->add_metrics();

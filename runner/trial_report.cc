@@ -39,10 +39,6 @@ std::string Assignment(const TrialView& trial, const std::string& parameter) {
   return "";
 }
 
-std::string Time(const std::optional<int64_t>& micros) {
-  return micros ? metrics::FormatRfc3339Nano(metrics::KatibTime::FromMicros(*micros)) : "";
-}
-
 // One row of cells per trial, under a header row.
 std::vector<std::vector<std::string>> Rows(const std::vector<TrialView>& trials,
                                            const api::Experiment& experiment) {
@@ -122,8 +118,8 @@ ordered_json TrialJson(const TrialView& trial, const api::Experiment& experiment
       {"parameters", parameters},
       {"objective", record.objective_numeric ? ordered_json(*record.objective_numeric) : ordered_json(nullptr)},
       {"metrics", metric_values},
-      {"startTime", Time(record.start_us)},
-      {"completionTime", Time(record.end_us)},
+      {"startTime", metrics::FormatMicrosRfc3339Nano(record.start_us)},
+      {"completionTime", metrics::FormatMicrosRfc3339Nano(record.end_us)},
       {"exitCode", record.exit_code ? ordered_json(*record.exit_code) : ordered_json(nullptr)},
   };
   if (record.gpu_device) {

@@ -44,6 +44,11 @@ TEST(KatibTimeTest, MicrosRoundTrip) {
   EXPECT_EQ(KatibTime::FromMicros(KatibTime{5, 123456789}.micros()), (KatibTime{5, 123456000}));
 }
 
+TEST(KatibTimeTest, FormatsStoreMicrosAndLeavesNoTimeEmpty) {
+  EXPECT_EQ(FormatMicrosRfc3339Nano(1700000000123456), "2023-11-14T22:13:20.123456Z");
+  EXPECT_EQ(FormatMicrosRfc3339Nano(std::nullopt), "");
+}
+
 TEST(KatibTimeTest, UnixFloatKeepsKatibsFractionQuirk) {
   // From Katib's file-metricscollector tests.
   EXPECT_EQ(FormatRfc3339Nano(*KatibTimeFromUnixFloat(1638422847.28721)),
