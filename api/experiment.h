@@ -214,9 +214,4 @@ struct Experiment {
   bool operator==(const Experiment&) const = default;
 };
 
-// The annotation through which an Experiment asks for a per-trial GPU memory
-// budget (a fraction of one device); Katib ignores it.
-inline constexpr std::string_view kGpuMemoryFractionAnnotation =
-    "hpsearch.kubeflow.org/gpu-memory-fraction";
-
 }  // namespace hpsearch::api

@@ -7,6 +7,7 @@
 
 #include "api/feasible_space.h"
 #include "api/internal/strings.h"
+#include "gpu/budget.h"
 #include "re2/re2.h"
 
 namespace hpsearch::api {
@@ -43,7 +44,7 @@ class Validator {
     TrialTemplate();
     Parameters();
     MetricsCollector();
-    GpuAnnotation();
+    GpuAnnotations();
     GridSize();
     return std::move(out_);
   }
@@ -491,13 +492,23 @@ class Validator {
     }
   }
 
-  void GpuAnnotation() {
-    const auto it = e_.metadata.annotations.find(std::string(kGpuMemoryFractionAnnotation));
-    if (it == e_.metadata.annotations.end()) return;
-    const std::optional<double> fraction = ParseNumber(it->second);
-    if (!fraction || *fraction <= 0 || *fraction > 1) {
-      Error(Cat("metadata.annotations[", kGpuMemoryFractionAnnotation, "]"),
-            Cat("must be a number in (0, 1], got ", Quoted(it->second)));
+  // hpsearch's own GPU budget annotations (gpu/budget.h); Katib ignores them.
+  void GpuAnnotations() {
+    const gpu::BudgetRequest request = gpu::BudgetRequestFromAnnotations(e_.metadata.annotations);
+    const std::string fraction_path = Cat("metadata.annotations[", gpu::kGpuMemoryFractionAnnotation, "]");
+    const std::string size_path = Cat("metadata.annotations[", gpu::kGpuMemoryAnnotation, "]");
+    if (request.fraction) {
+      if (absl::StatusOr<double> fraction = gpu::ParseGpuMemoryFraction(*request.fraction); !fraction.ok()) {
+        Error(fraction_path, Cat("must be a number in (0, 1], got ", Quoted(*request.fraction)));
+      }
+    }
+    if (request.size) {
+      if (absl::StatusOr<uint64_t> size = gpu::ParseMemorySize(*request.size); !size.ok()) {
+        Error(size_path, Cat("must be a memory size such as 6Gi, 512Mi or 8G, got ", Quoted(*request.size)));
+      }
+    }
+    if (request.fraction && request.size) {
+      Error(size_path, Cat("give either this or ", gpu::kGpuMemoryFractionAnnotation, ", not both"));
     }
   }
 

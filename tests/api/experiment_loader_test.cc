@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/experiment_summary.h"
+#include "gpu/budget.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -71,7 +72,7 @@ TEST(ExperimentLoader, ReadsAnnotationsAndEnv) {
                    anchor);
   const LoadedExperiment loaded = LoadExperimentText(text);
   ASSERT_TRUE(loaded.ok());
-  EXPECT_EQ(loaded.experiment->metadata.annotations.at(std::string(kGpuMemoryFractionAnnotation)),
+  EXPECT_EQ(loaded.experiment->metadata.annotations.at(std::string(gpu::kGpuMemoryFractionAnnotation)),
             "0.25");
   EXPECT_THAT(loaded.experiment->spec.trial_template->PrimaryContainer()->env,
               ElementsAre(NameValue{"OMP_NUM_THREADS", "1"}));

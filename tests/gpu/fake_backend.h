@@ -1,39 +1,72 @@
-// A GpuBackend over fixed devices, for tests.
+// A GpuBackend over simulated devices, and a process table to go with it,
+// for tests.
 #pragma once
 
 #include <map>
+#include <algorithm>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "gpu/device.h"
+#include "gpu/process_tree.h"
 
 namespace hpsearch::gpu::testing {
 
+// Each device's free memory is the free memory it was made with less what
+// its listed processes use, as a driver would report it.
 class FakeBackend : public GpuBackend {
  public:
   explicit FakeBackend(std::vector<GpuDevice> devices) : devices_(std::move(devices)) {}
 
   int DeviceCount() const override { return static_cast<int>(devices_.size()); }
   absl::StatusOr<GpuDevice> Device(int position) override {
-    if (position == gone_) return absl::UnavailableError("GPU is lost");
-    return devices_.at(position);
+    if (lost_.count(position) > 0) return absl::UnavailableError("GPU is lost");
+    GpuDevice device = devices_.at(position);
+    for (const GpuProcessMemory& process : processes_[position]) {
+      device.free_bytes -= std::min(device.free_bytes, process.used_bytes);
+    }
+    return device;
   }
   absl::StatusOr<std::vector<GpuProcessMemory>> Processes(int position) override {
+    if (lost_.count(position) > 0) return absl::UnavailableError("GPU is lost");
     return processes_[position];
   }
-  absl::StatusOr<GpuUtilization> Utilization(int) override { return GpuUtilization{}; }
+  absl::StatusOr<GpuUtilization> Utilization(int position) override {
+    if (lost_.count(position) > 0) return absl::UnavailableError("GPU is lost");
+    return GpuUtilization{.gpu_percent = utilization_[position], .memory_percent = 0};
+  }
 
   void SetProcesses(int position, std::vector<GpuProcessMemory> processes) {
     processes_[position] = std::move(processes);
   }
-  void Lose(int position) { gone_ = position; }
+  void SetUtilization(int position, int percent) { utilization_[position] = percent; }
+  void Lose(int position) { lost_.insert(position); }
+  void Restore(int position) { lost_.erase(position); }
 
  private:
   std::vector<GpuDevice> devices_;
   std::map<int, std::vector<GpuProcessMemory>> processes_;
-  int gone_ = -1;
+  std::map<int, int> utilization_;
+  std::set<int> lost_;
+};
+
+// A process table given as pid -> {parent, group}.
+class FakeProcessTable : public ProcessTable {
+ public:
+  std::optional<ProcessInfo> Lookup(int64_t pid) const override {
+    auto it = processes_.find(pid);
+    if (it == processes_.end()) return std::nullopt;
+    return it->second;
+  }
+  void Add(int64_t pid, int64_t parent, int64_t group) { processes_[pid] = {.parent = parent, .group = group}; }
+  void Remove(int64_t pid) { processes_.erase(pid); }
+
+ private:
+  std::map<int64_t, ProcessInfo> processes_;
 };
 
 inline constexpr uint64_t kGiB = uint64_t{1} << 30;

@@ -18,29 +18,6 @@ using ::hpsearch::gpu::testing::kGiB;
 using ::hpsearch::gpu::testing::MakeDevice;
 using ::testing::Optional;
 
-TEST(ParseGpuMemoryFractionTest, AcceptsFractionsInZeroOne) {
-  EXPECT_EQ(ParseGpuMemoryFraction("0.25").value_or(-1), 0.25);
-  EXPECT_EQ(ParseGpuMemoryFraction(" 1 ").value_or(-1), 1.0);
-  for (const char* bad : {"0", "-0.5", "1.5", "half", "", "nan"}) {
-    EXPECT_EQ(ParseGpuMemoryFraction(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
-  }
-}
-
-TEST(BudgetFractionTest, RequestedWins) {
-  EXPECT_EQ(BudgetFraction(0.3, 8, 1).value_or(-1), 0.3);
-  EXPECT_EQ(BudgetFraction(0.0, 8, 1).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(BudgetFraction(1.2, 8, 1).status().code(), absl::StatusCode::kInvalidArgument);
-}
-
-TEST(BudgetFractionTest, DerivedFromParallelTrialsPerGpu) {
-  EXPECT_EQ(BudgetFraction(std::nullopt, 4, 1).value_or(-1), 0.25);
-  EXPECT_EQ(BudgetFraction(std::nullopt, 4, 2).value_or(-1), 0.5);
-  EXPECT_EQ(BudgetFraction(std::nullopt, 3, 2).value_or(-1), 0.5);  // ceil(3/2) = 2 per GPU
-  EXPECT_EQ(BudgetFraction(std::nullopt, 1, 4).value_or(-1), 1.0);
-  EXPECT_EQ(BudgetFraction(std::nullopt, 0, 1).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(BudgetFraction(std::nullopt, 2, 0).status().code(), absl::StatusCode::kInvalidArgument);
-}
-
 TEST(ForeignUsedBytesTest, SubtractsOurTrialsFromUsedMemory) {
   const GpuDevice device = MakeDevice(0, 16, 10);  // 6 GiB used
   FakeBackend backend({device});
@@ -56,16 +33,17 @@ TEST(ForeignUsedBytesTest, SubtractsOurTrialsFromUsedMemory) {
 
 // Places `count` trials one after the other; the uuid each got, or "wait".
 std::vector<std::string> PlaceAll(double fraction, const std::vector<DeviceLoad>& devices, int count) {
+  const MemoryBudget budget = *MemoryBudget::Fraction(fraction);
   std::vector<Placement> placed;
   std::vector<std::string> where;
   for (int i = 0; i < count; ++i) {
-    std::optional<std::size_t> position = Place(fraction, devices, placed);
+    std::optional<std::size_t> position = Place(budget, devices, placed);
     if (!position.has_value()) {
       where.push_back("wait");
       continue;
     }
     const GpuDevice& device = devices[*position].device;
-    placed.push_back({.uuid = device.uuid, .budget_bytes = BudgetBytes(device, fraction)});
+    placed.push_back({.uuid = device.uuid, .budget_bytes = budget.BytesOn(device)});
     where.push_back(device.uuid.substr(0, 5));
   }
   return where;
@@ -88,7 +66,7 @@ TEST(PlaceTest, CountsForeignProcesses) {
                                        {.device = MakeDevice(1, 16, 16)}};
   EXPECT_THAT(PlaceAll(0.5, two, 4), ::testing::ElementsAre("GPU-1", "GPU-0", "GPU-1", "wait"));
   const std::vector<DeviceLoad> full = {{.device = MakeDevice(0, 16, 0), .foreign_used_bytes = 16 * kGiB}};
-  EXPECT_EQ(Place(0.1, full, {}), std::nullopt);
+  EXPECT_EQ(Place(*MemoryBudget::Fraction(0.1), full, {}), std::nullopt);
 }
 
 TEST(PlaceTest, BudgetIsAFractionOfEachDevice) {
@@ -99,15 +77,31 @@ TEST(PlaceTest, BudgetIsAFractionOfEachDevice) {
   EXPECT_THAT(PlaceAll(0.5, mixed, 5), ::testing::ElementsAre("GPU-1", "GPU-0", "GPU-0", "GPU-1", "wait"));
 }
 
-TEST(PlaceTest, NoDevicesMeansWait) { EXPECT_EQ(Place(0.5, {}, {}), std::nullopt); }
+TEST(PlaceTest, NoDevicesMeansWait) { EXPECT_EQ(Place(*MemoryBudget::Fraction(0.5), {}, {}), std::nullopt); }
+
+TEST(PlaceTest, AbsoluteBudgetsAreTheSameSizeOnEveryDevice) {
+  // 6 GiB: two fit on the 16 GiB GPU, six on the 40 GiB one.
+  const MemoryBudget six = *MemoryBudget::Bytes(6 * kGiB);
+  const std::vector<DeviceLoad> mixed = {{.device = MakeDevice(0, 16, 16)}, {.device = MakeDevice(1, 40, 40)}};
+  std::vector<Placement> placed;
+  std::map<std::string, int> per_device;
+  while (std::optional<std::size_t> where = Place(six, mixed, placed)) {
+    placed.push_back({.uuid = mixed[*where].device.uuid, .budget_bytes = 6 * kGiB});
+    ++per_device[mixed[*where].device.uuid.substr(0, 5)];
+  }
+  EXPECT_EQ(per_device["GPU-0"], 2);
+  EXPECT_EQ(per_device["GPU-1"], 6);
+  // Larger than the device: never placed there.
+  EXPECT_EQ(Place(*MemoryBudget::Bytes(17 * kGiB), {{{.device = MakeDevice(0, 16, 16)}}}, {}), std::nullopt);
+}
 
 TEST(PlaceTest, FreedBudgetIsReused) {
   const std::vector<DeviceLoad> one = {{.device = MakeDevice(0, 16, 16)}};
   std::vector<Placement> placed = {{.uuid = one[0].device.uuid, .budget_bytes = 8 * kGiB},
                                    {.uuid = one[0].device.uuid, .budget_bytes = 8 * kGiB}};
-  EXPECT_EQ(Place(0.5, one, placed), std::nullopt);
+  EXPECT_EQ(Place(*MemoryBudget::Fraction(0.5), one, placed), std::nullopt);
   placed.pop_back();  // a trial finished
-  EXPECT_THAT(Place(0.5, one, placed), Optional(0u));
+  EXPECT_THAT(Place(*MemoryBudget::Fraction(0.5), one, placed), Optional(0u));
 }
 
 TEST(TrialGpuEnvTest, PinsByUuidAndCapsBelowTheBudget) {
@@ -122,6 +116,20 @@ TEST(TrialGpuEnvTest, PinsByUuidAndCapsBelowTheBudget) {
   EXPECT_EQ(vars["XLA_PYTHON_CLIENT_MEM_FRACTION"], "0.2194");
   EXPECT_EQ(vars["HPSEARCH_GPU_MEMORY_LIMIT_MB"], "3596");
   EXPECT_EQ(vars.count("PYTORCH_CUDA_ALLOC_CONF"), 0u);
+}
+
+TEST(TrialGpuEnvTest, MpsModeAddsTheServersLimits) {
+  const GpuDevice device = MakeDevice(0, 16, 16);
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> env = TrialGpuEnv(device, 4 * kGiB, /*mps=*/true);
+  ASSERT_TRUE(env.ok()) << env.status();
+  std::map<std::string, std::string> vars(env->begin(), env->end());
+  EXPECT_EQ(vars["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"], "0=3596M");
+  EXPECT_EQ(vars["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"], "25");
+  // Without MPS they are absent: a client of no MPS server must not get them.
+  const std::vector<std::pair<std::string, std::string>> plain_env = *TrialGpuEnv(device, 4 * kGiB);
+  std::map<std::string, std::string> plain(plain_env.begin(), plain_env.end());
+  EXPECT_EQ(plain.count("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), 0u);
+  EXPECT_EQ(plain.count("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"), 0u);
 }
 
 TEST(TrialGpuEnvTest, BudgetWithinTheReserveIsRejected) {
