@@ -22,6 +22,8 @@ using nvmlReturn_t = int;
 using nvmlDevice_t = struct nvmlDevice_st*;
 constexpr nvmlReturn_t kNvmlSuccess = 0;
 constexpr nvmlReturn_t kNvmlErrorInsufficientSize = 7;
+// usedGpuMemory when the driver cannot tell (NVML_VALUE_NOT_AVAILABLE).
+constexpr unsigned long long kNvmlValueNotAvailable = ~0ULL;
 constexpr unsigned kNvmlNameBufferSize = 96;  // NVML_DEVICE_NAME_V2_BUFFER_SIZE
 constexpr unsigned kNvmlUuidBufferSize = 80;  // NVML_DEVICE_UUID_V2_BUFFER_SIZE
 
@@ -121,7 +123,9 @@ class NvmlBackend : public GpuBackend {
       if (rc == kNvmlSuccess) {
         std::vector<GpuProcessMemory> processes;
         for (unsigned int i = 0; i < count; ++i) {
-          processes.push_back({.pid = infos[i].pid, .used_bytes = infos[i].usedGpuMemory});
+          // Unknown usage counts as none: such a process cannot be held to a budget.
+          const unsigned long long used = infos[i].usedGpuMemory;
+          processes.push_back({.pid = infos[i].pid, .used_bytes = used == kNvmlValueNotAvailable ? 0 : used});
         }
         return processes;
       }
