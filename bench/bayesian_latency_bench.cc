@@ -1,7 +1,10 @@
 // In-process latency of bayesianoptimization's Suggest() in 6-D with 10,
 // 100, 500 and 1000 trials in the request (all SUCCEEDED but the last
 // batch, RUNNING), batch sizes 1 and 3. Prints a Markdown table of p50 and
-// the maximum over the timed calls.
+// the maximum over the timed calls, cold (the model cache emptied before
+// each call: a fresh server, or the first call of an experiment) and warm
+// (the cache holds the fit of the same request less its last observation,
+// as after the previous call of a running experiment).
 //
 // Usage: bayesian_latency_bench [CALLS_PER_CASE] [MAX_TRIALS]
 //        (defaults 5 and 1000)
@@ -10,9 +13,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "suggestion/bayesian_optimization.h"
 #include "suggestion/suggest.h"
 
 namespace {
@@ -64,32 +69,59 @@ pb::GetSuggestionsRequest MakeRequest(int trials, int batch) {
   return request;
 }
 
+
+// The p50 and maximum milliseconds of `calls` calls; `before` runs untimed
+// before each.
+bool Time(const pb::GetSuggestionsRequest& request, int calls,
+          const std::function<void()>& before, double* p50, double* max) {
+  std::vector<double> latencies;
+  for (int i = 0; i < calls; ++i) {
+    before();
+    const auto start = std::chrono::steady_clock::now();
+    const auto reply = hpsearch::suggestion::Suggest(request);
+    latencies.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+    if (!reply.ok()) {
+      std::fprintf(stderr, "Suggest failed: %s\n", std::string(reply.status().message()).c_str());
+      return false;
+    }
+  }
+  std::sort(latencies.begin(), latencies.end());
+  *p50 = latencies[latencies.size() / 2];
+  *max = latencies.back();
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const int calls = argc > 1 ? std::atoi(argv[1]) : 5;
   const int max_trials = argc > 2 ? std::atoi(argv[2]) : 1000;
-  std::printf("| trials | batch | p50 ms | max ms |\n| --- | --- | --- | --- |\n");
+  std::printf(
+      "| trials | batch | cold p50 ms | cold max ms | warm p50 ms | warm max ms |\n"
+      "| --- | --- | --- | --- | --- | --- |\n");
   for (int trials : {10, 100, 500, 1000}) {
     if (trials > max_trials) break;
     for (int batch : {1, 3}) {
       const pb::GetSuggestionsRequest request = MakeRequest(trials, batch);
-      std::vector<double> latencies;
-      for (int i = 0; i < calls; ++i) {
-        const auto start = std::chrono::steady_clock::now();
-        const auto reply = hpsearch::suggestion::Suggest(request);
-        latencies.push_back(std::chrono::duration<double, std::milli>(
-                                std::chrono::steady_clock::now() - start)
-                                .count());
-        if (!reply.ok()) {
-          std::fprintf(stderr, "Suggest failed: %s\n",
-                       std::string(reply.status().message()).c_str());
-          return 1;
-        }
+      // The previous call's request: the same trials less the last
+      // observation.
+      pb::GetSuggestionsRequest previous = request;
+      previous.mutable_trials()->DeleteSubrange(trials - batch - 1, 1);
+      double cold_p50, cold_max, warm_p50, warm_max;
+      if (!Time(request, calls, hpsearch::suggestion::ClearBayesianOptimizationCache,
+                &cold_p50, &cold_max) ||
+          !Time(request, calls,
+                [&] {
+                  hpsearch::suggestion::ClearBayesianOptimizationCache();
+                  (void)hpsearch::suggestion::Suggest(previous);
+                },
+                &warm_p50, &warm_max)) {
+        return 1;
       }
-      std::sort(latencies.begin(), latencies.end());
-      std::printf("| %d | %d | %.1f | %.1f |\n", trials, batch,
-                  latencies[latencies.size() / 2], latencies.back());
+      std::printf("| %d | %d | %.1f | %.1f | %.1f | %.1f |\n", trials, batch, cold_p50, cold_max,
+                  warm_p50, warm_max);
       std::fflush(stdout);
     }
   }

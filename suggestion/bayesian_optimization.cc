@@ -1,7 +1,10 @@
 #include "suggestion/bayesian_optimization.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <list>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <set>
@@ -11,6 +14,7 @@
 
 #include <Eigen/Dense>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "suggestion/internal/acquisition.h"
@@ -75,10 +79,16 @@ constexpr int kQuasiRandomCandidates = 1024;
 constexpr int kBestTrialsPerturbed = 5;
 constexpr int kPerturbationsPerTrial = 64;
 constexpr double kPerturbationSd = 0.05;
+// A finite space with at most this many untried points is searched
+// exhaustively: every untried point is a candidate.
+constexpr uint64_t kExhaustiveCandidates = 2048;
 constexpr int kRefinementStarts = 3;
-constexpr int kMaxRefinementSteps = 30;
+constexpr int kMaxRefinementSteps = 40;
 constexpr double kInitialStep = 0.1;
-constexpr double kMinStep = 1.0 / 1024;
+constexpr double kMinStep = 1.0 / 8192;
+// The local search conditions its variance on this many nearest
+// observations (all of them below), see GaussianProcess::Near.
+constexpr Eigen::Index kLocalPoints = 200;
 // Further design positions tried when a design point is already taken.
 constexpr int kDesignRetries = 64;
 constexpr uint64_t kDesignRetryStride = 1000003;
@@ -86,8 +96,107 @@ constexpr uint64_t kDesignRetryStride = 1000003;
 constexpr uint64_t kCandidateSalt = 0x6a09e667f3bcc909ULL;
 constexpr uint64_t kPerturbationSalt = 0xbb67ae8584caa73bULL;
 constexpr uint64_t kHedgeSalt = 0x3c6ef372fe94f82bULL;
+// The model cache: experiments remembered, and how much the observations
+// may grow after a full fit before the next one.
+// Bounded: at most kCacheCapacity * kSnapshotsPerExperiment * (trials * 8
+// bytes + a little), 1.5 MiB at 1000 trials each.
+constexpr size_t kCacheCapacity = 64;
+constexpr size_t kSnapshotsPerExperiment = 3;
+constexpr double kRefitGrowth = 1.25;
 
 absl::Status Cancelled() { return absl::CancelledError("the call was cancelled"); }
+
+// Fitted hyperparameters by experiment, most recently used first: warm
+// starts for later calls' fits. A snapshot records which observations it
+// was fitted on (a hash of each: point and value), and a call starts only
+// from a snapshot fitted on a strict subset of its own observations, the
+// largest one: so a repeated request (Katib retries a call whose reply it
+// rejected) gets the same answer, and a call's answer depends on the
+// trials it is sent and on earlier calls for the same experiment alone.
+class ModelCache {
+ public:
+  struct Snapshot {
+    Eigen::VectorXd log_hyperparameters;
+    std::vector<uint64_t> observations;  // sorted hashes
+    // Observations at the last full (multi-start) fit in this lineage.
+    size_t full_fit_rows = 0;
+  };
+
+  // The largest snapshot fitted on a strict subset of `observations`
+  // (sorted hashes), if any.
+  std::optional<Snapshot> Find(const std::string& key,
+                               const std::vector<uint64_t>& observations) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = index_.find(key);
+    if (it == index_.end()) return std::nullopt;
+    entries_.splice(entries_.begin(), entries_, it->second);
+    const Snapshot* best = nullptr;
+    for (const Snapshot& snapshot : it->second->second) {
+      if (snapshot.observations.size() >= observations.size() ||
+          (best && snapshot.observations.size() <= best->observations.size()) ||
+          !std::includes(observations.begin(), observations.end(),
+                         snapshot.observations.begin(), snapshot.observations.end())) {
+        continue;
+      }
+      best = &snapshot;
+    }
+    if (!best) return std::nullopt;
+    return *best;
+  }
+
+  void Put(const std::string& key, Snapshot snapshot) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = index_.find(key);
+    if (it == index_.end()) {
+      entries_.emplace_front(key, std::vector<Snapshot>());
+      it = index_.emplace(key, entries_.begin()).first;
+      while (entries_.size() > kCacheCapacity) {
+        index_.erase(entries_.back().first);
+        entries_.pop_back();
+      }
+    } else {
+      entries_.splice(entries_.begin(), entries_, it->second);
+    }
+    std::vector<Snapshot>& snapshots = it->second->second;
+    std::erase_if(snapshots, [&](const Snapshot& old) {
+      return old.observations == snapshot.observations;
+    });
+    snapshots.push_back(std::move(snapshot));
+    if (snapshots.size() > kSnapshotsPerExperiment) snapshots.erase(snapshots.begin());
+  }
+
+  void Clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    index_.clear();
+    entries_.clear();
+  }
+
+  size_t size() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return entries_.size();
+  }
+
+ private:
+  using Entries = std::list<std::pair<std::string, std::vector<Snapshot>>>;
+  std::mutex mutex_;
+  Entries entries_;
+  absl::flat_hash_map<std::string, Entries::iterator> index_;
+};
+
+ModelCache& Cache() {
+  static ModelCache* const cache = new ModelCache;
+  return *cache;
+}
+
+// The cache key: the experiment's name, search space and objective.
+std::string CacheKey(const pb::Experiment& experiment) {
+  std::string key = experiment.name();
+  key += '\n';
+  key += experiment.spec().parameter_specs().SerializeAsString();
+  key += '\n';
+  key += std::to_string(static_cast<int>(experiment.spec().objective().type()));
+  return key;
+}
 
 absl::Status Validate(const pb::Experiment&, const SearchSpace&, const Settings& settings) {
   const std::string estimator = settings.GetChoice("base_estimator").value_or("GP");
@@ -111,7 +220,20 @@ absl::Status Validate(const pb::Experiment&, const SearchSpace&, const Settings&
 class Optimizer {
  public:
   Optimizer(const AlgorithmInput& input, uint64_t seed)
-      : input_(input), space_(*input.space), seed_(seed) {}
+      : input_(input), space_(*input.space), seed_(seed) {
+    Eigen::Index column = 0;
+    for (const Parameter& p : space_.parameters()) {
+      Dimension dimension{.column = column};
+      dimension.finite = p.cardinality.has_value();
+      if (p.type == ParameterType::kCategorical) {
+        dimension.categories = static_cast<Eigen::Index>(*p.cardinality);
+        dimension.one_hot = dimension.categories >= 3;
+      }
+      column += dimension.one_hot ? dimension.categories : 1;
+      dimensions_.push_back(dimension);
+    }
+    features_ = column;
+  }
 
   absl::StatusOr<std::vector<Point>> Run() {
     const int64_t initial_points = input_.settings->GetInt("n_initial_points").value_or(10);
@@ -126,6 +248,9 @@ class Optimizer {
       std::optional<Point> point;
       if (position < static_cast<uint64_t>(initial_points) || observed_y_.size() < 2) {
         point = DesignPoint(position);
+        // A design saturated with taken points (a finite space nearly
+        // used up): the remaining points themselves.
+        if (!point) point = AnyUntakenPoint();
       } else {
         if (!gp_) {
           absl::Status status = FitModel();
@@ -145,6 +270,16 @@ class Optimizer {
   }
 
  private:
+  // Where a parameter's unit coordinate goes among the model's features.
+  struct Dimension {
+    Eigen::Index column = 0;
+    bool finite = false;
+    // Categorical parameters: their number of elements; with 3 or more,
+    // one feature per element (one-hot), as unordered values deserve.
+    Eigen::Index categories = 0;
+    bool one_hot = false;
+  };
+
   struct Scored {
     double value;
     Eigen::VectorXd unit;
@@ -166,6 +301,26 @@ class Optimizer {
     }
   }
 
+  // The model's features of points given as unit-cube rows.
+  Eigen::MatrixXd Features(const Eigen::MatrixXd& units) const {
+    Eigen::MatrixXd features = Eigen::MatrixXd::Zero(units.rows(), features_);
+    for (size_t j = 0; j < dimensions_.size(); ++j) {
+      const Dimension& dimension = dimensions_[j];
+      const Eigen::Index column = static_cast<Eigen::Index>(j);
+      if (!dimension.one_hot) {
+        features.col(dimension.column) = units.col(column);
+        continue;
+      }
+      for (Eigen::Index i = 0; i < units.rows(); ++i) {
+        const Eigen::Index k = std::clamp<Eigen::Index>(
+            static_cast<Eigen::Index>(units(i, column) * static_cast<double>(dimension.categories)),
+            0, dimension.categories - 1);
+        features(i, dimension.column + k) = 1;
+      }
+    }
+    return features;
+  }
+
   Eigen::VectorXd Snap(const Eigen::VectorXd& unit) const {
     const std::vector<double> snapped = space_.Encode(
         space_.Decode(std::span<const double>(unit.data(), unit.size())));
@@ -174,6 +329,11 @@ class Optimizer {
 
   Point DecodeRow(const Eigen::VectorXd& unit) const {
     return space_.Decode(std::span<const double>(unit.data(), unit.size()));
+  }
+
+  Eigen::VectorXd EncodeRow(const Point& point) const {
+    const std::vector<double> unit = space_.Encode(point);
+    return Eigen::Map<const Eigen::VectorXd>(unit.data(), unit.size());
   }
 
   std::optional<Point> DesignPoint(uint64_t position) const {
@@ -186,8 +346,65 @@ class Optimizer {
     return std::nullopt;
   }
 
-  // Fits the GP to the standardized observations, then adds the pending
-  // points at the mean (0) as the constant liar.
+  // Number of points of a finite space, if all parameters are finite and
+  // there are at most 2^62 of them.
+  std::optional<uint64_t> FiniteSize() const {
+    uint64_t size = 1;
+    for (const Parameter& p : space_.parameters()) {
+      if (!p.cardinality || *p.cardinality == 0) return std::nullopt;
+      if (size > (uint64_t{1} << 62) / *p.cardinality) return std::nullopt;
+      size *= *p.cardinality;
+    }
+    return size;
+  }
+
+  // Every untaken point of a finite space in grid order, if there are at
+  // most kExhaustiveCandidates of them.
+  std::optional<std::vector<Point>> RemainingPoints() const {
+    const std::optional<uint64_t> size = FiniteSize();
+    if (!size || *size > taken_.size() + kExhaustiveCandidates) return std::nullopt;
+    std::vector<Point> remaining;
+    std::vector<uint64_t> index(space_.dimensions(), 0);
+    for (uint64_t k = 0; k < *size; ++k) {
+      Point point(space_.dimensions());
+      for (size_t j = 0; j < point.size(); ++j) point[j] = space_.GridValue(j, index[j]);
+      if (!taken_.contains(point)) remaining.push_back(std::move(point));
+      for (size_t j = 0; j < index.size(); ++j) {
+        if (++index[j] < *space_.parameters()[j].cardinality) break;
+        index[j] = 0;
+      }
+    }
+    return remaining;
+  }
+
+  std::optional<Point> AnyUntakenPoint() const {
+    std::optional<std::vector<Point>> remaining = RemainingPoints();
+    if (!remaining || remaining->empty()) return std::nullopt;
+    return std::move(remaining->front());
+  }
+
+  // A hash of each observation (its unit point and value), sorted.
+  std::vector<uint64_t> ObservationHashes() const {
+    std::vector<uint64_t> hashes;
+    hashes.reserve(observed_y_.size());
+    for (size_t i = 0; i < observed_y_.size(); ++i) {
+      uint64_t hash = 0x9e3779b97f4a7c15ULL;
+      auto mix = [&hash](double value) {
+        hash ^= std::bit_cast<uint64_t>(value);
+        hash *= 0xff51afd7ed558ccdULL;
+        hash ^= hash >> 33;
+      };
+      for (double coordinate : observed_x_[i]) mix(coordinate);
+      mix(observed_y_[i]);
+      hashes.push_back(hash);
+    }
+    std::sort(hashes.begin(), hashes.end());
+    return hashes;
+  }
+
+  // Fits the GP to the standardized observations (warm-started from the
+  // cache when it knows the experiment), then adds the pending points at
+  // the mean (0) as the constant liar.
   absl::Status FitModel() {
     const Eigen::Index n = static_cast<Eigen::Index>(observed_y_.size());
     const Eigen::Index d = static_cast<Eigen::Index>(space_.dimensions());
@@ -208,12 +425,26 @@ class Optimizer {
     best_trials_.resize(std::min<size_t>(best_trials_.size(), kBestTrialsPerturbed));
     observed_matrix_ = x;
 
+    const std::string key = CacheKey(*input_.experiment);
+    ModelCache::Snapshot snapshot{.log_hyperparameters = {},
+                                  .observations = ObservationHashes(),
+                                  .full_fit_rows = observed_y_.size()};
+    internal::FitOptions options;
+    if (std::optional<ModelCache::Snapshot> start = Cache().Find(key, snapshot.observations);
+        start && static_cast<double>(observed_y_.size()) <=
+                     kRefitGrowth * static_cast<double>(start->full_fit_rows)) {
+      options.warm_start = std::move(start->log_hyperparameters);
+      snapshot.full_fit_rows = start->full_fit_rows;
+    }
     absl::StatusOr<internal::GaussianProcess> gp =
-        internal::GaussianProcess::Fit(x, y, input_.cancelled);
+        internal::GaussianProcess::Fit(Features(x), y, input_.cancelled, options);
     if (!gp.ok()) return gp.status();
     gp_.emplace(*std::move(gp));
+    snapshot.log_hyperparameters = gp_->log_hyperparameters();
+    Cache().Put(key, std::move(snapshot));
     for (const std::vector<double>& unit : pending_) {
-      gp_->Add(Eigen::Map<const Eigen::VectorXd>(unit.data(), d), 0.0);
+      gp_->Add(Features(Eigen::Map<const Eigen::RowVectorXd>(unit.data(), d)).row(0).transpose(),
+               0.0);
     }
     pending_.clear();
     return absl::OkStatus();
@@ -222,124 +453,265 @@ class Optimizer {
   void AddPending(const Point& point) {
     std::vector<double> unit = space_.Encode(point);
     if (gp_) {
-      gp_->Add(Eigen::Map<const Eigen::VectorXd>(unit.data(), unit.size()), 0.0);
+      gp_->Add(Features(Eigen::Map<const Eigen::RowVectorXd>(unit.data(), unit.size()))
+                   .row(0)
+                   .transpose(),
+               0.0);
     } else {
       pending_.push_back(std::move(unit));
     }
   }
 
-  // The acquisition to maximize at each row of `units`.
-  Eigen::VectorXd Evaluate(Acquisition acquisition, const Eigen::MatrixXd& units) const {
-    Eigen::VectorXd mean, sd;
-    gp_->Predict(units, &mean, &sd);
-    Eigen::VectorXd value(units.rows());
-    for (Eigen::Index i = 0; i < units.rows(); ++i) {
-      const double z = (best_ - mean(i) - kXi) / sd(i);
-      switch (acquisition) {
-        case Acquisition::kExpectedImprovement:
-          value(i) = std::log(sd(i)) + internal::LogH(z);
-          break;
-        case Acquisition::kProbabilityOfImprovement:
-          value(i) = internal::LogNormalCdf(z);
-          break;
-        case Acquisition::kLowerConfidenceBound:
-          value(i) = -(mean(i) - kKappa * sd(i));
-          break;
-      }
+  // The acquisition to maximize at a point with posterior (mean, sd).
+  double ScoreOne(Acquisition acquisition, double mean, double sd) const {
+    const double z = (best_ - mean - kXi) / sd;
+    switch (acquisition) {
+      case Acquisition::kExpectedImprovement:
+        return std::log(sd) + internal::LogH(z);
+      case Acquisition::kProbabilityOfImprovement:
+        return internal::LogNormalCdf(z);
+      case Acquisition::kLowerConfidenceBound:
+        break;
+    }
+    return -(mean - kKappa * sd);
+  }
+
+  Eigen::VectorXd Score(Acquisition acquisition, const Eigen::VectorXd& mean,
+                        const Eigen::VectorXd& sd) const {
+    Eigen::VectorXd value(mean.size());
+    for (Eigen::Index i = 0; i < mean.size(); ++i) {
+      value(i) = ScoreOne(acquisition, mean(i), sd(i));
     }
     return value;
   }
 
-  // Quasi-random candidates for this position, plus perturbations of the
-  // best trials, snapped to feasible values.
-  Eigen::MatrixXd Candidates(uint64_t position) const {
-    const Eigen::Index d = static_cast<Eigen::Index>(space_.dimensions());
-    const uint64_t candidate_seed = seed_ ^ kCandidateSalt ^ position;
-    const Eigen::Index perturbed =
-        static_cast<Eigen::Index>(best_trials_.size()) * kPerturbationsPerTrial;
-    Eigen::MatrixXd units(kQuasiRandomCandidates + perturbed, d);
-    for (Eigen::Index i = 0; i < kQuasiRandomCandidates; ++i) {
-      const std::vector<double> unit =
-          internal::HaltonPoint(candidate_seed, static_cast<uint64_t>(i), space_.dimensions());
-      units.row(i) = Snap(Eigen::Map<const Eigen::VectorXd>(unit.data(), d)).transpose();
+  // An upper bound of the acquisition at a point with posterior mean
+  // `mean` and sd at most `sd_bound`: every acquisition grows with the sd
+  // but PI where the mean already beats the target, bounded there by
+  // log 1 = 0.
+  double ScoreBound(Acquisition acquisition, double mean, double sd_bound) const {
+    if (acquisition == Acquisition::kProbabilityOfImprovement && best_ - mean - kXi >= 0) {
+      return 0;
     }
-    for (Eigen::Index i = 0; i < perturbed; ++i) {
-      const std::vector<double> uniform = RandomUnitPoint(
-          seed_ ^ kPerturbationSalt, position * 1000003 + static_cast<uint64_t>(i),
-          space_.dimensions());
-      Eigen::VectorXd unit =
-          observed_matrix_.row(best_trials_[i / kPerturbationsPerTrial]).transpose();
-      for (Eigen::Index j = 0; j < d; ++j) {
-        // Clamp so the quantile of 0 is finite.
-        const double u = std::clamp(uniform[j], 1e-12, 1 - 1e-12);
-        unit(j) = std::clamp(unit(j) + kPerturbationSd * internal::NormalQuantile(u), 0.0, 1.0);
+    return ScoreOne(acquisition, mean, sd_bound);
+  }
+
+  Eigen::VectorXd Evaluate(Acquisition acquisition, const Eigen::MatrixXd& units) const {
+    Eigen::VectorXd mean, sd;
+    gp_->Predict(Features(units), &mean, &sd);
+    return Score(acquisition, mean, sd);
+  }
+
+  // The `count` candidates of highest acquisition, best first, with their
+  // exact values: exact standard deviations are computed, in blocks, only
+  // for candidates whose bound could still place them among those.
+  std::vector<std::pair<double, Eigen::Index>> Best(Acquisition acquisition,
+                                                    internal::GaussianProcess::Screen* screen,
+                                                    size_t count) const {
+    const Eigen::Index m = screen->mean().size();
+    Eigen::VectorXd bound(m);
+    for (Eigen::Index i = 0; i < m; ++i) {
+      bound(i) = ScoreBound(acquisition, screen->mean()(i), screen->sd_bound()(i));
+    }
+    std::vector<Eigen::Index> order(static_cast<size_t>(m));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](Eigen::Index a, Eigen::Index b) { return bound(a) > bound(b); });
+    std::vector<std::pair<double, Eigen::Index>> best;  // sorted, at most count
+    auto settle = [&](Eigen::Index i) {
+      const std::pair<double, Eigen::Index> entry{
+          ScoreOne(acquisition, screen->mean()(i), screen->sd(i)), i};
+      auto at = std::upper_bound(best.begin(), best.end(), entry,
+                                 [](const auto& a, const auto& b) {
+                                   return a.first > b.first ||
+                                          (a.first == b.first && a.second < b.second);
+                                 });
+      best.insert(at, entry);
+      if (best.size() > count) best.pop_back();
+    };
+    constexpr size_t kBlock = 64;
+    size_t cursor = 0;
+    while (cursor < order.size()) {
+      if (best.size() >= count && best.back().first >= bound(order[cursor])) break;
+      std::vector<Eigen::Index> block;
+      for (size_t i = cursor; i < order.size() && block.size() < kBlock; ++i) {
+        if (!screen->exact(order[i])) block.push_back(order[i]);
       }
-      units.row(kQuasiRandomCandidates + i) = Snap(unit).transpose();
+      screen->Refine(block);
+      // Settle the candidates up to the end of the block, stopping early
+      // once no later bound can enter the best.
+      const size_t end = block.empty() ? order.size()
+                                       : static_cast<size_t>(std::find(order.begin(), order.end(),
+                                                                       block.back()) -
+                                                             order.begin()) + 1;
+      for (; cursor < end; ++cursor) {
+        if (best.size() >= count && best.back().first >= bound(order[cursor])) break;
+        settle(order[cursor]);
+      }
+    }
+    return best;
+  }
+
+  // Untaken, distinct candidates for this position, as unit rows: every
+  // remaining point of a nearly used-up finite space (`exhaustive`), or
+  // quasi-random points plus perturbations of the best trials, snapped to
+  // feasible values.
+  Eigen::MatrixXd Candidates(uint64_t position, bool* exhaustive) const {
+    const Eigen::Index d = static_cast<Eigen::Index>(space_.dimensions());
+    std::vector<Eigen::VectorXd> rows;
+    if (std::optional<std::vector<Point>> remaining = RemainingPoints()) {
+      *exhaustive = true;
+      for (const Point& point : *remaining) rows.push_back(EncodeRow(point));
+    } else {
+      *exhaustive = false;
+      std::set<Point> seen;
+      auto add = [&](const Eigen::VectorXd& unit) {
+        const Eigen::VectorXd snapped = Snap(unit);
+        Point point = DecodeRow(snapped);
+        if (taken_.contains(point) || !seen.insert(std::move(point)).second) return;
+        rows.push_back(snapped);
+      };
+      const uint64_t candidate_seed = seed_ ^ kCandidateSalt ^ position;
+      for (int i = 0; i < kQuasiRandomCandidates; ++i) {
+        const std::vector<double> unit = internal::HaltonPoint(
+            candidate_seed, static_cast<uint64_t>(i), space_.dimensions());
+        add(Eigen::Map<const Eigen::VectorXd>(unit.data(), d));
+      }
+      const int perturbed = static_cast<int>(best_trials_.size()) * kPerturbationsPerTrial;
+      for (int i = 0; i < perturbed; ++i) {
+        const std::vector<double> uniform = RandomUnitPoint(
+            seed_ ^ kPerturbationSalt, position * 1000003 + static_cast<uint64_t>(i),
+            space_.dimensions());
+        Eigen::VectorXd unit =
+            observed_matrix_.row(best_trials_[static_cast<size_t>(i / kPerturbationsPerTrial)])
+                .transpose();
+        for (Eigen::Index j = 0; j < d; ++j) {
+          // Clamp so the quantile of 0 is finite.
+          const double u = std::clamp(uniform[static_cast<size_t>(j)], 1e-12, 1 - 1e-12);
+          unit(j) = std::clamp(unit(j) + kPerturbationSd * internal::NormalQuantile(u), 0.0, 1.0);
+        }
+        add(unit);
+      }
+    }
+    Eigen::MatrixXd units(static_cast<Eigen::Index>(rows.size()), d);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      units.row(static_cast<Eigen::Index>(i)) = rows[i].transpose();
     }
     return units;
   }
 
-  // Compass search: moves to the best of the 2d axis neighbours while it
-  // improves, halving the step otherwise.
-  absl::StatusOr<Scored> Refine(Acquisition acquisition, Scored start) const {
-    const Eigen::Index d = start.unit.size();
-    double step = kInitialStep;
-    for (int iteration = 0; iteration < kMaxRefinementSteps && step >= kMinStep;
-         ++iteration) {
-      if (input_.cancelled()) return Cancelled();
-      Eigen::MatrixXd neighbours(2 * d, d);
-      for (Eigen::Index j = 0; j < d; ++j) {
-        for (int sign = 0; sign < 2; ++sign) {
-          Eigen::VectorXd unit = start.unit;
-          unit(j) = std::clamp(unit(j) + (sign ? step : -step), 0.0, 1.0);
-          neighbours.row(2 * j + sign) = Snap(unit).transpose();
+  // The points one move away from `unit`: a compass step of `step` along
+  // each continuous parameter, the next grid value up and down of ordered
+  // finite ones, every other element of categorical ones.
+  Eigen::MatrixXd Neighbours(const Eigen::VectorXd& unit, double step) const {
+    const Point point = DecodeRow(unit);
+    std::vector<Eigen::VectorXd> rows;
+    for (size_t j = 0; j < dimensions_.size(); ++j) {
+      const Eigen::Index column = static_cast<Eigen::Index>(j);
+      if (!dimensions_[j].finite) {
+        for (double delta : {-step, step}) {
+          Eigen::VectorXd moved = unit;
+          moved(column) = std::clamp(unit(column) + delta, 0.0, 1.0);
+          if (moved(column) != unit(column)) rows.push_back(Snap(moved));
         }
+        continue;
       }
-      const Eigen::VectorXd values = Evaluate(acquisition, neighbours);
-      Eigen::Index best;
-      if (values.maxCoeff(&best) > start.value) {
-        start = {values(best), neighbours.row(best).transpose()};
+      const uint64_t cardinality = *space_.parameters()[j].cardinality;
+      const uint64_t index = space_.GridIndex(j, point[j]);
+      auto add_index = [&](uint64_t k) {
+        Point moved = point;
+        moved[j] = space_.GridValue(j, k);
+        rows.push_back(EncodeRow(moved));
+      };
+      if (dimensions_[j].categories > 0) {
+        for (uint64_t k = 0; k < cardinality; ++k) {
+          if (k != index) add_index(k);
+        }
       } else {
-        step /= 2;
+        if (index > 0) add_index(index - 1);
+        if (index + 1 < cardinality) add_index(index + 1);
       }
     }
-    return start;
+    Eigen::MatrixXd neighbours(static_cast<Eigen::Index>(rows.size()), unit.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      neighbours.row(static_cast<Eigen::Index>(i)) = rows[i].transpose();
+    }
+    return neighbours;
   }
 
-  // The best untaken point for one acquisition, if any.
-  absl::StatusOr<std::optional<Scored>> Nominee(Acquisition acquisition,
-                                               const Eigen::MatrixXd& candidates) const {
-    const Eigen::VectorXd values = Evaluate(acquisition, candidates);
-    std::vector<Eigen::Index> order(static_cast<size_t>(candidates.rows()));
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](Eigen::Index a, Eigen::Index b) { return values(a) > values(b); });
-    std::vector<Scored> scored;
-    if (refine_) {
-      for (size_t i = 0; i < order.size() && i < kRefinementStarts; ++i) {
-        absl::StatusOr<Scored> refined = Refine(
-            acquisition, {values(order[i]), candidates.row(order[i]).transpose()});
-        if (!refined.ok()) return refined.status();
-        scored.push_back(*std::move(refined));
+  // Local search from `start`: moves to the best neighbour while it
+  // improves, halving the continuous step otherwise. Scores with the
+  // variance of the observations near `start` (exact up to kLocalPoints).
+  absl::StatusOr<Eigen::VectorXd> Refine(Acquisition acquisition,
+                                         const Eigen::VectorXd& start) const {
+    const internal::GaussianProcess::Neighbourhood near =
+        gp_->Near(Features(start.transpose()).row(0).transpose(), kLocalPoints);
+    auto evaluate = [&](const Eigen::MatrixXd& units) {
+      Eigen::VectorXd mean, sd;
+      near.Predict(Features(units), &mean, &sd);
+      return Score(acquisition, mean, sd);
+    };
+    Eigen::VectorXd unit = start;
+    double value = evaluate(unit.transpose())(0);
+    const bool continuous =
+        std::any_of(dimensions_.begin(), dimensions_.end(),
+                    [](const Dimension& dimension) { return !dimension.finite; });
+    double step = kInitialStep;
+    for (int iteration = 0; iteration < kMaxRefinementSteps; ++iteration) {
+      if (input_.cancelled()) return Cancelled();
+      const Eigen::MatrixXd neighbours = Neighbours(unit, step);
+      if (neighbours.rows() == 0) break;
+      const Eigen::VectorXd values = evaluate(neighbours);
+      Eigen::Index best;
+      if (values.maxCoeff(&best) > value) {
+        value = values(best);
+        unit = neighbours.row(best).transpose();
+      } else if (continuous && step >= kMinStep) {
+        step /= 2;
+      } else {
+        break;
       }
-      std::stable_sort(scored.begin(), scored.end(),
-                       [](const Scored& a, const Scored& b) { return a.value > b.value; });
     }
-    for (Eigen::Index i : order) scored.push_back({values(i), candidates.row(i).transpose()});
-    for (Scored& candidate : scored) {
-      if (!taken_.contains(DecodeRow(candidate.unit))) return std::move(candidate);
+    return unit;
+  }
+
+  // The best untaken point for one acquisition, if any, from the screened
+  // candidates (all untaken): the best candidate, or a point refined from
+  // one of the best few.
+  absl::StatusOr<std::optional<Scored>> Nominee(Acquisition acquisition,
+                                               const Eigen::MatrixXd& candidates,
+                                               internal::GaussianProcess::Screen* screen,
+                                               bool exhaustive) const {
+    const std::vector<std::pair<double, Eigen::Index>> top =
+        Best(acquisition, screen, kRefinementStarts);
+    if (top.empty()) return std::nullopt;
+    Scored best{top[0].first, candidates.row(top[0].second).transpose()};
+    if (refine_ && !exhaustive) {
+      for (const auto& [value, index] : top) {
+        absl::StatusOr<Eigen::VectorXd> refined =
+            Refine(acquisition, candidates.row(index).transpose());
+        if (!refined.ok()) return refined.status();
+        if (taken_.contains(DecodeRow(*refined))) continue;
+        const double refined_value = Evaluate(acquisition, refined->transpose())(0);
+        if (refined_value > best.value) best = Scored{refined_value, *std::move(refined)};
+      }
     }
-    return std::nullopt;
+    return best;
   }
 
   absl::StatusOr<std::optional<Point>> ModelPoint(const std::string& acquisition,
                                                   uint64_t position) const {
-    const Eigen::MatrixXd candidates = Candidates(position);
+    bool exhaustive = false;
+    const Eigen::MatrixXd candidates = Candidates(position, &exhaustive);
+    if (candidates.rows() == 0) return std::nullopt;
+    internal::GaussianProcess::Screen screen(*gp_, Features(candidates));
+    if (input_.cancelled()) return Cancelled();
     if (acquisition != "gp_hedge") {
       const Acquisition single = acquisition == "EI"   ? Acquisition::kExpectedImprovement
                                  : acquisition == "PI" ? Acquisition::kProbabilityOfImprovement
                                                        : Acquisition::kLowerConfidenceBound;
-      absl::StatusOr<std::optional<Scored>> nominee = Nominee(single, candidates);
+      absl::StatusOr<std::optional<Scored>> nominee =
+          Nominee(single, candidates, &screen, exhaustive);
       if (!nominee.ok()) return nominee.status();
       if (!*nominee) return std::nullopt;
       return DecodeRow((*nominee)->unit);
@@ -349,7 +721,8 @@ class Optimizer {
     // past calls replaced by the current model's view (no state is kept).
     std::vector<Eigen::VectorXd> nominees;
     for (Acquisition member : kHedgePortfolio) {
-      absl::StatusOr<std::optional<Scored>> nominee = Nominee(member, candidates);
+      absl::StatusOr<std::optional<Scored>> nominee =
+          Nominee(member, candidates, &screen, exhaustive);
       if (!nominee.ok()) return nominee.status();
       if (*nominee) nominees.push_back((*nominee)->unit);
     }
@@ -358,9 +731,9 @@ class Optimizer {
     for (size_t i = 0; i < nominees.size(); ++i) {
       rows.row(static_cast<Eigen::Index>(i)) = nominees[i].transpose();
     }
-    Eigen::VectorXd mean, sd;
-    gp_->Predict(rows, &mean, &sd);
-    const Eigen::ArrayXd weights = (-(mean.array() - mean.minCoeff())).exp();
+    Eigen::VectorXd nominee_mean, nominee_sd;
+    gp_->Predict(Features(rows), &nominee_mean, &nominee_sd);
+    const Eigen::ArrayXd weights = (-(nominee_mean.array() - nominee_mean.minCoeff())).exp();
     double draw = RandomUnitPoint(seed_ ^ kHedgeSalt, position, 1)[0] * weights.sum();
     size_t chosen = 0;
     while (chosen + 1 < nominees.size() && draw >= weights(static_cast<Eigen::Index>(chosen))) {
@@ -373,6 +746,8 @@ class Optimizer {
   const AlgorithmInput& input_;
   const SearchSpace& space_;
   const uint64_t seed_;
+  std::vector<Dimension> dimensions_;
+  Eigen::Index features_ = 0;
   bool refine_ = true;
   // Every trial's point and every point of this batch so far.
   std::set<Point> taken_;
@@ -382,7 +757,7 @@ class Optimizer {
   std::vector<std::vector<double>> pending_;
   std::optional<internal::GaussianProcess> gp_;
   double best_ = 0;  // standardized
-  Eigen::MatrixXd observed_matrix_;
+  Eigen::MatrixXd observed_matrix_;  // unit rows of the observations
   std::vector<Eigen::Index> best_trials_;
 };
 
@@ -405,5 +780,9 @@ const AlgorithmDefinition& BayesianOptimization() {
   };
   return kDefinition;
 }
+
+void ClearBayesianOptimizationCache() { Cache().Clear(); }
+
+size_t BayesianOptimizationCacheSize() { return Cache().size(); }
 
 }  // namespace hpsearch::suggestion

@@ -28,10 +28,17 @@
 // validate: they cannot be honoured.
 #pragma once
 
+#include <cstddef>
+
 #include "suggestion/algorithm.h"
 
 namespace hpsearch::suggestion {
 
 const AlgorithmDefinition& BayesianOptimization();
+
+// The process-wide cache of fitted GP hyperparameters (warm starts, see
+// above): emptied, and its number of experiments. For tests and benchmarks.
+void ClearBayesianOptimizationCache();
+size_t BayesianOptimizationCacheSize();
 
 }  // namespace hpsearch::suggestion

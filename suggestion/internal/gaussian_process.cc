@@ -5,6 +5,7 @@
 #include <limits>
 #include <numbers>
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -36,6 +37,11 @@ constexpr double kAdamRate = 0.1;
 // signal and a noise variance of 0.01.
 constexpr double kStartLogLengths[] = {-2.3, -1.0, 0.0};
 constexpr double kStartLogNoise = -4.6;
+// From a warm start: fewer, smaller steps (the data changed a little).
+constexpr int kWarmSteps = 15;
+constexpr double kWarmRate = 0.05;
+// Observations the sd bound of GaussianProcess::Screen conditions on.
+constexpr Eigen::Index kBoundNeighbours = 8;
 
 // Squared distances between the rows of a and b, each coordinate divided
 // by its length scale.
@@ -111,18 +117,15 @@ std::optional<Objective> Evaluate(const Eigen::MatrixXd& x, const Eigen::VectorX
     const double r = kSqrt5 * std::sqrt(s);
     return signal * 5.0 / 3.0 * (1 + r) * std::exp(-r);
   });
+  // 0.5 * sum_ab wg_ab (c_a - c_b)^2 with c = x_j / l_j and wg symmetric
+  // is sum_a c_a^2 rowsum_a(wg) - c^T wg c: one product for all j.
   const Eigen::MatrixXd wg = w.cwiseProduct(g);
-  for (Eigen::Index j = 0; j < d; ++j) {
-    const Eigen::VectorXd column = x.col(j) / length_scales(j);
-    double sum = 0;
-    for (Eigen::Index b = 0; b < n; ++b) {
-      for (Eigen::Index a = 0; a < n; ++a) {
-        const double delta = column(a) - column(b);
-        sum += wg(a, b) * delta * delta;
-      }
-    }
-    objective.gradient(j) = 0.5 * sum;
-  }
+  const Eigen::MatrixXd scaled = x * length_scales.cwiseInverse().asDiagonal();
+  const Eigen::VectorXd row_sums = wg.rowwise().sum();
+  const Eigen::MatrixXd wg_scaled = wg * scaled;
+  objective.gradient.head(d) =
+      scaled.cwiseAbs2().transpose() * row_sums -
+      scaled.cwiseProduct(wg_scaled).colwise().sum().transpose();
   objective.gradient(d) = 0.5 * w.cwiseProduct(k).sum();
   objective.gradient(d + 1) = 0.5 * noise * w.trace();
 
@@ -150,7 +153,7 @@ void Project(Eigen::VectorXd* theta) {
 
 absl::StatusOr<GaussianProcess> GaussianProcess::Fit(
     const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
-    const std::function<bool()>& cancelled) {
+    const std::function<bool()>& cancelled, const FitOptions& options) {
   const Eigen::Index n = x.rows(), d = x.cols();
   Eigen::MatrixXd fit_x = x;
   Eigen::VectorXd fit_y = y;
@@ -170,7 +173,7 @@ absl::StatusOr<GaussianProcess> GaussianProcess::Fit(
   Eigen::VectorXd best_theta(d + 2);
   best_theta << Eigen::VectorXd::Constant(d, kPriorLogLength), kPriorLogSignal,
       kPriorLogNoise;
-  auto ascend = [&](Eigen::VectorXd theta, int steps) -> absl::Status {
+  auto ascend = [&](Eigen::VectorXd theta, int steps, double rate) -> absl::Status {
     Eigen::VectorXd m = Eigen::VectorXd::Zero(d + 2);
     Eigen::VectorXd v = Eigen::VectorXd::Zero(d + 2);
     for (int step = 1; step <= steps; ++step) {
@@ -185,18 +188,30 @@ absl::StatusOr<GaussianProcess> GaussianProcess::Fit(
       v = 0.999 * v + 0.001 * objective->gradient.cwiseAbs2();
       const double correction =
           std::sqrt(1 - std::pow(0.999, step)) / (1 - std::pow(0.9, step));
-      theta += kAdamRate * correction *
+      theta += rate * correction *
                m.cwiseQuotient((v.cwiseSqrt().array() + 1e-8).matrix());
       Project(&theta);
     }
     return absl::OkStatus();
   };
-  for (double start : kStartLogLengths) {
-    Eigen::VectorXd theta(d + 2);
-    theta << Eigen::VectorXd::Constant(d, start), 0.0, kStartLogNoise;
-    if (absl::Status status = ascend(theta, kStartSteps); !status.ok()) return status;
+  if (options.warm_start && options.warm_start->size() == d + 2) {
+    Eigen::VectorXd theta = *options.warm_start;
+    Project(&theta);
+    if (absl::Status status = ascend(theta, kWarmSteps, kWarmRate); !status.ok()) {
+      return status;
+    }
+  } else {
+    for (double start : kStartLogLengths) {
+      Eigen::VectorXd theta(d + 2);
+      theta << Eigen::VectorXd::Constant(d, start), 0.0, kStartLogNoise;
+      if (absl::Status status = ascend(theta, kStartSteps, kAdamRate); !status.ok()) {
+        return status;
+      }
+    }
+    if (absl::Status status = ascend(best_theta, kFinalSteps, kAdamRate); !status.ok()) {
+      return status;
+    }
   }
-  if (absl::Status status = ascend(best_theta, kFinalSteps); !status.ok()) return status;
 
   GaussianProcess gp;
   gp.x_ = x;
@@ -206,6 +221,12 @@ absl::StatusOr<GaussianProcess> GaussianProcess::Fit(
   gp.noise_ = std::exp(best_theta(d + 1));
   gp.Factorize();
   return gp;
+}
+
+Eigen::VectorXd GaussianProcess::log_hyperparameters() const {
+  Eigen::VectorXd theta(length_scales_.size() + 2);
+  theta << length_scales_.array().log().matrix(), std::log(signal_), std::log(noise_);
+  return theta;
 }
 
 void GaussianProcess::Factorize() {
@@ -250,6 +271,114 @@ void GaussianProcess::Predict(const Eigen::MatrixXd& x, Eigen::VectorXd* mean,
   *sd = (signal_ - v.colwise().squaredNorm().transpose().array())
             .cwiseMax(1e-12 * signal_)
             .sqrt();
+}
+
+}  // namespace hpsearch::suggestion::internal
+
+namespace hpsearch::suggestion::internal {
+
+GaussianProcess::Neighbourhood GaussianProcess::Near(const Eigen::VectorXd& center,
+                                                     Eigen::Index size) const {
+  Neighbourhood near;
+  near.gp_ = this;
+  const Eigen::Index n = x_.rows();
+  if (size >= n) return near;
+  const Eigen::VectorXd d2 =
+      ScaledSquaredDistances(x_, center.transpose(), length_scales_).col(0);
+  std::vector<Eigen::Index> order(static_cast<size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  std::nth_element(order.begin(), order.begin() + size, order.end(),
+                   [&](Eigen::Index a, Eigen::Index b) {
+                     return d2(a) < d2(b) || (d2(a) == d2(b) && a < b);
+                   });
+  order.resize(static_cast<size_t>(size));
+  std::sort(order.begin(), order.end());
+  near.x_.resize(size, x_.cols());
+  for (Eigen::Index i = 0; i < size; ++i) near.x_.row(i) = x_.row(order[static_cast<size_t>(i)]);
+  Eigen::LLT<Eigen::MatrixXd> llt;
+  Factor(Matern52(ScaledSquaredDistances(near.x_, near.x_, length_scales_), signal_), noise_,
+         signal_, &llt);
+  near.cholesky_ = llt.matrixL();
+  return near;
+}
+
+void GaussianProcess::Neighbourhood::Predict(const Eigen::MatrixXd& x, Eigen::VectorXd* mean,
+                                             Eigen::VectorXd* sd) const {
+  if (x_.rows() == 0) {
+    gp_->Predict(x, mean, sd);
+    return;
+  }
+  *mean = Matern52(ScaledSquaredDistances(x, gp_->x_, gp_->length_scales_), gp_->signal_) *
+          gp_->alpha_;
+  const Eigen::MatrixXd k =
+      Matern52(ScaledSquaredDistances(x, x_, gp_->length_scales_), gp_->signal_);
+  const Eigen::MatrixXd v = cholesky_.triangularView<Eigen::Lower>().solve(k.transpose());
+  *sd = (gp_->signal_ - v.colwise().squaredNorm().transpose().array())
+            .cwiseMax(1e-12 * gp_->signal_)
+            .sqrt();
+}
+
+}  // namespace hpsearch::suggestion::internal
+
+namespace hpsearch::suggestion::internal {
+
+GaussianProcess::Screen::Screen(const GaussianProcess& gp, const Eigen::MatrixXd& x)
+    : gp_(&gp),
+      cross_(Matern52(ScaledSquaredDistances(x, gp.x_, gp.length_scales_), gp.signal_)),
+      mean_(cross_ * gp.alpha_),
+      sd_bound_(x.rows()),
+      sd_(x.rows()),
+      exact_(static_cast<size_t>(x.rows()), false) {
+  const Eigen::Index n = gp.x_.rows();
+  const Eigen::Index q = std::min(n, kBoundNeighbours);
+  std::vector<Eigen::Index> order(static_cast<size_t>(n));
+  Eigen::MatrixXd subset(q, gp.x_.cols());
+  Eigen::VectorXd k(q);
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    for (Eigen::Index j = 0; j < n; ++j) order[static_cast<size_t>(j)] = j;
+    std::partial_sort(order.begin(), order.begin() + q, order.end(),
+                      [&](Eigen::Index a, Eigen::Index b) {
+                        return cross_(i, a) > cross_(i, b) ||
+                               (cross_(i, a) == cross_(i, b) && a < b);
+                      });
+    for (Eigen::Index j = 0; j < q; ++j) {
+      subset.row(j) = gp.x_.row(order[static_cast<size_t>(j)]);
+      k(j) = cross_(i, order[static_cast<size_t>(j)]);
+    }
+    Eigen::MatrixXd gram =
+        Matern52(ScaledSquaredDistances(subset, subset, gp.length_scales_), gp.signal_);
+    gram.diagonal().array() += gp.noise_;
+    // Semi-definite at worst (duplicate points without noise): the pivoted
+    // LDL^T still solves it, and the variance is floored below.
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(gram);
+    const double explained = k.dot(ldlt.solve(k));
+    sd_bound_(i) = std::sqrt(std::max(gp.signal_ - (std::isfinite(explained) ? explained : 0.0),
+                                      1e-12 * gp.signal_));
+  }
+  sd_ = sd_bound_;
+}
+
+void GaussianProcess::Screen::Refine(const std::vector<Eigen::Index>& rows) {
+  std::vector<Eigen::Index> pending;
+  for (Eigen::Index i : rows) {
+    if (!exact_[static_cast<size_t>(i)]) pending.push_back(i);
+  }
+  if (pending.empty()) return;
+  Eigen::MatrixXd k(gp_->x_.rows(), static_cast<Eigen::Index>(pending.size()));
+  for (size_t j = 0; j < pending.size(); ++j) {
+    k.col(static_cast<Eigen::Index>(j)) = cross_.row(pending[j]).transpose();
+  }
+  gp_->cholesky_.triangularView<Eigen::Lower>().solveInPlace(k);
+  const Eigen::VectorXd explained = k.colwise().squaredNorm().transpose();
+  for (size_t j = 0; j < pending.size(); ++j) {
+    // Never above the bound: with jitter in the factor the two may differ
+    // in the last digits.
+    sd_(pending[j]) = std::min(
+        std::sqrt(std::max(gp_->signal_ - explained(static_cast<Eigen::Index>(j)),
+                           1e-12 * gp_->signal_)),
+        sd_bound_(pending[j]));
+    exact_[static_cast<size_t>(pending[j])] = true;
+  }
 }
 
 }  // namespace hpsearch::suggestion::internal

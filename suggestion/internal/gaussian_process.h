@@ -7,6 +7,8 @@
 // degenerate ends when there are few points) with projected Adam steps on
 // the log-parameters, using the analytic gradient: a few steps from each of
 // a few fixed starts, then more from the best.
+// A warm start (FitOptions::warm_start, the log-hyperparameters of an
+// earlier fit to similar data) replaces the starts by a few steps from there.
 // Everything is deterministic. The targets should be standardized (mean 0,
 // variance 1): the priors and bounds assume it.
 //
@@ -16,6 +18,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <vector>
 
 #include <Eigen/Dense>
 
@@ -23,13 +27,20 @@
 
 namespace hpsearch::suggestion::internal {
 
+struct FitOptions {
+  // log_hyperparameters() of an earlier fit with as many columns: the fit
+  // takes a few steps from there instead of its starts.
+  std::optional<Eigen::VectorXd> warm_start;
+};
+
 class GaussianProcess {
  public:
   // x: one point of [0,1]^d per row; y: its targets. At least one row.
   // CANCELLED when `cancelled` returns true during the fit.
   static absl::StatusOr<GaussianProcess> Fit(const Eigen::MatrixXd& x,
                                              const Eigen::VectorXd& y,
-                                             const std::function<bool()>& cancelled);
+                                             const std::function<bool()>& cancelled,
+                                             const FitOptions& options = {});
 
   // Conditions the model on one more observation, hyperparameters unchanged
   // (used for the constant liar's fake observations): O(n^2), extending the
@@ -41,8 +52,52 @@ class GaussianProcess {
   void Predict(const Eigen::MatrixXd& x, Eigen::VectorXd* mean,
                Eigen::VectorXd* sd) const;
 
+  // The posterior at many points in two stages, for a search that needs
+  // the exact standard deviation at only the best few: the mean and an
+  // upper bound of the sd at every row (the sd given only the
+  // `kBoundNeighbours` observations most correlated with the row, as
+  // conditioning on fewer observations never lowers the variance), then
+  // the exact sd of chosen rows, computed together (one blocked solve).
+  class Screen {
+   public:
+    Screen(const GaussianProcess& gp, const Eigen::MatrixXd& x);
+    const Eigen::VectorXd& mean() const { return mean_; }
+    const Eigen::VectorXd& sd_bound() const { return sd_bound_; }
+    // Makes sd(i) exact for each i in `rows`.
+    void Refine(const std::vector<Eigen::Index>& rows);
+    bool exact(Eigen::Index i) const { return exact_[static_cast<size_t>(i)]; }
+    double sd(Eigen::Index i) const { return sd_(i); }
+
+   private:
+    const GaussianProcess* gp_;
+    Eigen::MatrixXd cross_;  // covariances, one row per point
+    Eigen::VectorXd mean_, sd_bound_, sd_;
+    std::vector<bool> exact_;
+  };
+
+  // Predictions near one point, for a local search of the acquisition: the
+  // mean from every observation, the variance conditioned on the `size`
+  // observations nearest `center` (in length scales). That variance is the
+  // model's own when size >= rows, otherwise an upper bound of it that is
+  // close near `center`, at O(size^2) a point instead of O(rows^2).
+  class Neighbourhood {
+   public:
+    void Predict(const Eigen::MatrixXd& x, Eigen::VectorXd* mean,
+                 Eigen::VectorXd* sd) const;
+
+   private:
+    friend class GaussianProcess;
+    const GaussianProcess* gp_ = nullptr;
+    Eigen::MatrixXd x_;         // the nearest observations (empty: all)
+    Eigen::MatrixXd cholesky_;  // their factor
+  };
+  Neighbourhood Near(const Eigen::VectorXd& center, Eigen::Index size) const;
+
+  Eigen::Index rows() const { return x_.rows(); }
   const Eigen::VectorXd& length_scales() const { return length_scales_; }
   double noise_variance() const { return noise_; }
+  // (log length scales, log signal variance, log noise variance).
+  Eigen::VectorXd log_hyperparameters() const;
 
  private:
   GaussianProcess() = default;
