@@ -1,5 +1,13 @@
 #include "metrics/objective_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <atomic>
+#include <map>
 #include <mutex>
 
 #include "fmt/format.h"
@@ -188,9 +196,59 @@ std::optional<TrialStatus> ParseTrialStatus(std::string_view name) {
 class ObjectiveStore::Impl {
  public:
   Impl(std::string path, std::optional<Connection> writer)
-      : path_(std::move(path)), writer_(std::move(writer)) {}
+      : path_(std::move(path)), writer_(std::move(writer)) {
+    std::error_code error;
+    std::filesystem::path absolute = std::filesystem::absolute(path_, error);
+    wal_path_ = (error ? std::filesystem::path(path_) : absolute).string() + "-wal";
+  }
 
   const std::string& path() const { return path_; }
+
+  // The writer's statement for `sql`, prepared once and kept: a hot write
+  // (a trial's state, a batch of observations) then costs no SQL parsing.
+  // Only inside Write(); the statement comes back reset.
+  absl::StatusOr<Statement*> Prepared(Connection& db, std::string_view sql) {
+    auto it = prepared_.find(sql);
+    if (it == prepared_.end()) {
+      absl::StatusOr<Statement> stmt = db.Prepare(sql);
+      if (!stmt.ok()) return stmt.status();
+      it = prepared_.emplace(std::string(sql), *std::move(stmt)).first;
+    }
+    return &it->second;
+  }
+
+  absl::Status Sync() {
+    if (!writer_)
+      return absl::FailedPreconditionError(fmt::format("{}: store opened read-only", path_));
+    // What synchronous=FULL does at each commit, once for all commits so far.
+    int fd = open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      // No log: every commit is in the database file, synced by the
+      // checkpoint that moved it there.
+      if (errno == ENOENT) return absl::OkStatus();
+      return absl::InternalError(fmt::format("{}: cannot open {} to sync it: {}", path_, wal_path_,
+                                             std::strerror(errno)));
+    }
+    int result = fdatasync(fd);
+    int error = errno;
+    close(fd);
+    if (result == 0 && !directory_synced_.exchange(true)) {
+      // Once, so that the log's directory entry is durable too.
+      std::string dir = std::filesystem::path(wal_path_).parent_path().string();
+      int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dir_fd >= 0) {
+        result = fsync(dir_fd);
+        error = errno;
+        close(dir_fd);
+      }
+    }
+    if (result != 0) {
+      directory_synced_ = false;
+      return absl::UnavailableError(
+          fmt::format("{}: cannot sync {}: {}", path_, wal_path_, std::strerror(error)));
+    }
+    return absl::OkStatus();
+  }
 
   // Runs `body(writer)` inside one IMMEDIATE transaction, rolling back when
   // it fails, committed with the given durability.
@@ -239,8 +297,12 @@ class ObjectiveStore::Impl {
   }
 
   const std::string path_;
+  std::string wal_path_;  // absolute: SQLite's write-ahead log beside the file
+  std::atomic<bool> directory_synced_ = false;
   std::mutex write_mutex_;
   std::optional<Connection> writer_;
+  // The writer's, under write_mutex_; finalized before the writer closes.
+  std::map<std::string, Statement, std::less<>> prepared_;
   Durability durability_ = Durability::kPowerLoss;  // the writer's synchronous setting
   std::mutex reader_mutex_;
   std::vector<Connection> idle_readers_;
@@ -342,39 +404,49 @@ absl::Status ObjectiveStore::SetExperimentStatus(std::string_view name, std::str
 }
 
 absl::Status ObjectiveStore::PutTrial(const TrialRecord& trial, Durability durability) {
+  return PutTrials(std::span<const TrialRecord>(&trial, 1), durability);
+}
+
+absl::Status ObjectiveStore::PutTrials(std::span<const TrialRecord> trials, Durability durability) {
+  static const std::string kUpsert = fmt::format(
+      "INSERT INTO trials ({}{}", kTrialColumns,
+      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+      "experiment = excluded.experiment, assignments = excluded.assignments, "
+      "status = excluded.status, reason = excluded.reason, message = excluded.message, "
+      "start_us = excluded.start_us, end_us = excluded.end_us, exit_code = excluded.exit_code, "
+      "gpu_device = excluded.gpu_device, "
+      "gpu_memory_budget_bytes = excluded.gpu_memory_budget_bytes, "
+      "gpu_peak_memory_bytes = excluded.gpu_peak_memory_bytes, "
+      "gpu_mean_utilization = excluded.gpu_mean_utilization, "
+      "objective_value = excluded.objective_value, "
+      "objective_numeric = excluded.objective_numeric");
+  if (trials.empty()) return absl::OkStatus();
   return impl_->Write([&](Connection& db) -> absl::Status {
-    absl::StatusOr<Statement> stmt = db.Prepare(fmt::format(
-        "INSERT INTO trials ({}{}", kTrialColumns,
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-        "experiment = excluded.experiment, assignments = excluded.assignments, "
-        "status = excluded.status, reason = excluded.reason, message = excluded.message, "
-        "start_us = excluded.start_us, end_us = excluded.end_us, exit_code = excluded.exit_code, "
-        "gpu_device = excluded.gpu_device, "
-        "gpu_memory_budget_bytes = excluded.gpu_memory_budget_bytes, "
-        "gpu_peak_memory_bytes = excluded.gpu_peak_memory_bytes, "
-        "gpu_mean_utilization = excluded.gpu_mean_utilization, "
-        "objective_value = excluded.objective_value, "
-        "objective_numeric = excluded.objective_numeric"));
+    absl::StatusOr<Statement*> stmt = impl_->Prepared(db, kUpsert);
     if (!stmt.ok()) return stmt.status();
     auto as_int64 = [](const std::optional<int>& v) {
       return v ? std::optional<int64_t>(*v) : std::nullopt;
     };
-    stmt->Bind(1, trial.experiment);
-    stmt->Bind(2, trial.name);
-    stmt->Bind(3, AssignmentsToJson(trial.assignments));
-    stmt->Bind(4, TrialStatusName(trial.status));
-    stmt->Bind(5, trial.reason);
-    stmt->Bind(6, trial.message);
-    stmt->Bind(7, trial.start_us);
-    stmt->Bind(8, trial.end_us);
-    stmt->Bind(9, as_int64(trial.exit_code));
-    stmt->Bind(10, as_int64(trial.gpu_device));
-    stmt->Bind(11, trial.gpu_memory_budget_bytes);
-    stmt->Bind(12, trial.gpu_peak_memory_bytes);
-    stmt->Bind(13, trial.gpu_mean_utilization);
-    stmt->Bind(14, trial.objective_value);
-    stmt->Bind(15, trial.objective_numeric);
-    return stmt->Run();
+    for (const TrialRecord& trial : trials) {
+      Statement& upsert = **stmt;
+      upsert.Bind(1, trial.experiment);
+      upsert.Bind(2, trial.name);
+      upsert.Bind(3, AssignmentsToJson(trial.assignments));
+      upsert.Bind(4, TrialStatusName(trial.status));
+      upsert.Bind(5, trial.reason);
+      upsert.Bind(6, trial.message);
+      upsert.Bind(7, trial.start_us);
+      upsert.Bind(8, trial.end_us);
+      upsert.Bind(9, as_int64(trial.exit_code));
+      upsert.Bind(10, as_int64(trial.gpu_device));
+      upsert.Bind(11, trial.gpu_memory_budget_bytes);
+      upsert.Bind(12, trial.gpu_peak_memory_bytes);
+      upsert.Bind(13, trial.gpu_mean_utilization);
+      upsert.Bind(14, trial.objective_value);
+      upsert.Bind(15, trial.objective_numeric);
+      HPSEARCH_RETURN_IF_ERROR(upsert.Run());
+    }
+    return absl::OkStatus();
   }, durability);
 }
 
@@ -432,24 +504,27 @@ absl::Status ObjectiveStore::AppendObservations(std::string_view trial,
     times.push_back(time->micros());
   }
   return impl_->Write([&](Connection& db) -> absl::Status {
-    absl::StatusOr<Statement> next_seq =
-        db.Prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM observation_logs WHERE trial_name = ?");
+    absl::StatusOr<Statement*> next_seq = impl_->Prepared(
+        db, "SELECT COALESCE(MAX(seq) + 1, 0) FROM observation_logs WHERE trial_name = ?");
     if (!next_seq.ok()) return next_seq.status();
-    next_seq->Bind(1, trial);
-    absl::StatusOr<bool> row = next_seq->Step();
+    (*next_seq)->Bind(1, trial);
+    absl::StatusOr<bool> row = (*next_seq)->Step();
+    int64_t seq = row.ok() ? (*next_seq)->Int64(0) : 0;
+    (*next_seq)->Reset();
     if (!row.ok()) return row.status();
-    int64_t seq = next_seq->Int64(0);
-    absl::StatusOr<Statement> insert = db.Prepare(fmt::format(
-        "INSERT INTO observation_logs ({}) VALUES (?, ?, ?, ?, ?, ?)", kObservationColumns));
+    static const std::string kInsert = fmt::format(
+        "INSERT INTO observation_logs ({}) VALUES (?, ?, ?, ?, ?, ?)", kObservationColumns);
+    absl::StatusOr<Statement*> insert = impl_->Prepared(db, kInsert);
     if (!insert.ok()) return insert.status();
     for (size_t i = 0; i < batch.size(); ++i) {
-      insert->Bind(1, trial);
-      insert->Bind(2, seq++);
-      insert->Bind(3, times[i]);
-      insert->Bind(4, batch[i].name);
-      insert->Bind(5, batch[i].value);
-      insert->Bind(6, ParseGoFloat(batch[i].value));
-      HPSEARCH_RETURN_IF_ERROR(insert->Run());
+      Statement& observation = **insert;
+      observation.Bind(1, trial);
+      observation.Bind(2, seq++);
+      observation.Bind(3, times[i]);
+      observation.Bind(4, batch[i].name);
+      observation.Bind(5, batch[i].value);
+      observation.Bind(6, ParseGoFloat(batch[i].value));
+      HPSEARCH_RETURN_IF_ERROR(observation.Run());
     }
     return absl::OkStatus();
   }, durability);
@@ -485,6 +560,8 @@ absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::MetricHistory(
     return ReadAll<StoredObservation>(*stmt, ReadObservation);
   });
 }
+
+absl::Status ObjectiveStore::Sync() { return impl_->Sync(); }
 
 absl::Status ObjectiveStore::DeleteObservations(std::string_view trial) {
   return impl_->Write([&](Connection& db) -> absl::Status {

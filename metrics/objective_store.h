@@ -9,8 +9,10 @@
 // for Durability::kProcessCrash instead: committed to the WAL without fsync,
 // they survive a kill -9 of the process (the OS has them) but a power loss
 // may drop them; it never corrupts the store, and the next kPowerLoss write
-// makes them durable too. Trials a killed engine left Running are still Running:
-// the runner decides what to do with them (ListTrials shows them).
+// (or Sync()) makes them durable too. After a power loss the store holds a
+// prefix of the commits, in order: never a later one without an earlier one.
+// Trials a killed engine left Running are still Running: the runner decides
+// what to do with them (ListTrials shows them).
 //
 // Concurrency: one writer connection, serialised by a mutex, so an
 // ObjectiveStore may be shared by threads; reads go through a pool of
@@ -144,6 +146,10 @@ class ObjectiveStore {
   // Trials. PutTrial inserts or replaces by name (a state transition writes
   // the whole record); ListTrials returns them in creation order.
   absl::Status PutTrial(const TrialRecord& trial, Durability durability = Durability::kPowerLoss);
+  // PutTrial for several trials in one transaction: all or none, and one
+  // fsync for kPowerLoss (group commit).
+  absl::Status PutTrials(std::span<const TrialRecord> trials,
+                         Durability durability = Durability::kPowerLoss);
   absl::StatusOr<std::optional<TrialRecord>> GetTrial(std::string_view name);
   absl::StatusOr<std::vector<TrialRecord>> ListTrials(std::string_view experiment);
   // The trial with the best numeric objective; ties go to the earlier trial.
@@ -164,6 +170,15 @@ class ObjectiveStore {
   absl::StatusOr<std::vector<StoredObservation>> MetricHistory(std::string_view experiment,
                                                                std::string_view metric);
   absl::Status DeleteObservations(std::string_view trial);
+
+  // Makes every write committed before the call durable against power loss,
+  // as if each had asked for kPowerLoss: one fsync of the write-ahead log,
+  // where SQLite keeps committed transactions until it checkpoints them
+  // into the database file (and it syncs that file when it does). It takes
+  // no lock, so it may run on another thread while writes go on; those it
+  // overlaps may or may not be covered. Lets a caller commit with
+  // kProcessCrash, carry on, and pay the disk's latency once for a group.
+  absl::Status Sync();
 
  private:
   class Impl;
