@@ -47,6 +47,7 @@ YAML
   "$hpsearch" run "$tmp/echo.yaml" --workdir "$tmp/work" >/dev/null 2>"$tmp/err"
   end=$(date +%s.%N)
   cpu_line=$(grep -o "engine CPU.*" "$tmp/err")
-  awk -v s="$start" -v e="$end" -v n="$trials" -v p="$parallel" -v cpu="$cpu_line" 'BEGIN {
-    printf "parallel %d: %d trials in %.2f s = %.2f ms per trial; %s\n", p, n, e - s, 1000 * (e - s) / n, cpu }'
+  overhead_line=$(grep -o "engine overhead.*" "$tmp/err" || true)
+  awk -v s="$start" -v e="$end" -v n="$trials" -v p="$parallel" -v cpu="$cpu_line" -v o="$overhead_line" 'BEGIN {
+    printf "parallel %d: %d trials in %.2f s = %.2f ms per trial; %s\n  %s\n", p, n, e - s, 1000 * (e - s) / n, cpu, o }'
 done

@@ -1,6 +1,10 @@
 #include "runner/experiment_runner.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <optional>
 
@@ -12,6 +16,7 @@
 #include "absl/time/time.h"
 #include "api/experiment_proto.h"
 #include "metrics/katib_time.h"
+#include "runner/objective.h"
 #include "runner/process.h"
 #include "runner/trial_collector.h"
 #include "runner/trial_command.h"
@@ -26,18 +31,13 @@ namespace {
 namespace pb = ::api::v1::beta1;
 using metrics::TrialRecord;
 using metrics::TrialStatus;
+using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kTick(200);
 // The reason of trials stopped by an interrupt: they run again on resume.
 constexpr std::string_view kInterruptedReason = "Interrupted";
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
-
-metrics::ObjectiveDirection Direction(const api::Experiment& experiment) {
-  return api::ParseObjectiveType(experiment.spec.objective->type) == api::ObjectiveType::kMaximize
-             ? metrics::ObjectiveDirection::kMaximize
-             : metrics::ObjectiveDirection::kMinimize;
-}
 
 std::vector<metrics::MetricStrategy> Strategies(const api::Experiment& experiment) {
   const api::Objective& objective = *experiment.spec.objective;
@@ -47,7 +47,7 @@ std::vector<metrics::MetricStrategy> Strategies(const api::Experiment& experimen
       overrides.push_back({strategy.name, *type});
     }
   }
-  return metrics::DefaultMetricStrategies(Direction(experiment), objective.objective_metric_name,
+  return metrics::DefaultMetricStrategies(ObjectiveDirectionOf(experiment), objective.objective_metric_name,
                                           objective.additional_metric_names, overrides);
 }
 
@@ -64,13 +64,28 @@ pb::TrialStatus::TrialConditionType Condition(TrialStatus status) {
   return pb::TrialStatus::UNKNOWN;
 }
 
-// Whether `objective` meets the goal, in Katib's sense (<= when minimizing).
-bool ReachesGoal(double objective, double goal, metrics::ObjectiveDirection direction) {
-  return direction == metrics::ObjectiveDirection::kMinimize ? objective <= goal : objective >= goal;
+// Whether Katib's controller puts the trial in GetSuggestionsRequest: it
+// leaves out MetricsUnavailable trials and early-stopped ones without an
+// observation.
+bool InRequest(const TrialView& view) {
+  if (view.record.status == TrialStatus::kMetricsUnavailable) return false;
+  bool observed = !view.metrics.empty() && view.metrics.front().available();
+  return view.record.status != TrialStatus::kEarlyStopped || observed;
 }
 
-bool IsBetter(double a, double b, metrics::ObjectiveDirection direction) {
-  return direction == metrics::ObjectiveDirection::kMinimize ? a < b : a > b;
+double Milliseconds(Clock::duration duration) {
+  return std::chrono::duration<double, std::milli>(duration).count();
+}
+
+// The process environment as a map, read once: every trial's starts from it.
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    size_t equals = text.find('=');
+    if (equals != std::string_view::npos) env[std::string(text.substr(0, equals))] = text.substr(equals + 1);
+  }
+  return env;
 }
 
 absl::StatusOr<std::vector<metrics::MetricSummary>> Summarize(
@@ -103,8 +118,9 @@ class Run {
         options_(options),
         observer_(observer),
         proto_(std::move(proto)),
-        direction_(Direction(experiment)),
+        direction_(ObjectiveDirectionOf(experiment)),
         strategies_(Strategies(experiment)),
+        environment_(ProcessEnvironment()),
         supervisor_({.on_stdout = [this](const std::string& trial,
                                          std::string_view chunk) { OnStdout(trial, chunk); },
                      .on_end = [this](const std::string& trial,
@@ -113,6 +129,7 @@ class Run {
     if (options_.command_search_path.empty()) {
       options_.command_search_path = DefaultCommandSearchPath();
     }
+    *request_.mutable_experiment() = proto_;
     const api::Objective& objective = *experiment.spec.objective;
     parser_options_.metric_names.push_back(objective.objective_metric_name);
     for (const std::string& name : objective.additional_metric_names) {
@@ -134,19 +151,33 @@ class Run {
   absl::StatusOr<RunResult> Loop();
 
  private:
+  // A trial this run has started and not yet seen end.
+  struct Active {
+    TrialCollector collector;
+    Clock::time_point launched;
+    std::optional<Clock::time_point> first_line;
+  };
+  // A trial that has ended, its result not yet recorded.
+  struct Ended {
+    std::string trial;
+    std::optional<Clock::time_point> exited_at;  // unset: it never started
+  };
+
   const std::string& name() const { return experiment_.metadata.name; }
   TrialCounts Counts() const;
-  const TrialView* Best() const;
   std::optional<RunResult> Finished(const TrialCounts& counts) const;
   absl::Status StartTrials(int active, const TrialCounts& counts);
   absl::StatusOr<std::vector<std::map<std::string, std::string>>> Suggest(int count);
   void Launch(TrialRecord record);
+  absl::Status MakeTrialDir(const std::filesystem::path& trial_dir) const;
   absl::StatusOr<LaunchSpec> MakeLaunchSpec(const TrialRecord& record,
                                             const std::filesystem::path& trial_dir) const;
   void FailTrial(TrialRecord record, std::string reason, std::string message);
   void OnStdout(const std::string& trial, std::string_view chunk);
   void OnTrialEnd(const std::string& trial, const TrialEnd& end);
-  void Store(const TrialView& view, metrics::Durability durability = metrics::Durability::kPowerLoss);
+  // Keeps request_ and best_ in step with a trial's new state.
+  void Updated(const TrialView& view);
+  void RecordEnded();
   void FlushCollectors();
   void StopTrials(std::string_view reason);
   RunResult Result(RunOutcome outcome, std::string reason, std::string message);
@@ -159,16 +190,25 @@ class Run {
   std::vector<metrics::MetricStrategy> strategies_;
   metrics::ParserOptions parser_options_;
   std::optional<std::filesystem::path> metrics_file_;  // File collector
+  std::map<std::string, std::string> environment_;  // the engine's, for every trial
   std::unique_ptr<metrics::ObjectiveStore> store_;
   TrialSupervisor supervisor_;
 
   std::vector<std::string> order_;  // trial names in creation order
   std::map<std::string, TrialView> trials_;
-  std::map<std::string, TrialCollector> collectors_;  // running trials
+  std::map<std::string, Active> active_;  // running trials
+  std::vector<Ended> ended_;
+  const TrialView* best_ = nullptr;  // in trials_
+  // What the algorithm is asked with, kept up to date trial by trial rather
+  // than rebuilt for every call: the trials Katib's controller would send,
+  // in creation order, and where each is.
+  pb::GetSuggestionsRequest request_;
+  std::map<std::string, int> request_index_;
   std::vector<std::string> reruns_;  // interrupted trials to start again
   std::string stop_reason_;          // for trials stopped by the engine
   bool exhausted_ = false;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  EngineOverhead overhead_;
+  Clock::time_point started_ = Clock::now();
 };
 
 absl::Status Run::Open(const std::string& spec_text) {
@@ -215,7 +255,7 @@ absl::Status Run::Open(const std::string& spec_text) {
       if (summary.ok()) view.metrics = *std::move(summary);
     }
     order_.push_back(record.name);
-    trials_.emplace(record.name, std::move(view));
+    Updated(trials_.emplace(record.name, std::move(view)).first->second);
   }
   if (!order_.empty()) {
     observer_.OnMessage(absl::StrFormat("resuming %s: %d trials recorded, %d to run again", name(),
@@ -229,7 +269,7 @@ TrialCounts Run::Counts() const {
   for (const auto& [trial_name, view] : trials_) {
     switch (view.record.status) {
       case TrialStatus::kCreated:
-      case TrialStatus::kRunning: counts.running += collectors_.contains(trial_name); break;
+      case TrialStatus::kRunning: counts.running += active_.contains(trial_name); break;
       case TrialStatus::kSucceeded: ++counts.succeeded; break;
       case TrialStatus::kFailed:
       case TrialStatus::kMetricsUnavailable: ++counts.failed; break;
@@ -238,17 +278,6 @@ TrialCounts Run::Counts() const {
     }
   }
   return counts;
-}
-
-const TrialView* Run::Best() const {
-  const TrialView* best = nullptr;
-  for (const auto& [trial_name, view] : trials_) {
-    if (view.record.status != TrialStatus::kSucceeded || !view.record.objective_numeric) continue;
-    if (!best || IsBetter(*view.record.objective_numeric, *best->record.objective_numeric, direction_)) {
-      best = &view;
-    }
-  }
-  return best;
 }
 
 RunResult Outcome(RunOutcome outcome, std::string reason, std::string message) {
@@ -262,9 +291,8 @@ RunResult Outcome(RunOutcome outcome, std::string reason, std::string message) {
 // Katib's UpdateExperimentStatusCondition, in its order.
 std::optional<RunResult> Run::Finished(const TrialCounts& counts) const {
   const api::ExperimentSpec& spec = experiment_.spec;
-  const TrialView* best = Best();
-  if (spec.objective->goal && best &&
-      ReachesGoal(*best->record.objective_numeric, *spec.objective->goal, direction_)) {
+  if (spec.objective->goal && best_ &&
+      ReachesGoal(*best_->record.objective_numeric, *spec.objective->goal, direction_)) {
     return Outcome(RunOutcome::kSucceeded, "ExperimentGoalReached",
                    "Experiment has succeeded because Objective goal has reached");
   }
@@ -287,16 +315,20 @@ absl::StatusOr<RunResult> Run::Loop() {
   while (true) {
     FlushCollectors();
     TrialCounts counts = Counts();
-    observer_.OnTick(counts, Best(), std::chrono::steady_clock::now() - started_);
+    observer_.OnTick(counts, best_, Clock::now() - started_);
     if (std::optional<RunResult> finished = Finished(counts)) {
       if (supervisor_.running() > 0) StopTrials(finished->reason);
       return Result(finished->outcome, finished->reason, finished->message);
     }
-    if (absl::Status s = StartTrials(counts.running, counts); !s.ok()) {
+    absl::Status started = StartTrials(counts.running, counts);
+    RecordEnded();  // trials that could not start
+    if (!started.ok()) {
       StopTrials(kInterruptedReason);
-      return s;
+      return started;
     }
-    if (std::optional<int> signal = supervisor_.Poll(kTick)) {
+    std::optional<int> signal = supervisor_.Poll(kTick);
+    RecordEnded();  // trials that ended meanwhile, together
+    if (signal) {
       observer_.OnMessage(absl::StrFormat("received %s: stopping %d running trials (again to kill them now)",
                                           strsignal(*signal), supervisor_.running()));
       StopTrials(kInterruptedReason);
@@ -338,29 +370,39 @@ absl::Status Run::StartTrials(int active, const TrialCounts& counts) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::map<std::string, std::string>>> Run::Suggest(int count) {
-  pb::GetSuggestionsRequest request;
-  *request.mutable_experiment() = proto_;
-  for (const std::string& trial_name : order_) {
-    const TrialView& view = trials_.at(trial_name);
-    // What Katib's controller leaves out of the request.
-    if (view.record.status == TrialStatus::kMetricsUnavailable) continue;
-    bool observed = !view.metrics.empty() && view.metrics.front().available();
-    if (view.record.status == TrialStatus::kEarlyStopped && !observed) continue;
-    pb::Trial* trial = request.add_trials();
-    trial->set_name(trial_name);
-    *trial->mutable_spec()->mutable_objective() = proto_.spec().objective();
-    for (const auto& [parameter, value] : view.record.assignments) {
-      pb::ParameterAssignment* assignment =
-          trial->mutable_spec()->mutable_parameter_assignments()->add_assignments();
-      assignment->set_name(parameter);
-      assignment->set_value(value);
+void Run::Updated(const TrialView& view) {
+  const TrialRecord& record = view.record;
+  auto index = request_index_.find(record.name);
+  if (!InRequest(view)) {
+    if (index != request_index_.end()) {
+      // Rare (a trial that ended without its objective): renumber those after it.
+      int removed = index->second;
+      request_.mutable_trials()->DeleteSubrange(removed, 1);
+      request_index_.erase(index);
+      for (auto& [trial_name, i] : request_index_) i -= i > removed;
+    }
+  } else {
+    pb::Trial* trial;
+    if (index != request_index_.end()) {
+      trial = request_.mutable_trials(index->second);
+    } else {
+      request_index_.emplace(record.name, request_.trials_size());
+      trial = request_.add_trials();
+      trial->set_name(record.name);
+      *trial->mutable_spec()->mutable_objective() = proto_.spec().objective();
+      for (const auto& [parameter, value] : record.assignments) {
+        pb::ParameterAssignment* assignment =
+            trial->mutable_spec()->mutable_parameter_assignments()->add_assignments();
+        assignment->set_name(parameter);
+        assignment->set_value(value);
+      }
     }
     pb::TrialStatus* status = trial->mutable_status();
-    status->set_condition(Condition(view.record.status));
-    status->set_start_time(metrics::FormatMicrosRfc3339Nano(view.record.start_us));
-    status->set_completion_time(metrics::FormatMicrosRfc3339Nano(view.record.end_us));
-    if (observed) {
+    status->set_condition(Condition(record.status));
+    status->set_start_time(metrics::FormatMicrosRfc3339Nano(record.start_us));
+    status->set_completion_time(metrics::FormatMicrosRfc3339Nano(record.end_us));
+    status->clear_observation();
+    if (!view.metrics.empty() && view.metrics.front().available()) {
       for (const metrics::MetricSummary& metric : view.metrics) {
         pb::Metric* m = status->mutable_observation()->add_metrics();
         m->set_name(metric.name);
@@ -368,12 +410,17 @@ absl::StatusOr<std::vector<std::map<std::string, std::string>>> Run::Suggest(int
       }
     }
   }
-  request.set_current_request_number(count);
-  request.set_total_request_number(static_cast<int>(order_.size()) + count);
+  if (IsNewBest(record, best_ ? &best_->record : nullptr, direction_)) best_ = &view;
+}
+
+absl::StatusOr<std::vector<std::map<std::string, std::string>>> Run::Suggest(int count) {
+  // Shaped exactly like Katib controller's (see Updated).
+  request_.set_current_request_number(count);
+  request_.set_total_request_number(static_cast<int>(order_.size()) + count);
 
   suggestion::SuggestOptions suggest_options;
   suggest_options.shortfall = suggestion::SuggestOptions::Shortfall::kReturnFewer;
-  auto reply = suggestion::Suggest(request, suggest_options);
+  auto reply = suggestion::Suggest(request_, suggest_options);
   if (!reply.ok()) {
     if (reply.status().code() == absl::StatusCode::kOutOfRange) return std::vector<std::map<std::string, std::string>>{};
     return absl::Status(reply.status().code(),
@@ -411,12 +458,7 @@ absl::StatusOr<LaunchSpec> Run::MakeLaunchSpec(const TrialRecord& record,
   LaunchSpec spec{.argv = command->argv, .env = {}, .working_dir = trial_dir};
   spec.argv.front() = program->string();
 
-  std::map<std::string, std::string> env;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    std::string_view text(*entry);
-    size_t equals = text.find('=');
-    if (equals != std::string_view::npos) env[std::string(text.substr(0, equals))] = text.substr(equals + 1);
-  }
+  std::map<std::string, std::string> env = environment_;
   for (api::NameValue& variable : command->env) {
     absl::StrReplaceAll(remap, &variable.value);
     env[variable.name] = variable.value;
@@ -428,12 +470,28 @@ absl::StatusOr<LaunchSpec> Run::MakeLaunchSpec(const TrialRecord& record,
   return spec;
 }
 
-void Run::Launch(TrialRecord record) {
-  std::filesystem::path trial_dir = options_.workdir / "trials" / record.name;
+// A trial's directory, empty: a rerun (or a trial whose start a crash lost)
+// starts clean.
+absl::Status Run::MakeTrialDir(const std::filesystem::path& trial_dir) const {
+  if (mkdir(trial_dir.c_str(), 0755) != 0 && errno == EEXIST) {
+    std::error_code error;
+    std::filesystem::remove_all(trial_dir, error);
+    mkdir(trial_dir.c_str(), 0755);
+  }
   std::error_code error;
-  std::filesystem::remove_all(trial_dir, error);  // a rerun starts clean
-  std::filesystem::create_directories(trial_dir, error);
+  if (!std::filesystem::is_directory(trial_dir, error)) {
+    return absl::UnavailableError(absl::StrCat("cannot create ", trial_dir.string(), ": ",
+                                               error ? error.message() : std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
 
+void Run::Launch(TrialRecord record) {
+  Clock::time_point launched = Clock::now();
+  std::filesystem::path trial_dir = options_.workdir / "trials" / record.name;
+  if (absl::Status made = MakeTrialDir(trial_dir); !made.ok()) {
+    return FailTrial(std::move(record), "LaunchFailed", std::string(made.message()));
+  }
   auto spec = MakeLaunchSpec(record, trial_dir);
   if (!spec.ok()) return FailTrial(std::move(record), "LaunchFailed", std::string(spec.status().message()));
   std::optional<std::filesystem::path> followed;
@@ -449,15 +507,19 @@ void Run::Launch(TrialRecord record) {
   record.exit_code.reset();
   record.objective_value.reset();
   record.objective_numeric.reset();
-  absl::Status launched = supervisor_.Launch(record.name, *spec, trial_dir / "stdout.log",
-                                             trial_dir / "stderr.log", options_.trial_timeout);
-  if (!launched.ok()) return FailTrial(std::move(record), "LaunchFailed", std::string(launched.message()));
-  collectors_.emplace(record.name, *std::move(collector));
+  absl::Status launched_ok = supervisor_.Launch(record.name, *spec, trial_dir / "stdout.log",
+                                                trial_dir / "stderr.log", options_.trial_timeout);
+  if (!launched_ok.ok()) return FailTrial(std::move(record), "LaunchFailed", std::string(launched_ok.message()));
+  active_.emplace(record.name, Active{.collector = *std::move(collector), .launched = launched, .first_line = {}});
   TrialView& view = trials_.at(record.name);
   view = TrialView{.record = std::move(record), .metrics = {}};
+  Updated(view);
   // A start lost to a power cut costs nothing: the resumed run asks the
-  // algorithm again and gets the same assignment back.
-  Store(view, metrics::Durability::kProcessCrash);
+  // algorithm again and gets the same assignment back. The next trial
+  // result's fsync makes it durable anyway.
+  if (absl::Status s = store_->PutTrial(view.record, metrics::Durability::kProcessCrash); !s.ok()) {
+    observer_.OnMessage(absl::StrCat(view.record.name, ": recording the trial failed: ", s.message()));
+  }
   observer_.OnTrialStarted(view.record);
 }
 
@@ -468,24 +530,32 @@ void Run::FailTrial(TrialRecord record, std::string reason, std::string message)
   record.start_us = record.end_us = NowMicros();
   TrialView& view = trials_.at(record.name);
   view = TrialView{.record = std::move(record), .metrics = {}};
-  Store(view);
-  observer_.OnTrialEnded(view);
+  Updated(view);
+  ended_.push_back({.trial = view.record.name, .exited_at = std::nullopt});
 }
 
 void Run::OnStdout(const std::string& trial, std::string_view chunk) {
-  if (auto it = collectors_.find(trial); it != collectors_.end()) it->second.OnStdout(chunk);
+  auto it = active_.find(trial);
+  if (it == active_.end()) return;
+  Active& active = it->second;
+  if (!active.first_line && chunk.find('\n') != std::string_view::npos) active.first_line = Clock::now();
+  active.collector.OnStdout(chunk);
 }
 
 void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
-  auto collector = collectors_.find(trial);
-  if (collector == collectors_.end()) return;
-  if (absl::Status s = collector->second.Finish(*store_); !s.ok()) {
+  auto it = active_.find(trial);
+  if (it == active_.end()) return;
+  Active& active = it->second;
+  if (absl::Status s = active.collector.Finish(*store_); !s.ok()) {
     observer_.OnMessage(absl::StrCat(trial, ": storing metrics failed: ", s.message()));
   }
+  if (active.first_line) {
+    overhead_.launch_to_first_line_ms.push_back(Milliseconds(*active.first_line - active.launched));
+  }
   TrialView& view = trials_.at(trial);
-  auto summary = metrics::SummarizeMetrics(collector->second.log(), strategies_);
+  auto summary = metrics::SummarizeMetrics(active.collector.log(), strategies_);
   view.metrics = summary.ok() ? *std::move(summary) : std::vector<metrics::MetricSummary>{};
-  collectors_.erase(collector);
+  active_.erase(it);
 
   TrialRecord& record = view.record;
   record.end_us = NowMicros();
@@ -518,19 +588,40 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
     record.status = TrialStatus::kSucceeded;
     record.reason = "TrialSucceeded";
   }
-  Store(view);
-  observer_.OnTrialEnded(view);
+  Updated(view);
+  ended_.push_back({.trial = trial, .exited_at = end.exited_at});
 }
 
-void Run::Store(const TrialView& view, metrics::Durability durability) {
-  if (absl::Status s = store_->PutTrial(view.record, durability); !s.ok()) {
-    observer_.OnMessage(absl::StrCat(view.record.name, ": recording the trial failed: ", s.message()));
+// Group commit: the results of every trial that ended since the last call
+// go into one transaction, made durable by one fsync, and only then are the
+// trials reported finished. A kill -9 before the commit leaves them Running
+// (they run again on resume); a power cut before the fsync at worst loses
+// this group and whatever came after it, never an earlier result.
+void Run::RecordEnded() {
+  if (ended_.empty()) return;
+  std::vector<TrialRecord> records;
+  records.reserve(ended_.size());
+  for (const Ended& ended : ended_) records.push_back(trials_.at(ended.trial).record);
+  absl::Status status = store_->PutTrials(records, metrics::Durability::kProcessCrash);
+  Clock::time_point recorded = Clock::now();
+  if (status.ok()) status = store_->Sync();
+  Clock::time_point durable = Clock::now();
+  if (!status.ok()) {
+    observer_.OnMessage(absl::StrCat("recording ", records.size(), " ended trials failed: ", status.message()));
   }
+  for (const Ended& ended : ended_) {
+    if (ended.exited_at && status.ok()) {
+      overhead_.exit_to_recorded_ms.push_back(Milliseconds(recorded - *ended.exited_at));
+      overhead_.exit_to_durable_ms.push_back(Milliseconds(durable - *ended.exited_at));
+    }
+    observer_.OnTrialEnded(trials_.at(ended.trial));
+  }
+  ended_.clear();
 }
 
 void Run::FlushCollectors() {
-  for (auto& [trial, collector] : collectors_) {
-    if (absl::Status s = collector.Flush(*store_); !s.ok()) {
+  for (auto& [trial, active] : active_) {
+    if (absl::Status s = active.collector.Flush(*store_); !s.ok()) {
       observer_.OnMessage(absl::StrCat(trial, ": storing metrics failed: ", s.message()));
     }
   }
@@ -539,18 +630,47 @@ void Run::FlushCollectors() {
 void Run::StopTrials(std::string_view reason) {
   stop_reason_ = reason;
   supervisor_.StopAll(options_.stop_grace);
+  RecordEnded();
 }
 
 RunResult Run::Result(RunOutcome outcome, std::string reason, std::string message) {
+  RecordEnded();
   if (absl::Status s = store_->SetExperimentStatus(name(), reason); !s.ok()) {
     observer_.OnMessage(absl::StrCat("recording the experiment status failed: ", s.message()));
   }
   RunResult result = Outcome(outcome, std::move(reason), std::move(message));
   for (const std::string& trial : order_) result.trials.push_back(trials_.at(trial));
+  result.overhead = overhead_;
+  if (!overhead_.exit_to_recorded_ms.empty()) {
+    auto figures = [](const std::vector<double>& samples) {
+      LatencySummary summary = SummarizeLatency(samples);
+      return absl::StrFormat("%.2f/%.2f", summary.p50_ms, summary.p99_ms);
+    };
+    observer_.OnMessage(absl::StrCat(
+        "engine overhead per trial, p50/p99 ms: launch to first line ",
+        figures(overhead_.launch_to_first_line_ms), ", exit to recorded ",
+        figures(overhead_.exit_to_recorded_ms), ", exit to durable ",
+        figures(overhead_.exit_to_durable_ms)));
+  }
   return result;
 }
 
 }  // namespace
+
+LatencySummary SummarizeLatency(std::vector<double> samples_ms) {
+  LatencySummary summary;
+  summary.count = samples_ms.size();
+  if (samples_ms.empty()) return summary;
+  std::sort(samples_ms.begin(), samples_ms.end());
+  auto rank = [&](double p) {
+    size_t index = static_cast<size_t>(std::ceil(p * static_cast<double>(samples_ms.size())));
+    return samples_ms[std::clamp<size_t>(index, 1, samples_ms.size()) - 1];
+  };
+  summary.p50_ms = rank(0.50);
+  summary.p99_ms = rank(0.99);
+  summary.max_ms = samples_ms.back();
+  return summary;
+}
 
 absl::StatusOr<RunResult> RunExperiment(const api::Experiment& experiment, const std::string& spec_text,
                                         const RunOptions& options, RunObserver& observer) {

@@ -72,6 +72,30 @@ struct RunOptions {
 
 enum class RunOutcome { kSucceeded, kFailed, kInterrupted };
 
+// What the engine itself adds around each trial, measured inside it: one
+// sample per trial, in milliseconds (bench/runner.md).
+struct EngineOverhead {
+  // From the engine starting to launch a trial (its directory, its process)
+  // to the trial's first line of stdout arriving; includes the trial
+  // program's own start-up until it prints.
+  std::vector<double> launch_to_first_line_ms;
+  // From the engine seeing a trial's process end to its result committed to
+  // the store: visible to readers, and kept if the engine is killed.
+  std::vector<double> exit_to_recorded_ms;
+  // ... and then durable against power loss, by the one fsync shared by the
+  // trials that ended together; the trial is reported finished then.
+  std::vector<double> exit_to_durable_ms;
+};
+
+struct LatencySummary {
+  size_t count = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+};
+// Nearest-rank percentiles of `samples_ms`.
+LatencySummary SummarizeLatency(std::vector<double> samples_ms);
+
 struct RunResult {
   RunOutcome outcome = RunOutcome::kSucceeded;
   // Katib's reason and message, e.g. "ExperimentGoalReached",
@@ -80,6 +104,7 @@ struct RunResult {
   std::string message;
   int interrupt_signal = 0;  // for kInterrupted
   std::vector<TrialView> trials;  // every trial, in creation order
+  EngineOverhead overhead;        // of the trials this run started
 };
 
 // Runs `experiment` (loaded, defaulted and validated; `spec_text` is the file

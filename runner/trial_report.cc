@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_join.h"
 #include "metrics/katib_time.h"
+#include "runner/objective.h"
 
 namespace hpsearch::runner {
 namespace {
@@ -141,12 +142,12 @@ ordered_json TrialsJson(const std::vector<TrialView>& trials, const api::Experim
 
 std::vector<TrialView> SortedByObjective(std::vector<TrialView> trials,
                                          const api::Experiment& experiment) {
-  bool maximize = api::ParseObjectiveType(experiment.spec.objective->type) == api::ObjectiveType::kMaximize;
-  std::stable_sort(trials.begin(), trials.end(), [maximize](const TrialView& a, const TrialView& b) {
+  metrics::ObjectiveDirection direction = ObjectiveDirectionOf(experiment);
+  std::stable_sort(trials.begin(), trials.end(), [direction](const TrialView& a, const TrialView& b) {
     const auto& x = a.record.objective_numeric;
     const auto& y = b.record.objective_numeric;
     if (!x || !y) return x.has_value() && !y.has_value();
-    return maximize ? *x > *y : *x < *y;
+    return IsBetter(*x, *y, direction);
   });
   return trials;
 }
@@ -162,18 +163,19 @@ std::string FormatTrials(const std::vector<TrialView>& trials, const api::Experi
 }
 
 std::string FormatSummaryJson(const RunResult& result, const api::Experiment& experiment) {
-  std::vector<TrialView> sorted = SortedByObjective(result.trials, experiment);
-  auto best = std::find_if(sorted.begin(), sorted.end(), [](const TrialView& trial) {
-    return trial.record.status == metrics::TrialStatus::kSucceeded && trial.record.objective_numeric;
-  });
+  metrics::ObjectiveDirection direction = ObjectiveDirectionOf(experiment);
+  const TrialView* best = nullptr;
+  for (const TrialView& trial : result.trials) {
+    if (IsNewBest(trial.record, best ? &best->record : nullptr, direction)) best = &trial;
+  }
   ordered_json summary = {
       {"experiment", experiment.metadata.name},
       {"objective", {{"type", experiment.spec.objective->type},
                      {"metric", experiment.spec.objective->objective_metric_name}}},
       {"reason", result.reason},
       {"message", result.message},
-      {"bestTrial", best != sorted.end() ? TrialJson(*best, experiment) : ordered_json(nullptr)},
-      {"trials", TrialsJson(sorted, experiment)},
+      {"bestTrial", best ? TrialJson(*best, experiment) : ordered_json(nullptr)},
+      {"trials", TrialsJson(SortedByObjective(result.trials, experiment), experiment)},
   };
   return summary.dump(2) + "\n";
 }

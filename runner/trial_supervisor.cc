@@ -21,15 +21,6 @@ using internal::ScopedFd;
 
 namespace {
 
-absl::StatusOr<ScopedFd> OpenLog(const std::filesystem::path& path) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot open log file ", path.string(), ": ", std::strerror(errno)));
-  }
-  return ScopedFd(fd);
-}
-
 // Writes all of `data`; a full disk loses log text, never the engine.
 void WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -42,15 +33,37 @@ void WriteAll(int fd, std::string_view data) {
 
 }  // namespace
 
+// A log file, opened when there is first something to write.
+class LazyLog {
+ public:
+  explicit LazyLog(std::filesystem::path path) : path_(std::move(path)) {}
+
+  // Appends all of `data`; a log that cannot be opened or a full disk loses
+  // log text, never the engine.
+  void Write(std::string_view data) {
+    if (!fd_.valid() && !failed_) {
+      fd_.reset(open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+      failed_ = !fd_.valid();
+    }
+    if (fd_.valid()) WriteAll(fd_.get(), data);
+  }
+
+ private:
+  std::filesystem::path path_;
+  ScopedFd fd_;
+  bool failed_ = false;
+};
+
 struct TrialSupervisor::Running {
   std::string name;
   TrialProcess process;
-  ScopedFd stdout_log;
-  ScopedFd stderr_log;
+  LazyLog stdout_log;
+  LazyLog stderr_log;
   std::optional<Clock::time_point> deadline = std::nullopt;  // next SIGTERM or SIGKILL due
   bool timed_out = false;
   bool stopped = false;
   bool terminated = false;  // SIGTERM sent; SIGKILL at the deadline
+  Clock::time_point exited_at{};
 };
 
 TrialSupervisor::TrialSupervisor(Callbacks callbacks, std::chrono::milliseconds kill_grace)
@@ -80,16 +93,20 @@ absl::Status TrialSupervisor::Launch(const std::string& trial, const LaunchSpec&
   if (trials_.contains(trial)) {
     return absl::AlreadyExistsError(absl::StrCat("trial ", trial, " is already running"));
   }
-  absl::StatusOr<ScopedFd> out = OpenLog(stdout_log);
-  if (!out.ok()) return out.status();
-  absl::StatusOr<ScopedFd> err = OpenLog(stderr_log);
-  if (!err.ok()) return err.status();
+  // The files come later (LazyLog); their folders must be writable now.
+  for (const std::filesystem::path* log : {&stdout_log, &stderr_log}) {
+    std::filesystem::path dir = log->parent_path();
+    if (access(dir.empty() ? "." : dir.c_str(), W_OK | X_OK) != 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot write log file ", log->string(), ": ", std::strerror(errno)));
+    }
+  }
   absl::StatusOr<TrialProcess> process = TrialProcess::Start(spec);
   if (!process.ok()) return process.status();
   Running running{.name = trial,
                   .process = std::move(*process),
-                  .stdout_log = std::move(*out),
-                  .stderr_log = std::move(*err)};
+                  .stdout_log = LazyLog(stdout_log),
+                  .stderr_log = LazyLog(stderr_log)};
   if (timeout > std::chrono::milliseconds::zero()) running.deadline = Clock::now() + timeout;
   trials_.emplace(trial, std::move(running));
   return absl::OkStatus();
@@ -158,7 +175,7 @@ void TrialSupervisor::Drain(Running& trial, bool from_stdout, int max_reads) {
       return;
     }
     std::string_view chunk(buffer, static_cast<size_t>(n));
-    WriteAll(from_stdout ? trial.stdout_log.get() : trial.stderr_log.get(), chunk);
+    (from_stdout ? trial.stdout_log : trial.stderr_log).Write(chunk);
     if (from_stdout && callbacks_.on_stdout) callbacks_.on_stdout(trial.name, chunk);
   }
 }
@@ -190,6 +207,7 @@ void TrialSupervisor::Reap() {
       trial.process.TryWait();
     }
     if (!trial.process.running()) {
+      trial.exited_at = Clock::now();
       // What the group wrote is in the pipes now. A process that left the
       // group (setsid) may keep a pipe open forever, so read what is there
       // and stop listening rather than wait for end of file.
@@ -205,7 +223,8 @@ void TrialSupervisor::Reap() {
 void TrialSupervisor::Finish(std::map<std::string, Running>::iterator it) {
   TrialEnd end{.exit = *it->second.process.TryWait(),
                .timed_out = it->second.timed_out,
-               .stopped = it->second.stopped};
+               .stopped = it->second.stopped,
+               .exited_at = it->second.exited_at};
   std::string name = it->first;
   trials_.erase(it);
   if (callbacks_.on_end) callbacks_.on_end(name, end);

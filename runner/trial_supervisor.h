@@ -32,6 +32,9 @@ struct TrialEnd {
   ExitStatus exit;
   bool timed_out = false;
   bool stopped = false;  // ended by StopAll()
+  // When the supervisor saw the trial's process end: its output drained and
+  // its end reported from here on.
+  std::chrono::steady_clock::time_point exited_at{};
 };
 
 class TrialSupervisor {
@@ -53,9 +56,12 @@ class TrialSupervisor {
   TrialSupervisor(const TrialSupervisor&) = delete;
   TrialSupervisor& operator=(const TrialSupervisor&) = delete;
 
-  // Starts a trial whose stdout and stderr are appended to the given files.
-  // `timeout` of zero means none. Fails if the process cannot be started or
-  // a log file cannot be opened; nothing is left running then.
+  // Starts a trial whose stdout and stderr are appended to the given files,
+  // each created when the trial first writes to it (a trial that prints
+  // nothing on stderr costs no file). `timeout` of zero means none. Fails if
+  // the process cannot be started or a log file's folder is not writable;
+  // nothing is left running then. A log file that still cannot be opened
+  // later loses that log's text, not the trial.
   absl::Status Launch(const std::string& trial, const LaunchSpec& spec,
                       const std::filesystem::path& stdout_log,
                       const std::filesystem::path& stderr_log,

@@ -72,9 +72,12 @@ TEST_F(TrialSupervisorTest, RunsTrialsSideBySideAndLogsTheirOutput) {
   EXPECT_EQ(stdout_["b"], "loss=2\n");
   EXPECT_EQ(ReadFile(Log("a", "stdout")), "loss=1\n");
   EXPECT_EQ(ReadFile(Log("a", "stderr")), "warn\n");
+  // A log is created when there is something to write.
+  EXPECT_FALSE(std::filesystem::exists(Log("b", "stderr")));
   EXPECT_TRUE(ends_.at("a").exit.success());
   EXPECT_EQ(ends_.at("b").exit.exit_code, 4);
   EXPECT_FALSE(ends_.at("b").timed_out);
+  EXPECT_NE(ends_.at("b").exited_at, std::chrono::steady_clock::time_point{});
 }
 
 TEST_F(TrialSupervisorTest, DeliversEveryByteOfALargeOutput) {
