@@ -75,9 +75,12 @@ enum class RunOutcome { kSucceeded, kFailed, kInterrupted };
 // What the engine itself adds around each trial, measured inside it: one
 // sample per trial, in milliseconds (bench/runner.md).
 struct EngineOverhead {
-  // From the engine starting to launch a trial (its directory, its process)
-  // to the trial's first line of stdout arriving; includes the trial
-  // program's own start-up until it prints.
+  // From the engine starting to launch a trial (its directory, command,
+  // environment, process) to the trial's program running (exec done): the
+  // engine's share of the launch.
+  std::vector<double> launch_to_started_ms;
+  // ... to the trial's first line of stdout arriving: adds the program's
+  // own start-up until it prints.
   std::vector<double> launch_to_first_line_ms;
   // From the engine seeing a trial's process end to its result committed to
   // the store: visible to readers, and kept if the engine is killed.

@@ -138,6 +138,21 @@ ordered_json TrialsJson(const std::vector<TrialView>& trials, const api::Experim
   return array;
 }
 
+ordered_json LatencyJson(const std::vector<double>& samples_ms) {
+  LatencySummary summary = SummarizeLatency(samples_ms);
+  return {{"count", summary.count},
+          {"p50", summary.p50_ms},
+          {"p99", summary.p99_ms},
+          {"max", summary.max_ms}};
+}
+
+ordered_json OverheadJson(const EngineOverhead& overhead) {
+  return {{"launchToStartedMs", LatencyJson(overhead.launch_to_started_ms)},
+          {"launchToFirstLineMs", LatencyJson(overhead.launch_to_first_line_ms)},
+          {"exitToRecordedMs", LatencyJson(overhead.exit_to_recorded_ms)},
+          {"exitToDurableMs", LatencyJson(overhead.exit_to_durable_ms)}};
+}
+
 }  // namespace
 
 std::vector<TrialView> SortedByObjective(std::vector<TrialView> trials,
@@ -176,6 +191,7 @@ std::string FormatSummaryJson(const RunResult& result, const api::Experiment& ex
       {"message", result.message},
       {"bestTrial", best ? TrialJson(*best, experiment) : ordered_json(nullptr)},
       {"trials", TrialsJson(SortedByObjective(result.trials, experiment), experiment)},
+      {"engineOverhead", OverheadJson(result.overhead)},
   };
   return summary.dump(2) + "\n";
 }

@@ -24,8 +24,9 @@ std::vector<TrialView> SortedByObjective(std::vector<TrialView> trials,
 std::string FormatTrials(const std::vector<TrialView>& trials, const api::Experiment& experiment,
                          ReportFormat format);
 
-// The run's outcome and its best trial, as JSON (written to
-// <workdir>/summary.json).
+// The run's outcome, its best trial, every trial, and the engine's overhead
+// per trial (count, p50, p99 and max of each latency in
+// RunResult::overhead), as JSON (written to <workdir>/summary.json).
 std::string FormatSummaryJson(const RunResult& result, const api::Experiment& experiment);
 
 }  // namespace hpsearch::runner

@@ -128,6 +128,44 @@ TEST_F(ObjectiveStoreTest, TrialsRoundTripKeepOrderAndFindTheBest) {
   EXPECT_TRUE(store->ListTrials("none")->empty());
 }
 
+TEST_F(ObjectiveStoreTest, PutTrialsWritesAGroupInOneTransaction) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->PutTrial(Trial("t1", TrialStatus::kRunning, std::nullopt),
+                              Durability::kProcessCrash).ok());
+  std::vector<TrialRecord> ended = {Trial("t1", TrialStatus::kSucceeded, 0.5),
+                                    Trial("t2", TrialStatus::kFailed, std::nullopt),
+                                    Trial("t3", TrialStatus::kSucceeded, 0.25)};
+  ASSERT_TRUE(store->PutTrials(ended, Durability::kProcessCrash).ok());
+  ASSERT_TRUE(store->PutTrials({}).ok());
+  EXPECT_EQ(*store->ListTrials("exp"), ended);
+
+  auto reader = OpenStore({.read_only = true});
+  EXPECT_EQ(reader->PutTrials(ended).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ObjectiveStoreTest, SyncRunsBesideWritesAndKeepsEverything) {
+  auto store = OpenStore();
+  std::atomic<bool> done = false;
+  std::thread syncer([&] {
+    while (!done) EXPECT_TRUE(store->Sync().ok());
+  });
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(store->PutTrial(Trial("t" + std::to_string(i), TrialStatus::kSucceeded, i),
+                                Durability::kProcessCrash).ok());
+    ASSERT_TRUE(store->AppendObservations("t" + std::to_string(i), Batch(3, "loss", i),
+                                          Durability::kProcessCrash).ok());
+  }
+  done = true;
+  syncer.join();
+  ASSERT_TRUE(store->Sync().ok());
+  store.reset();
+
+  auto reopened = OpenStore({.read_only = true});
+  EXPECT_EQ(reopened->ListTrials("exp")->size(), 50u);
+  EXPECT_EQ(reopened->GetObservations("t49")->size(), 3u);
+  EXPECT_EQ(reopened->Sync().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(ObjectiveStoreTest, TrialStatusNamesAreKatibs) {
   EXPECT_EQ(TrialStatusName(TrialStatus::kMetricsUnavailable), "MetricsUnavailable");
   EXPECT_EQ(ParseTrialStatus("EarlyStopped"), TrialStatus::kEarlyStopped);

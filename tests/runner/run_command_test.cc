@@ -201,6 +201,18 @@ TEST_F(RunCommandTest, RandomSearchRunsToMaxTrialCount) {
   ASSERT_THAT(lines, SizeIs(6));
   EXPECT_THAT(lines[1], HasSubstr(summary["bestTrial"]["name"].get<std::string>()));
 
+  // The engine's own overhead, one sample per trial (bench/runner.md).
+  EXPECT_THAT(run.err, HasSubstr("engine overhead per trial"));
+  for (const char* latency :
+       {"launchToStartedMs", "launchToFirstLineMs", "exitToRecordedMs", "exitToDurableMs"}) {
+    const json& figures = summary["engineOverhead"][latency];
+    EXPECT_EQ(figures["count"], 5) << latency;
+    EXPECT_LE(figures["p50"].get<double>(), figures["p99"].get<double>()) << latency;
+    EXPECT_LE(figures["p99"].get<double>(), figures["max"].get<double>()) << latency;
+  }
+  EXPECT_LE(summary["engineOverhead"]["exitToRecordedMs"]["max"].get<double>(),
+            summary["engineOverhead"]["exitToDurableMs"]["max"].get<double>());
+
   Outcome csv = Hpsearch({"trials", "--workdir", workdir_.string(), "--format", "csv"});
   EXPECT_THAT(csv.out, HasSubstr("trial,status,loss,accuracy,x,reason,message\r\n"));
 }

@@ -1,0 +1,64 @@
+#include "runner/objective.h"
+
+#include "gtest/gtest.h"
+#include "runner/experiment_runner.h"
+
+namespace hpsearch::runner {
+namespace {
+
+using metrics::ObjectiveDirection;
+using metrics::TrialRecord;
+using metrics::TrialStatus;
+
+TrialRecord Trial(TrialStatus status, std::optional<double> objective) {
+  TrialRecord trial;
+  trial.status = status;
+  trial.objective_numeric = objective;
+  return trial;
+}
+
+TEST(ObjectiveTest, DirectionComesFromTheObjectiveType) {
+  api::Experiment experiment;
+  experiment.spec.objective.emplace();
+  experiment.spec.objective->type = "maximize";
+  EXPECT_EQ(ObjectiveDirectionOf(experiment), ObjectiveDirection::kMaximize);
+  experiment.spec.objective->type = "minimize";
+  EXPECT_EQ(ObjectiveDirectionOf(experiment), ObjectiveDirection::kMinimize);
+}
+
+TEST(ObjectiveTest, BetterAndGoalFollowTheDirection) {
+  EXPECT_TRUE(IsBetter(1, 2, ObjectiveDirection::kMinimize));
+  EXPECT_FALSE(IsBetter(2, 2, ObjectiveDirection::kMinimize));
+  EXPECT_TRUE(IsBetter(2, 1, ObjectiveDirection::kMaximize));
+  // Katib's goal test includes the goal itself.
+  EXPECT_TRUE(ReachesGoal(0.5, 0.5, ObjectiveDirection::kMinimize));
+  EXPECT_FALSE(ReachesGoal(0.6, 0.5, ObjectiveDirection::kMinimize));
+  EXPECT_TRUE(ReachesGoal(0.5, 0.5, ObjectiveDirection::kMaximize));
+  EXPECT_FALSE(ReachesGoal(0.4, 0.5, ObjectiveDirection::kMaximize));
+}
+
+TEST(ObjectiveTest, NewBestNeedsASucceededTrialStrictlyBetter) {
+  TrialRecord first = Trial(TrialStatus::kSucceeded, 0.5);
+  EXPECT_TRUE(IsNewBest(first, nullptr, ObjectiveDirection::kMinimize));
+  EXPECT_FALSE(IsNewBest(Trial(TrialStatus::kSucceeded, 0.5), &first, ObjectiveDirection::kMinimize));
+  EXPECT_TRUE(IsNewBest(Trial(TrialStatus::kSucceeded, 0.4), &first, ObjectiveDirection::kMinimize));
+  EXPECT_FALSE(IsNewBest(Trial(TrialStatus::kFailed, 0.1), &first, ObjectiveDirection::kMinimize));
+  EXPECT_FALSE(IsNewBest(Trial(TrialStatus::kSucceeded, std::nullopt), nullptr,
+                         ObjectiveDirection::kMinimize));
+  EXPECT_TRUE(IsNewBest(Trial(TrialStatus::kSucceeded, 0.6), &first, ObjectiveDirection::kMaximize));
+}
+
+TEST(LatencySummaryTest, NearestRankPercentiles) {
+  EXPECT_EQ(SummarizeLatency({}).count, 0u);
+  std::vector<double> samples;
+  for (int i = 100; i >= 1; --i) samples.push_back(i);
+  LatencySummary summary = SummarizeLatency(samples);
+  EXPECT_EQ(summary.count, 100u);
+  EXPECT_EQ(summary.p50_ms, 50);
+  EXPECT_EQ(summary.p99_ms, 99);
+  EXPECT_EQ(summary.max_ms, 100);
+  EXPECT_EQ(SummarizeLatency({7}).p99_ms, 7);
+}
+
+}  // namespace
+}  // namespace hpsearch::runner
