@@ -46,28 +46,38 @@ void InheritAs(int fd, int target) {
   }
 }
 
-// Why a forked child could not become the trial.
+// Why the child could not become the trial.
 struct ChildFailure {
-  enum Stage : int { kChdir, kExec } stage;
-  int error;
+  enum Stage : int { kNone, kChdir, kExec } stage = kNone;
+  int error = 0;
 };
 
-// What the child needs, all prepared by the engine before it starts.
+// What the child needs, all prepared by the engine before it starts, and
+// where it reports a failure to exec: the engine reads that once the child
+// has exec'd or exited, as glibc's posix_spawn does.
 struct ChildArgs {
   char* const* argv;
   char* const* envp;
   const char* working_dir;  // null: the engine's
   pid_t engine;
+  int stdin_fd;
   int stdout_fd;
   int stderr_fd;
-  int report_fd;  // where an exec failure is reported
+  ChildFailure failure;
 };
 
+// /dev/null, opened once for every trial's stdin.
+int DevNull() {
+  static const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
 // In the child: set the process up as a trial and exec it. It shares the
-// engine's memory until exec (see Start), so it makes only system calls and
-// writes nothing but its own stack. Returns only on failure.
+// engine's memory until exec (see SpawnChild), so it makes only system calls
+// and writes nothing but its own stack, errno and the failure it returns.
+// Returns only on failure.
 ChildFailure RunChild(char* const* argv, char* const* envp, const char* working_dir, pid_t engine,
-                      int stdout_fd, int stderr_fd) {
+                      int stdin_fd, int stdout_fd, int stderr_fd) {
   setpgid(0, 0);
   // If the engine dies (even by SIGKILL) the trial goes with it instead of
   // running on unsupervised; a resumed run starts it again.
@@ -80,8 +90,7 @@ ChildFailure RunChild(char* const* argv, char* const* envp, const char* working_
   sigemptyset(&no_signals);
   sigprocmask(SIG_SETMASK, &no_signals, nullptr);
 
-  int null_fd = open("/dev/null", O_RDONLY);
-  if (null_fd >= 0) InheritAs(null_fd, STDIN_FILENO);
+  if (stdin_fd >= 0) InheritAs(stdin_fd, STDIN_FILENO);
   InheritAs(stdout_fd, STDOUT_FILENO);
   InheritAs(stderr_fd, STDERR_FILENO);
   if (working_dir != nullptr && chdir(working_dir) != 0) return {ChildFailure::kChdir, errno};
@@ -91,11 +100,10 @@ ChildFailure RunChild(char* const* argv, char* const* envp, const char* working_
 
 // The child's entry point (see clone(2)).
 int ChildMain(void* arg) {
-  const ChildArgs& args = *static_cast<const ChildArgs*>(arg);
-  ChildFailure failure = RunChild(args.argv, args.envp, args.working_dir, args.engine,
-                                  args.stdout_fd, args.stderr_fd);
-  // Only reached when exec failed: tell the engine why.
-  (void)!write(args.report_fd, &failure, sizeof failure);
+  ChildArgs& args = *static_cast<ChildArgs*>(arg);
+  // Only returns when exec failed: tell the engine why.
+  args.failure = RunChild(args.argv, args.envp, args.working_dir, args.engine, args.stdin_fd,
+                          args.stdout_fd, args.stderr_fd);
   _exit(127);
 }
 
@@ -156,9 +164,8 @@ std::string ExitStatus::Describe() const {
 
 absl::StatusOr<TrialProcess> TrialProcess::Start(const LaunchSpec& spec) {
   if (spec.argv.empty()) return absl::InvalidArgumentError("empty command");
-  ScopedFd out_read, out_write, err_read, err_write, report_read, report_write;
-  for (auto [read_end, write_end] : {std::pair{&out_read, &out_write}, std::pair{&err_read, &err_write},
-                                     std::pair{&report_read, &report_write}}) {
+  ScopedFd out_read, out_write, err_read, err_write;
+  for (auto [read_end, write_end] : {std::pair{&out_read, &out_write}, std::pair{&err_read, &err_write}}) {
     if (absl::Status s = MakePipe(*read_end, *write_end); !s.ok()) return s;
   }
   // Everything the child needs is allocated here: until exec it may only
@@ -169,23 +176,19 @@ absl::StatusOr<TrialProcess> TrialProcess::Start(const LaunchSpec& spec) {
                  .envp = envp.data(),
                  .working_dir = spec.working_dir.empty() ? nullptr : spec.working_dir.c_str(),
                  .engine = getpid(),
+                 .stdin_fd = DevNull(),
                  .stdout_fd = out_write.get(),
                  .stderr_fd = err_write.get(),
-                 .report_fd = report_write.get()};
+                 .failure = {}};
   pid_t pid = SpawnChild(args);
   if (pid < 0) return absl::InternalError(absl::StrCat("clone: ", std::strerror(errno)));
   setpgid(pid, pid);  // also here, so the group exists before we signal it
-  report_write.reset();
   out_write.reset();
   err_write.reset();
 
-  // The report pipe closes on a successful exec (O_CLOEXEC).
-  ChildFailure failure{};
-  ssize_t n;
-  do {
-    n = read(report_read.get(), &failure, sizeof failure);
-  } while (n < 0 && errno == EINTR);
-  if (n == sizeof failure) {
+  // The child has exec'd or exited by now (CLONE_VFORK).
+  const ChildFailure& failure = args.failure;
+  if (failure.stage != ChildFailure::kNone) {
     while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
     if (failure.stage == ChildFailure::kChdir) {

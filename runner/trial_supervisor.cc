@@ -96,6 +96,7 @@ absl::Status TrialSupervisor::Launch(const std::string& trial, const LaunchSpec&
   // The files come later (LazyLog); their folders must be writable now.
   for (const std::filesystem::path* log : {&stdout_log, &stderr_log}) {
     std::filesystem::path dir = log->parent_path();
+    if (log == &stderr_log && dir == stdout_log.parent_path()) break;  // checked
     if (access(dir.empty() ? "." : dir.c_str(), W_OK | X_OK) != 0) {
       return absl::UnavailableError(
           absl::StrCat("cannot write log file ", log->string(), ": ", std::strerror(errno)));
