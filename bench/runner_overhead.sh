@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
-# Engine overhead of `hpsearch run`: N trivial trials (/bin/echo printing the
-# objective) run back to back, so the wall time per trial is almost all
-# engine: launching, reading the output, recording start, metrics and end
-# durably in the store. Also reports the engine's own CPU use.
+# Engine overhead of `hpsearch run`: N trivial trials run back to back, so
+# the wall time per trial is almost all engine and operating system:
+# launching, reading the output, recording start, metrics and end durably in
+# the store. Prints, per parallelTrialCount, wall time per trial, the
+# engine's own CPU (trials excluded) and its per-trial latencies (p50/p99:
+# launch to started, launch to first line, exit to recorded, exit to
+# durable), which `hpsearch run` reports at the end of every run and in
+# summary.json. First, the disk's latency for a 4 KiB write + fdatasync,
+# which bounds "exit to durable".
 #
 #   bench/runner_overhead.sh [BUILD_DIR] [TRIALS] [PARALLEL...]
+#
+# TRIAL_SECONDS=S makes each trial sleep S seconds before printing (through
+# /bin/sh), for the engine's CPU share with trials that take some time.
+#
+# Each run gets a fresh workdir, all deleted at the end: on ext4 without a
+# journal (this VM), creating files right after deleting many costs far more
+# kernel time (inodes deleted in the last 5 s, or 305 s while their inode
+# table block is dirty, are skipped one by one), so never delete between runs.
 set -euo pipefail
 build=${1:-build}
 trials=${2:-1000}
@@ -13,6 +26,18 @@ parallels=("${@:-1 4}")
 hpsearch=$(realpath "$build/bin/hpsearch")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+if [[ -n "${TRIAL_SECONDS:-}" ]]; then
+  command="[/bin/sh, -c, \"sleep $TRIAL_SECONDS; echo loss=\${trialParameters.x}\"]"
+else
+  command="[/bin/echo, \"loss=\${trialParameters.x}\"]"
+fi
+
+probe_start=$(date +%s.%N)
+dd if=/dev/zero of="$tmp/probe" bs=4k count=200 oflag=dsync status=none
+probe_end=$(date +%s.%N)
+awk -v s="$probe_start" -v e="$probe_end" 'BEGIN {
+  printf "disk: %.2f ms per 4 KiB write + fdatasync\n", 1000 * (e - s) / 200 }'
 
 for parallel in ${parallels[*]}; do
   cat > "$tmp/echo.yaml" <<YAML
@@ -39,12 +64,12 @@ spec:
             containers:
               - name: main
                 image: busybox
-                command: [/bin/echo, "loss=\${trialParameters.x}"]
+                command: $command
             restartPolicy: Never
 YAML
-  rm -rf "$tmp/work"
+  work="$tmp/work-$parallel"
   start=$(date +%s.%N)
-  "$hpsearch" run "$tmp/echo.yaml" --workdir "$tmp/work" >/dev/null 2>"$tmp/err"
+  "$hpsearch" run "$tmp/echo.yaml" --workdir "$work" >/dev/null 2>"$tmp/err"
   end=$(date +%s.%N)
   cpu_line=$(grep -o "engine CPU.*" "$tmp/err")
   overhead_line=$(grep -o "engine overhead.*" "$tmp/err" || true)
