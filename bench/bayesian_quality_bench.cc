@@ -12,9 +12,11 @@
 // Usage: bayesian_quality_bench [--seeds N] [--first-seed S] [--evals N]
 //          [--functions branin,hartmann6,mixed,levy10]
 //          [--algorithms bayesianoptimization,random]
-//          [--setting name=value]... [--raw]
+//          [--setting name=value]... [--cold] [--raw]
 // --raw also prints one line per run: function algorithm seed regret@10 ...
 // --setting adds an algorithm setting to bayesianoptimization's runs.
+// --cold empties bayesianoptimization's model cache before every call, as
+// if each call reached a freshly started server (no warm-started fits).
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -29,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "suggestion/bayesian_optimization.h"
 #include "suggestion/suggest.h"
 
 namespace {
@@ -175,7 +178,7 @@ pb::GetSuggestionsRequest MakeRequest(const Function& function, const std::strin
 std::vector<double> Run(const Function& function, const std::string& algorithm, int seed,
                         int evaluations,
                         const std::vector<std::pair<std::string, std::string>>& settings,
-                        double* seconds) {
+                        bool cold, double* seconds) {
   pb::GetSuggestionsRequest request = MakeRequest(function, algorithm, seed, settings);
   std::vector<double> regret;
   double best = INFINITY;
@@ -183,6 +186,7 @@ std::vector<double> Run(const Function& function, const std::string& algorithm, 
   for (int i = 0; i < evaluations; ++i) {
     request.set_current_request_number(1);
     request.set_total_request_number(i + 1);
+    if (cold) hpsearch::suggestion::ClearBayesianOptimizationCache();
     const auto reply = hpsearch::suggestion::Suggest(request);
     if (!reply.ok() || reply->parameter_assignments_size() != 1) {
       std::fprintf(stderr, "%s %s seed %d: Suggest failed at %d: %s\n", function.name.c_str(),
@@ -231,7 +235,7 @@ std::vector<std::string> Split(const std::string& text) {
 
 int main(int argc, char** argv) {
   int seeds = 20, first_seed = 1, evaluations = 100;
-  bool raw = false;
+  bool raw = false, cold = false;
   std::vector<std::string> function_names = {"branin", "hartmann6", "mixed", "levy10"};
   std::vector<std::string> algorithms = {"bayesianoptimization", "random"};
   std::vector<std::pair<std::string, std::string>> settings;
@@ -256,12 +260,14 @@ int main(int argc, char** argv) {
         return 2;
       }
       settings.emplace_back(setting.substr(0, equals), setting.substr(equals + 1));
+    } else if (arg == "--cold") {
+      cold = true;
     } else if (arg == "--raw") {
       raw = true;
     } else {
       std::fprintf(stderr,
                    "usage: %s [--seeds N] [--first-seed S] [--evals N] [--functions a,b] "
-                   "[--algorithms a,b] [--setting name=value]... [--raw]\n",
+                   "[--algorithms a,b] [--setting name=value]... [--cold] [--raw]\n",
                    argv[0]);
       return 2;
     }
@@ -289,7 +295,7 @@ int main(int argc, char** argv) {
       for (int seed = first_seed; seed < first_seed + seeds; ++seed) {
         double seconds = 0;
         const std::vector<double> regret =
-            Run(function, algorithm, seed, evaluations, settings, &seconds);
+            Run(function, algorithm, seed, evaluations, settings, cold, &seconds);
         if (regret.empty()) return 1;
         total_seconds += seconds;
         if (raw) std::fprintf(stderr, "raw %s %s %d", function.name.c_str(), algorithm.c_str(), seed);
@@ -300,7 +306,9 @@ int main(int argc, char** argv) {
         }
         if (raw) std::fprintf(stderr, " %.2fs\n", seconds);
       }
-      std::printf("| %s | %s |", function.name.c_str(), algorithm.c_str());
+      const std::string label =
+          cold && algorithm == "bayesianoptimization" ? algorithm + " (cold)" : algorithm;
+      std::printf("| %s | %s |", function.name.c_str(), label.c_str());
       for (size_t c = 0; c < std::size(kCheckpoints); ++c) {
         if (kCheckpoints[c] > evaluations) continue;
         std::printf(" %.3g [%.3g, %.3g] |", Quantile(at[c], 0.5), Quantile(at[c], 0.25),

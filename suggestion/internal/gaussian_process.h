@@ -70,16 +70,17 @@ class GaussianProcess {
 
    private:
     const GaussianProcess* gp_;
-    Eigen::MatrixXd cross_;  // covariances, one row per point
+    Eigen::MatrixXd cross_;  // covariances with the observations, a column per point
     Eigen::VectorXd mean_, sd_bound_, sd_;
     std::vector<bool> exact_;
   };
 
   // Predictions near one point, for a local search of the acquisition: the
-  // mean from every observation, the variance conditioned on the `size`
-  // observations nearest `center` (in length scales). That variance is the
-  // model's own when size >= rows, otherwise an upper bound of it that is
-  // close near `center`, at O(size^2) a point instead of O(rows^2).
+  // posterior given only the `size` observations nearest `center` (in
+  // length scales), with the same hyperparameters. That is the model itself
+  // when size >= rows; otherwise a local approximation, close near
+  // `center` (its variance an upper bound of the model's), at O(size^2) a
+  // point instead of O(rows^2).
   class Neighbourhood {
    public:
     void Predict(const Eigen::MatrixXd& x, Eigen::VectorXd* mean,
@@ -90,6 +91,7 @@ class GaussianProcess {
     const GaussianProcess* gp_ = nullptr;
     Eigen::MatrixXd x_;         // the nearest observations (empty: all)
     Eigen::MatrixXd cholesky_;  // their factor
+    Eigen::VectorXd alpha_;     // their weights
   };
   Neighbourhood Near(const Eigen::VectorXd& center, Eigen::Index size) const;
 
