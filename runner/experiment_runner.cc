@@ -473,15 +473,15 @@ absl::StatusOr<LaunchSpec> Run::MakeLaunchSpec(const TrialRecord& record,
 // A trial's directory, empty: a rerun (or a trial whose start a crash lost)
 // starts clean.
 absl::Status Run::MakeTrialDir(const std::filesystem::path& trial_dir) const {
-  if (mkdir(trial_dir.c_str(), 0755) != 0 && errno == EEXIST) {
-    std::error_code error;
-    std::filesystem::remove_all(trial_dir, error);
-    mkdir(trial_dir.c_str(), 0755);
+  int made = mkdir(trial_dir.c_str(), 0755);
+  if (made != 0 && errno == EEXIST) {
+    std::error_code ignored;  // mkdir says what went wrong
+    std::filesystem::remove_all(trial_dir, ignored);
+    made = mkdir(trial_dir.c_str(), 0755);
   }
-  std::error_code error;
-  if (!std::filesystem::is_directory(trial_dir, error)) {
-    return absl::UnavailableError(absl::StrCat("cannot create ", trial_dir.string(), ": ",
-                                               error ? error.message() : std::strerror(errno)));
+  if (made != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create ", trial_dir.string(), ": ", std::strerror(errno)));
   }
   return absl::OkStatus();
 }
@@ -578,8 +578,11 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
   } else if (!end.exit.success()) {
     record.status = TrialStatus::kFailed;
     record.reason = "TrialFailed";
-    record.message = absl::StrCat(end.exit.Describe(), "; see ",
-                                  (options_.workdir / "trials" / trial / "stderr.log").string());
+    std::filesystem::path stderr_log = options_.workdir / "trials" / trial / "stderr.log";
+    std::error_code error;
+    record.message = std::filesystem::exists(stderr_log, error)
+                         ? absl::StrCat(end.exit.Describe(), "; see ", stderr_log.string())
+                         : absl::StrCat(end.exit.Describe(), "; nothing on stderr");
   } else if (!objective_available) {
     record.status = TrialStatus::kMetricsUnavailable;
     record.reason = "MetricsUnavailable";

@@ -293,6 +293,8 @@ TEST_F(RunCommandTest, MaxFailedTrialCountFailsTheExperiment) {
   for (const json& trial : trials) {
     EXPECT_EQ(trial["status"], "Failed");
     EXPECT_THAT(trial["message"].get<std::string>(), HasSubstr("killed by signal 6"));
+    EXPECT_THAT(trial["message"].get<std::string>(), HasSubstr("; see "));  // its stderr.log
+    EXPECT_THAT(ReadFile(TrialDir(trial["name"]) / "stderr.log"), HasSubstr("finished epoch 1"));
   }
 }
 
