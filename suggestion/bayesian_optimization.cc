@@ -71,7 +71,7 @@ constexpr Acquisition kHedgePortfolio[] = {Acquisition::kExpectedImprovement,
                                            Acquisition::kProbabilityOfImprovement,
                                            Acquisition::kLowerConfidenceBound};
 
-// skopt's defaults, in standardized units of the objective.
+// skopt's defaults, in units of the objective's standard deviation.
 constexpr double kXi = 0.01;
 constexpr double kKappa = 1.96;
 constexpr int kQuasiRandomCandidates = 1024;
@@ -402,9 +402,9 @@ class Optimizer {
     return hashes;
   }
 
-  // Fits the GP to the standardized observations (warm-started from the
+  // Fits the GP to the scaled observations (warm-started from the
   // cache when it knows the experiment), then adds the pending points at
-  // the mean (0) as the constant liar.
+  // the worst value (0) as the constant liar.
   absl::Status FitModel() {
     const Eigen::Index n = static_cast<Eigen::Index>(observed_y_.size());
     const Eigen::Index d = static_cast<Eigen::Index>(space_.dimensions());
@@ -414,9 +414,16 @@ class Optimizer {
       x.row(i) = Eigen::Map<const Eigen::RowVectorXd>(observed_x_[i].data(), d);
       y(i) = observed_y_[i];
     }
+    // Scaled by the standard deviation, shifted so that the worst value is
+    // 0, the GP's prior mean: unexplored regions are expected to be as bad
+    // as the worst trial, not average, which keeps EI and PI from spending
+    // trials on the corners of the space (where the variance is largest),
+    // and makes the constant liar the pessimistic one (the worst value),
+    // which spreads batches further.
     const double mean = y.mean();
     const double sd = std::sqrt((y.array() - mean).square().mean());
-    y = (y.array() - mean) / (sd > 0 ? sd : 1.0);
+    const double worst = y.maxCoeff();
+    y = (y.array() - worst) / (sd > 0 ? sd : 1.0);
     best_ = y.minCoeff();
     best_trials_.resize(n);
     std::iota(best_trials_.begin(), best_trials_.end(), 0);
@@ -756,7 +763,7 @@ class Optimizer {
   // Encoded points awaiting the liar until the model exists.
   std::vector<std::vector<double>> pending_;
   std::optional<internal::GaussianProcess> gp_;
-  double best_ = 0;  // standardized
+  double best_ = 0;  // scaled
   Eigen::MatrixXd observed_matrix_;  // unit rows of the observations
   std::vector<Eigen::Index> best_trials_;
 };

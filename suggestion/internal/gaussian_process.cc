@@ -42,14 +42,14 @@ constexpr double kPriorLogNoise = -6.9, kPriorLogNoiseSd = 3.0;
 constexpr int kMaxFitPoints = 100;
 // Steps from each start, then from the best of them.
 constexpr int kStartSteps = 20;
-constexpr int kFinalSteps = 40;
+constexpr int kFinalSteps = 120;
 constexpr double kAdamRate = 0.1;
 // Initial common length scales of the starts, which all begin with unit
 // signal and a noise variance of 0.01.
 constexpr double kStartLogLengths[] = {-2.3, -1.0, 0.0};
 constexpr double kStartLogNoise = -4.6;
 // From a warm start: fewer, smaller steps (the data changed a little).
-constexpr int kWarmSteps = 15;
+constexpr int kWarmSteps = 30;
 constexpr double kWarmRate = 0.05;
 // Observations the sd bound of GaussianProcess::Screen conditions on.
 constexpr Eigen::Index kBoundNeighbours = 8;

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "suggestion/internal/acquisition.h"
+#include "suggestion/internal/gaussian_process.h"
 #include "suggestion/internal/halton.h"
 #include "suggestion/suggest.h"
 #include "tests/suggestion/test_util.h"
@@ -293,6 +294,157 @@ TEST(BayesianOptimizationTest, BeatsRandomSearchOnBranin) {
   EXPECT_LT(bayesian_regret, 0.2 * random_regret)
       << "mean regret " << bayesian_regret / 4 << " vs random " << random_regret / 4;
   EXPECT_LT(bayesian_regret / 4, 0.1);
+}
+
+TEST(BayesianOptimizationTest, SameAnswersWithAWarmOrAnEmptyCache) {
+  // The cache only warm-starts fits, from snapshots of strict subsets of a
+  // call's observations: the same sequence of calls gives the same points
+  // after it was emptied, and again with it full of the first run's fits.
+  const std::string experiment = BraninExperiment(
+      "bayesianoptimization", R"(algorithm_settings { name: "random_state" value: "3" })");
+  ClearBayesianOptimizationCache();
+  const std::vector<double> first = ClosedLoop(experiment, 24, 2, Branin);
+  const std::vector<double> warm = ClosedLoop(experiment, 24, 2, Branin);
+  ClearBayesianOptimizationCache();
+  const std::vector<double> cold = ClosedLoop(experiment, 24, 2, Branin);
+  EXPECT_EQ(first, warm);
+  EXPECT_EQ(first, cold);
+  EXPECT_EQ(BayesianOptimizationCacheSize(), 1u);
+}
+
+TEST(BayesianOptimizationTest, CacheIsBounded) {
+  ClearBayesianOptimizationCache();
+  for (int e = 0; e < 80; ++e) {
+    std::string experiment = BraninExperiment(
+        "bayesianoptimization", R"(algorithm_settings { name: "n_initial_points" value: "2" })");
+    experiment.replace(experiment.find("\"branin\""), 8, absl::StrCat("\"branin-", e, "\""));
+    ClosedLoop(experiment, 3, 1, Branin);
+  }
+  EXPECT_GT(BayesianOptimizationCacheSize(), 0u);
+  EXPECT_LE(BayesianOptimizationCacheSize(), 64u);
+}
+
+TEST(BayesianOptimizationTest, LearnsAnUnorderedCategorical) {
+  // The best element sits between bad ones, which an ordinal encoding of
+  // the list makes hard to model; one-hot features make it a level of its
+  // own. After the 10-point design, the model should mostly ask for it.
+  const std::string experiment = R"pb(
+    experiment {
+      name: "categorical"
+      spec {
+        parameter_specs {
+          parameters { name: "x" parameter_type: DOUBLE feasible_space { min: "0" max: "1" } }
+          parameters { name: "c" parameter_type: CATEGORICAL
+                       feasible_space { list: "a" list: "b" list: "c" list: "d" list: "e" list: "f" } }
+        }
+        objective { type: MINIMIZE objective_metric_name: "loss" }
+        algorithm { algorithm_name: "bayesianoptimization"
+                    algorithm_settings { name: "random_state" value: "1" } }
+      }
+    })pb";
+  const std::map<std::string, double> level = {{"a", 3}, {"b", 0}, {"c", 3},
+                                               {"d", 2.5}, {"e", 3}, {"f", 2}};
+  int best_level = 0;
+  pb::GetSuggestionsRequest request = Request(experiment, 1, 0);
+  for (int i = 0; i < 30; ++i) {
+    request.set_total_request_number(i + 1);
+    absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(request);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    const auto values = Values(reply->parameter_assignments(0));
+    const double x = std::stod(values.at("x"));
+    if (i >= 15 && values.at("c") == "b") ++best_level;
+    testing::AddTrial(request, *reply, 0, pb::TrialStatus::SUCCEEDED,
+                      absl::StrCat(level.at(values.at("c")) + (x - 0.3) * (x - 0.3)));
+  }
+  EXPECT_GE(best_level, 10) << "of the last 15 suggestions";
+}
+
+TEST(BayesianOptimizationTest, ReturnsTheLastPointsOfAFiniteSpace) {
+  // 4 * 3 points, 10 of them tried: the remaining two come back, in the
+  // design phase (a design saturated with taken points) and in the model
+  // phase (every remaining point is a candidate).
+  for (const std::string initial : {"100", "2"}) {
+    const std::string experiment = absl::StrCat(R"pb(
+      experiment {
+        name: "small"
+        spec {
+          parameter_specs {
+            parameters { name: "n" parameter_type: INT feasible_space { min: "1" max: "4" } }
+            parameters { name: "o" parameter_type: CATEGORICAL feasible_space { list: "a" list: "b" list: "c" } }
+          }
+          objective { type: MINIMIZE objective_metric_name: "loss" }
+          algorithm { algorithm_name: "bayesianoptimization"
+                      algorithm_settings { name: "n_initial_points" value: ")pb",
+                                                 initial, R"pb(" } }
+        }
+      })pb");
+    pb::GetSuggestionsRequest request = Request(experiment, 2, 12);
+    std::set<std::string> all;
+    int added = 0;
+    for (int n = 1; n <= 4; ++n) {
+      for (const std::string o : {"a", "b", "c"}) {
+        all.insert(absl::StrCat(n, " ", o, " "));
+        if (added == 10) continue;
+        ++added;
+        pb::GetSuggestionsReply fake;
+        auto* assignments = fake.add_parameter_assignments();
+        auto* a = assignments->add_assignments();
+        a->set_name("n");
+        a->set_value(absl::StrCat(n));
+        a = assignments->add_assignments();
+        a->set_name("o");
+        a->set_value(o);
+        all.erase(Key(*assignments));
+        testing::AddTrial(request, fake, 0, pb::TrialStatus::SUCCEEDED, absl::StrCat(n));
+      }
+    }
+    absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(request);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    ASSERT_EQ(reply->parameter_assignments_size(), 2);
+    std::set<std::string> got = {Key(reply->parameter_assignments(0)),
+                                 Key(reply->parameter_assignments(1))};
+    EXPECT_EQ(got, all) << "n_initial_points " << initial;
+  }
+}
+
+TEST(BayesianOptimizationTest, ScreenBoundsAndThenMatchesThePosterior) {
+  // Screen's sd bound is never below the exact sd, and its exact sd is
+  // Predict's.
+  const Eigen::MatrixXd x = (Eigen::MatrixXd::Random(120, 3).array() + 1) / 2;
+  Eigen::VectorXd y = (x.col(0).array() * 6).sin() + x.col(1).array().square();
+  y = (y.array() - y.mean()) / std::sqrt((y.array() - y.mean()).square().mean());
+  absl::StatusOr<internal::GaussianProcess> gp =
+      internal::GaussianProcess::Fit(x, y, [] { return false; });
+  ASSERT_TRUE(gp.ok());
+  const Eigen::MatrixXd candidates = (Eigen::MatrixXd::Random(300, 3).array() + 1) / 2;
+  Eigen::VectorXd mean, sd;
+  gp->Predict(candidates, &mean, &sd);
+  internal::GaussianProcess::Screen screen(*gp, candidates);
+  std::vector<Eigen::Index> all(300);
+  for (Eigen::Index i = 0; i < 300; ++i) all[static_cast<size_t>(i)] = i;
+  screen.Refine(all);
+  for (Eigen::Index i = 0; i < 300; ++i) {
+    EXPECT_NEAR(screen.mean()(i), mean(i), 1e-9);
+    EXPECT_GE(screen.sd_bound()(i), sd(i) - 1e-9);
+    EXPECT_NEAR(screen.sd(i), sd(i), 1e-9);
+  }
+  // The neighbourhood is the model itself when it holds every observation.
+  const internal::GaussianProcess::Neighbourhood whole = gp->Near(candidates.row(0).transpose(), 500);
+  Eigen::VectorXd near_mean, near_sd;
+  whole.Predict(candidates, &near_mean, &near_sd);
+  EXPECT_TRUE(near_mean.isApprox(mean));
+  EXPECT_TRUE(near_sd.isApprox(sd));
+  // A warm start from the fit's own hyperparameters predicts as it does
+  // (the likelihood is flat along some of them: x2 plays no part).
+  internal::FitOptions options;
+  options.warm_start = gp->log_hyperparameters();
+  absl::StatusOr<internal::GaussianProcess> warm =
+      internal::GaussianProcess::Fit(x, y, [] { return false; }, options);
+  ASSERT_TRUE(warm.ok());
+  Eigen::VectorXd warm_mean, warm_sd;
+  warm->Predict(candidates, &warm_mean, &warm_sd);
+  EXPECT_LT((warm_mean - mean).cwiseAbs().maxCoeff(), 0.05);
+  EXPECT_LT((warm_sd - sd).cwiseAbs().maxCoeff(), 0.05);
 }
 
 TEST(BayesianOptimizationTest, HonoursCancellation) {
