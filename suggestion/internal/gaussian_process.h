@@ -9,8 +9,9 @@
 // a few fixed starts, then more from the best.
 // A warm start (FitOptions::warm_start, the log-hyperparameters of an
 // earlier fit to similar data) replaces the starts by a few steps from there.
-// Everything is deterministic. The targets should be standardized (mean 0,
-// variance 1): the priors and bounds assume it.
+// Everything is deterministic. The targets should have unit variance (the
+// Bayesian optimizer shifts them so that the worst is 0, the prior mean):
+// the priors and bounds assume it.
 //
 // Example:
 //   absl::StatusOr<GaussianProcess> gp = GaussianProcess::Fit(x, y, cancelled);

@@ -62,6 +62,24 @@ std::string MixedExperiment(const std::string& settings) {
     })pb";
 }
 
+// n in 1..4 and o in {a, b, c}: 12 points.
+std::string SmallExperiment(const std::string& initial_points) {
+  return absl::StrCat(R"pb(
+    experiment {
+      name: "small"
+      spec {
+        parameter_specs {
+          parameters { name: "n" parameter_type: INT feasible_space { min: "1" max: "4" } }
+          parameters { name: "o" parameter_type: CATEGORICAL feasible_space { list: "a" list: "b" list: "c" } }
+        }
+        objective { type: MINIMIZE objective_metric_name: "loss" }
+        algorithm { algorithm_name: "bayesianoptimization"
+                    algorithm_settings { name: "n_initial_points" value: ")pb",
+                      initial_points, R"pb(" } }
+      }
+    })pb");
+}
+
 std::map<std::string, std::string> Values(
     const pb::GetSuggestionsReply::ParameterAssignments& assignments) {
   std::map<std::string, std::string> values;
@@ -247,19 +265,7 @@ TEST(BayesianOptimizationTest, DeterministicAndFeasibleWithoutRepeats) {
 }
 
 TEST(BayesianOptimizationTest, ExhaustsAFiniteSpaceWithoutRepeats) {
-  const std::string experiment = R"pb(
-    experiment {
-      name: "small"
-      spec {
-        parameter_specs {
-          parameters { name: "n" parameter_type: INT feasible_space { min: "1" max: "4" } }
-          parameters { name: "o" parameter_type: CATEGORICAL feasible_space { list: "a" list: "b" list: "c" } }
-        }
-        objective { type: MINIMIZE objective_metric_name: "loss" }
-        algorithm { algorithm_name: "bayesianoptimization"
-                    algorithm_settings { name: "n_initial_points" value: "3" } }
-      }
-    })pb";
+  const std::string experiment = SmallExperiment("3");
   pb::GetSuggestionsRequest request = Request(experiment, 2, 0);
   std::set<std::string> seen;
   for (int round = 0; round < 6; ++round) {
@@ -364,20 +370,7 @@ TEST(BayesianOptimizationTest, ReturnsTheLastPointsOfAFiniteSpace) {
   // design phase (a design saturated with taken points) and in the model
   // phase (every remaining point is a candidate).
   for (const std::string initial : {"100", "2"}) {
-    const std::string experiment = absl::StrCat(R"pb(
-      experiment {
-        name: "small"
-        spec {
-          parameter_specs {
-            parameters { name: "n" parameter_type: INT feasible_space { min: "1" max: "4" } }
-            parameters { name: "o" parameter_type: CATEGORICAL feasible_space { list: "a" list: "b" list: "c" } }
-          }
-          objective { type: MINIMIZE objective_metric_name: "loss" }
-          algorithm { algorithm_name: "bayesianoptimization"
-                      algorithm_settings { name: "n_initial_points" value: ")pb",
-                                                 initial, R"pb(" } }
-        }
-      })pb");
+    const std::string experiment = SmallExperiment(initial);
     pb::GetSuggestionsRequest request = Request(experiment, 2, 12);
     std::set<std::string> all;
     int added = 0;
