@@ -58,7 +58,8 @@ constexpr SettingSpec kSettings[] = {
      .default_value = "auto",
      .choices = kAcquisitionOptimizers,
      .doc = "sampling: best of dense quasi-random candidates; auto and lbfgs: "
-            "the same, then a local compass search from the best few."},
+            "the same, then a local search from the best few (compass steps on "
+            "continuous parameters, neighbouring values on the others)."},
     {.name = "random_state",
      .type = SettingType::kInt,
      .min = 0,

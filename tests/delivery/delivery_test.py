@@ -25,7 +25,7 @@ BINARIES = ("hpsearch", "hpsearch-trial")
 BASE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}
 # Not linked, but read at run time by hpsearch-trial.
 DATA_PACKAGES = {"dataset-fashion-mnist"}
-HPSEARCH_ALGORITHMS = {"random", "grid"}
+HPSEARCH_ALGORITHMS = {"random", "grid", "bayesianoptimization"}
 
 
 def dockerfile_stages():
