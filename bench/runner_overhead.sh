@@ -14,18 +14,24 @@
 # TRIAL_SECONDS=S makes each trial sleep S seconds before printing (through
 # /bin/sh), for the engine's CPU share with trials that take some time.
 #
-# Each run gets a fresh workdir, all deleted at the end: on ext4 without a
-# journal (this VM), creating files right after deleting many costs far more
-# kernel time (inodes deleted in the last 5 s, or 305 s while their inode
-# table block is dirty, are skipped one by one), so never delete between runs.
+# Each run gets a fresh workdir, never deleted between runs: on ext4 without
+# a journal (this VM), creating files right after deleting many costs far
+# more kernel time (inodes deleted in the last 5 s, or 305 s while their
+# inode table block is dirty, are skipped one by one). They go in a
+# temporary folder deleted at the end, or in BENCH_TMP (kept), so that runs
+# from several invocations can be compared without deletions in between.
 set -euo pipefail
 build=${1:-build}
 trials=${2:-1000}
 shift 2 2>/dev/null || true
 parallels=("${@:-1 4}")
 hpsearch=$(realpath "$build/bin/hpsearch")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+if [[ -n "${BENCH_TMP:-}" ]]; then
+  tmp=$(mktemp -d -p "$BENCH_TMP")
+else
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+fi
 
 if [[ -n "${TRIAL_SECONDS:-}" ]]; then
   command="[/bin/sh, -c, \"sleep $TRIAL_SECONDS; echo loss=\${trialParameters.x}\"]"
