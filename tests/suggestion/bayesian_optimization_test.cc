@@ -284,6 +284,39 @@ TEST(BayesianOptimizationTest, ExhaustsAFiniteSpaceWithoutRepeats) {
   EXPECT_EQ(Suggest(request).status().code(), absl::StatusCode::kOutOfRange);
 }
 
+TEST(BayesianOptimizationTest, BatchesSpreadOut) {
+  // After 15 evaluations the model concentrates near Branin's minima; a
+  // batch of 5 must still not pile onto one point: the liar (the worst
+  // value) pushes each next point away from the earlier ones.
+  const std::string experiment = BraninExperiment(
+      "bayesianoptimization", R"(algorithm_settings { name: "random_state" value: "2" })");
+  pb::GetSuggestionsRequest request = Request(experiment, 1, 0);
+  for (int i = 0; i < 15; ++i) {
+    request.set_total_request_number(i + 1);
+    absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(request);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    testing::AddTrial(request, *reply, 0, pb::TrialStatus::SUCCEEDED,
+                      absl::StrCat(Branin(Values(reply->parameter_assignments(0)))));
+  }
+  request.set_current_request_number(5);
+  request.set_total_request_number(20);
+  absl::StatusOr<pb::GetSuggestionsReply> batch = Suggest(request);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->parameter_assignments_size(), 5);
+  double closest = INFINITY;
+  for (int a = 0; a < 5; ++a) {
+    for (int b = 0; b < a; ++b) {
+      const auto va = Values(batch->parameter_assignments(a));
+      const auto vb = Values(batch->parameter_assignments(b));
+      // Distance in the unit square (x1 spans 15, x2 spans 15).
+      closest = std::min(closest, std::hypot(std::stod(va.at("x1")) - std::stod(vb.at("x1")),
+                                             std::stod(va.at("x2")) - std::stod(vb.at("x2"))) /
+                                      15);
+    }
+  }
+  EXPECT_GT(closest, 0.05) << "closest pair " << closest;
+}
+
 TEST(BayesianOptimizationTest, BeatsRandomSearchOnBranin) {
   // 30 evaluations, 10 of them the initial design, in batches of 2.
   double bayesian_regret = 0, random_regret = 0;
