@@ -12,11 +12,13 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "api/experiment_loader.h"
 #include "cli/commands.h"
+#include "gpu/budget.h"
 #include "runner/console_progress.h"
 #include "runner/experiment_runner.h"
 #include "runner/trial_report.h"
@@ -30,6 +32,9 @@ struct RunFlags {
   bool force = false;
   double trial_timeout_seconds = 0;
   double stop_grace_seconds = 10;
+  std::optional<std::string> gpu_memory_fraction;
+  std::optional<std::string> gpu_memory;
+  bool gpu_mps = false;
 };
 
 std::string ReadText(const std::string& path) {
@@ -53,6 +58,17 @@ std::string EngineCpuUsage(std::chrono::steady_clock::duration wall) {
   return text;
 }
 
+// A CLI11 validator from a parser that says what is wrong with a value.
+template <typename Parse>
+CLI::Validator ParsedBy(Parse parse, std::string description) {
+  return CLI::Validator(
+      [parse](std::string& value) {
+        auto parsed = parse(value);
+        return parsed.ok() ? std::string() : std::string(parsed.status().message());
+      },
+      std::move(description));
+}
+
 [[noreturn]] void Fail(const std::string& message) {
   std::cerr << "hpsearch run: error: " << message << "\n";
   throw CLI::RuntimeError(1);
@@ -73,6 +89,8 @@ int RunFile(const RunFlags& flags) {
   options.force = flags.force;
   options.trial_timeout = std::chrono::milliseconds(static_cast<int64_t>(flags.trial_timeout_seconds * 1000));
   options.stop_grace = std::chrono::milliseconds(static_cast<int64_t>(flags.stop_grace_seconds * 1000));
+  options.gpu_budget = {.fraction = flags.gpu_memory_fraction, .size = flags.gpu_memory};
+  options.gpu_mps = flags.gpu_mps;
 
   runner::ConsoleProgress progress(stderr, isatty(STDERR_FILENO) == 1, experiment.spec.max_trial_count,
                                    experiment.spec.objective->objective_metric_name);
@@ -113,6 +131,18 @@ void AddRunCommand(CLI::App& app) {
                   "Seconds trials get between SIGTERM and SIGKILL when the run stops")
       ->check(CLI::NonNegativeNumber)
       ->default_str("10");
+  cmd->add_option("--gpu-memory-fraction", flags->gpu_memory_fraction,
+                  "Each trial's GPU memory budget as a fraction of its GPU, in (0, 1] (default: the "
+                  "experiment's hpsearch.kubeflow.org/gpu-memory-fraction annotation, else 1 / trials per GPU)")
+      ->check(ParsedBy(gpu::ParseGpuMemoryFraction, "FRACTION"));
+  cmd->add_option("--gpu-memory", flags->gpu_memory,
+                  "Each trial's GPU memory budget as a size such as 6Gi or 8G (default: the "
+                  "hpsearch.kubeflow.org/gpu-memory annotation)")
+      ->check(ParsedBy(gpu::ParseMemorySize, "SIZE"))
+      ->excludes("--gpu-memory-fraction");
+  cmd->add_flag("--gpu-mps", flags->gpu_mps,
+                "An NVIDIA MPS daemon serves the GPUs: also give each trial CUDA_MPS_PINNED_DEVICE_MEM_LIMIT "
+                "and CUDA_MPS_ACTIVE_THREAD_PERCENTAGE");
   cmd->callback([flags] {
     int code = RunFile(*flags);
     std::cout.flush();

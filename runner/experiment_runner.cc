@@ -15,6 +15,9 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "api/experiment_proto.h"
+#include "gpu/nvml_backend.h"
+#include "gpu/partitioner.h"
+#include "gpu/process_tree.h"
 #include "metrics/katib_time.h"
 #include "runner/objective.h"
 #include "runner/process.h"
@@ -156,6 +159,9 @@ class Run {
     TrialCollector collector;
     Clock::time_point launched;
     std::optional<Clock::time_point> first_line;
+    std::optional<int> gpu_lease;
+    // Why the engine stopped it for using too much GPU memory.
+    std::optional<std::string> gpu_overrun;
   };
   // A trial that has ended, its result not yet recorded.
   struct Ended {
@@ -168,10 +174,14 @@ class Run {
   std::optional<RunResult> Finished(const TrialCounts& counts) const;
   absl::Status StartTrials(int active, const TrialCounts& counts);
   absl::StatusOr<std::vector<std::map<std::string, std::string>>> Suggest(int count);
-  void Launch(TrialRecord record);
+  absl::Status SetUpGpus();
+  // At most `wanted` places on the GPUs for new trials; all `wanted` without GPUs.
+  std::vector<std::optional<gpu::GpuLease>> GpuPlaces(int wanted, int active);
+  void WatchGpuMemory();
+  void Launch(TrialRecord record, std::optional<gpu::GpuLease> lease);
   absl::Status MakeTrialDir(const std::filesystem::path& trial_dir) const;
-  absl::StatusOr<LaunchSpec> MakeLaunchSpec(const TrialRecord& record,
-                                            const std::filesystem::path& trial_dir) const;
+  absl::StatusOr<LaunchSpec> MakeLaunchSpec(const TrialRecord& record, const std::filesystem::path& trial_dir,
+                                            const std::optional<gpu::GpuLease>& lease) const;
   void FailTrial(TrialRecord record, std::string reason, std::string message);
   void OnStdout(const std::string& trial, std::string_view chunk);
   void OnTrialEnd(const std::string& trial, const TrialEnd& end);
@@ -192,6 +202,8 @@ class Run {
   std::optional<std::filesystem::path> metrics_file_;  // File collector
   std::map<std::string, std::string> environment_;  // the engine's, for every trial
   std::unique_ptr<metrics::ObjectiveStore> store_;
+  std::unique_ptr<gpu::GpuPartitioner> gpus_;  // none: trials run without GPU placement
+  bool waiting_for_gpus_ = false;  // told the user that trials wait for GPU memory
   TrialSupervisor supervisor_;
 
   std::vector<std::string> order_;  // trial names in creation order
@@ -261,6 +273,42 @@ absl::Status Run::Open(const std::string& spec_text) {
     observer_.OnMessage(absl::StrFormat("resuming %s: %d trials recorded, %d to run again", name(),
                                         order_.size(), reruns_.size()));
   }
+  return SetUpGpus();
+}
+
+// Without a usable GPU the trials run as they are, said once; with GPUs
+// every trial gets a place and a memory budget on one of them.
+absl::Status Run::SetUpGpus() {
+  absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> backend =
+      options_.open_gpus ? options_.open_gpus() : gpu::OpenNvml();
+  const bool budget_asked = options_.gpu_budget.fraction || options_.gpu_budget.size ||
+                            experiment_.metadata.annotations.contains(std::string(gpu::kGpuMemoryFractionAnnotation)) ||
+                            experiment_.metadata.annotations.contains(std::string(gpu::kGpuMemoryAnnotation));
+  const std::string ignored = budget_asked ? "; the GPU memory budget asked for is ignored" : "";
+  if (!backend.ok()) {
+    observer_.OnMessage(absl::StrCat("no NVIDIA GPU (", backend.status().message(), "): trials run on CPU", ignored));
+    return absl::OkStatus();
+  }
+  if ((*backend)->DeviceCount() == 0) {
+    observer_.OnMessage(absl::StrCat("no NVIDIA GPU visible (CUDA_VISIBLE_DEVICES hides them all): trials run on CPU",
+                                     ignored));
+    return absl::OkStatus();
+  }
+  const int parallel = experiment_.spec.parallel_trial_count.value_or(3);
+  absl::StatusOr<gpu::MemoryBudget> budget =
+      gpu::ChooseBudget(options_.gpu_budget, gpu::BudgetRequestFromAnnotations(experiment_.metadata.annotations),
+                        parallel, (*backend)->DeviceCount());
+  if (!budget.ok()) return budget.status();
+  absl::StatusOr<std::unique_ptr<gpu::GpuPartitioner>> partitioner = gpu::GpuPartitioner::Create(
+      *std::move(backend), std::make_unique<gpu::ProcfsProcessTable>(),
+      {.budget = *budget, .mps = options_.gpu_mps});
+  if (!partitioner.ok()) return partitioner.status();
+  gpus_ = *std::move(partitioner);
+  const std::vector<gpu::GpuDevice>& devices = gpus_->devices();
+  observer_.OnMessage(absl::StrFormat("sharing %d GPU%s (%s%s): %s per trial%s", devices.size(),
+                                      devices.size() == 1 ? "" : "s", devices.front().name,
+                                      devices.size() == 1 ? "" : ", ...", gpus_->budget().ToString(),
+                                      options_.gpu_mps ? ", with MPS limits" : ""));
   return absl::OkStatus();
 }
 
@@ -327,6 +375,7 @@ absl::StatusOr<RunResult> Run::Loop() {
       return started;
     }
     std::optional<int> signal = supervisor_.Poll(kTick);
+    WatchGpuMemory();
     RecordEnded();  // trials that ended meanwhile, together
     if (signal) {
       observer_.OnMessage(absl::StrFormat("received %s: stopping %d running trials (again to kill them now)",
@@ -346,28 +395,69 @@ absl::Status Run::StartTrials(int active, const TrialCounts& counts) {
   const api::ExperimentSpec& spec = experiment_.spec;
   int wanted = spec.parallel_trial_count.value_or(3);
   if (spec.max_trial_count) wanted = std::min(wanted, *spec.max_trial_count - counts.completed());
-  int free = wanted - active;
-  while (free > 0 && !reruns_.empty()) {
+  const int free = wanted - active;
+  if (free <= 0 || (reruns_.empty() && exhausted_)) return absl::OkStatus();
+  std::vector<std::optional<gpu::GpuLease>> places = GpuPlaces(free, active);
+  auto next_place = places.begin();
+  while (next_place != places.end() && !reruns_.empty()) {
     TrialRecord record = trials_.at(reruns_.front()).record;
     reruns_.erase(reruns_.begin());
-    Launch(std::move(record));
-    --free;
+    Launch(std::move(record), *next_place++);
   }
-  if (free <= 0 || exhausted_) return absl::OkStatus();
-
-  auto suggestions = Suggest(free);
-  if (!suggestions.ok()) return suggestions.status();
-  if (static_cast<int>(suggestions->size()) < free) exhausted_ = true;
-  for (auto& assignments : *suggestions) {
-    TrialRecord record;
-    record.experiment = name();
-    record.name = absl::StrFormat("%s-%04d", name(), order_.size() + 1);
-    record.assignments.assign(assignments.begin(), assignments.end());
-    order_.push_back(record.name);
-    trials_.emplace(record.name, TrialView{.record = record, .metrics = {}});
-    Launch(std::move(record));
+  const int unplaced = static_cast<int>(places.end() - next_place);
+  if (unplaced > 0 && !exhausted_) {
+    auto suggestions = Suggest(unplaced);
+    if (!suggestions.ok()) {
+      for (; next_place != places.end(); ++next_place) {
+        if (*next_place) gpus_->Release((*next_place)->id);
+      }
+      return suggestions.status();
+    }
+    if (static_cast<int>(suggestions->size()) < unplaced) exhausted_ = true;
+    for (auto& assignments : *suggestions) {
+      TrialRecord record;
+      record.experiment = name();
+      record.name = absl::StrFormat("%s-%04d", name(), order_.size() + 1);
+      record.assignments.assign(assignments.begin(), assignments.end());
+      order_.push_back(record.name);
+      trials_.emplace(record.name, TrialView{.record = record, .metrics = {}});
+      Launch(std::move(record), *next_place++);
+    }
+  }
+  for (; next_place != places.end(); ++next_place) {  // places no trial took
+    if (*next_place) gpus_->Release((*next_place)->id);
   }
   return absl::OkStatus();
+}
+
+std::vector<std::optional<gpu::GpuLease>> Run::GpuPlaces(int wanted, int active) {
+  if (!gpus_) return std::vector<std::optional<gpu::GpuLease>>(wanted);
+  std::vector<gpu::GpuLease> leases = gpus_->Acquire(wanted);
+  // Waiting with nothing running can only end when other processes free GPU
+  // memory: say so, once per wait.
+  const bool stalled = leases.empty() && active == 0;
+  if (stalled && !waiting_for_gpus_) {
+    observer_.OnMessage(absl::StrCat("waiting for GPU memory: no GPU has ", gpus_->budget().ToString(),
+                                     " free beside what other processes use (see hpsearch gpus)"));
+  }
+  waiting_for_gpus_ = stalled;
+  return {std::make_move_iterator(leases.begin()), std::make_move_iterator(leases.end())};
+}
+
+// Stops the trials that stay above their GPU memory budget, so their
+// neighbours on the same GPU keep theirs.
+void Run::WatchGpuMemory() {
+  if (!gpus_) return;
+  std::vector<gpu::BudgetOverrun> overruns = gpus_->Sample(Clock::now());
+  for (const std::string& notice : gpus_->TakeNotices()) observer_.OnMessage(notice);
+  for (const gpu::BudgetOverrun& overrun : overruns) {
+    for (auto& [trial, active] : active_) {
+      if (active.gpu_lease != overrun.lease_id) continue;
+      active.gpu_overrun = overrun.Message();
+      observer_.OnMessage(absl::StrCat(trial, ": ", *active.gpu_overrun, "; stopping it"));
+      supervisor_.Stop(trial);
+    }
+  }
 }
 
 void Run::Updated(const TrialView& view) {
@@ -435,8 +525,8 @@ absl::StatusOr<std::vector<std::map<std::string, std::string>>> Run::Suggest(int
   return suggestions;
 }
 
-absl::StatusOr<LaunchSpec> Run::MakeLaunchSpec(const TrialRecord& record,
-                                               const std::filesystem::path& trial_dir) const {
+absl::StatusOr<LaunchSpec> Run::MakeLaunchSpec(const TrialRecord& record, const std::filesystem::path& trial_dir,
+                                               const std::optional<gpu::GpuLease>& lease) const {
   TrialIdentity identity{.name = record.name,
                          .namespace_ = experiment_.metadata.namespace_,
                          .assignments = {record.assignments.begin(), record.assignments.end()}};
@@ -466,6 +556,9 @@ absl::StatusOr<LaunchSpec> Run::MakeLaunchSpec(const TrialRecord& record,
   env["HPSEARCH_TRIAL_NAME"] = record.name;
   env["HPSEARCH_EXPERIMENT_NAME"] = name();
   env.try_emplace("PYTHONUNBUFFERED", "1");  // metrics arrive as printed
+  if (lease) {
+    for (const auto& [key, value] : lease->env) env[key] = value;
+  }
   for (const auto& [key, value] : env) spec.env.push_back(absl::StrCat(key, "=", value));
   return spec;
 }
@@ -486,18 +579,20 @@ absl::Status Run::MakeTrialDir(const std::filesystem::path& trial_dir) const {
   return absl::OkStatus();
 }
 
-void Run::Launch(TrialRecord record) {
+void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   Clock::time_point launched = Clock::now();
+  auto fail = [&](absl::string_view message) {
+    if (lease) gpus_->Release(lease->id);
+    FailTrial(std::move(record), "LaunchFailed", std::string(message));
+  };
   std::filesystem::path trial_dir = options_.workdir / "trials" / record.name;
-  if (absl::Status made = MakeTrialDir(trial_dir); !made.ok()) {
-    return FailTrial(std::move(record), "LaunchFailed", std::string(made.message()));
-  }
-  auto spec = MakeLaunchSpec(record, trial_dir);
-  if (!spec.ok()) return FailTrial(std::move(record), "LaunchFailed", std::string(spec.status().message()));
+  if (absl::Status made = MakeTrialDir(trial_dir); !made.ok()) return fail(made.message());
+  auto spec = MakeLaunchSpec(record, trial_dir, lease);
+  if (!spec.ok()) return fail(spec.status().message());
   std::optional<std::filesystem::path> followed;
   if (metrics_file_) followed = trial_dir / "fs" / metrics_file_->relative_path();
   auto collector = TrialCollector::Create(parser_options_, record.name, followed);
-  if (!collector.ok()) return FailTrial(std::move(record), "LaunchFailed", std::string(collector.status().message()));
+  if (!collector.ok()) return fail(collector.status().message());
 
   record.status = TrialStatus::kRunning;
   record.reason.clear();
@@ -507,11 +602,24 @@ void Run::Launch(TrialRecord record) {
   record.exit_code.reset();
   record.objective_value.reset();
   record.objective_numeric.reset();
+  record.gpu_device.reset();
+  record.gpu_memory_budget_bytes.reset();
+  record.gpu_peak_memory_bytes.reset();
+  record.gpu_mean_utilization.reset();
+  if (lease) {
+    record.gpu_device = lease->device.index;
+    record.gpu_memory_budget_bytes = static_cast<int64_t>(lease->budget_bytes);
+  }
   absl::Status started = supervisor_.Launch(record.name, *spec, trial_dir / "stdout.log",
                                             trial_dir / "stderr.log", options_.trial_timeout);
-  if (!started.ok()) return FailTrial(std::move(record), "LaunchFailed", std::string(started.message()));
+  if (!started.ok()) return fail(started.message());
   overhead_.launch_to_started_ms.push_back(Milliseconds(Clock::now() - launched));
-  active_.emplace(record.name, Active{.collector = *std::move(collector), .launched = launched, .first_line = {}});
+  if (lease) gpus_->Attach(lease->id, *supervisor_.ProcessId(record.name));
+  active_.emplace(record.name, Active{.collector = *std::move(collector),
+                                      .launched = launched,
+                                      .first_line = {},
+                                      .gpu_lease = lease ? std::optional<int>(lease->id) : std::nullopt,
+                                      .gpu_overrun = {}});
   TrialView& view = trials_.at(record.name);
   view = TrialView{.record = std::move(record), .metrics = {}};
   Updated(view);
@@ -556,9 +664,15 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
   TrialView& view = trials_.at(trial);
   auto summary = metrics::SummarizeMetrics(active.collector.log(), strategies_);
   view.metrics = summary.ok() ? *std::move(summary) : std::vector<metrics::MetricSummary>{};
+  TrialRecord& record = view.record;
+  if (active.gpu_lease) {
+    const gpu::GpuUsage usage = gpus_->Release(*active.gpu_lease);
+    record.gpu_peak_memory_bytes = static_cast<int64_t>(usage.peak_bytes);
+    record.gpu_mean_utilization = usage.mean_utilization;
+  }
+  const std::optional<std::string> gpu_overrun = std::move(active.gpu_overrun);
   active_.erase(it);
 
-  TrialRecord& record = view.record;
   record.end_us = NowMicros();
   if (!end.exit.signaled) record.exit_code = end.exit.exit_code;
   bool objective_available = !view.metrics.empty() && view.metrics.front().available();
@@ -566,7 +680,11 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
     record.objective_value = view.metrics.front().value();
     record.objective_numeric = view.metrics.front().numeric_value();
   }
-  if (end.stopped) {
+  if (gpu_overrun) {
+    record.status = TrialStatus::kFailed;
+    record.reason = "GpuMemoryBudgetExceeded";
+    record.message = absl::StrCat(*gpu_overrun, " (", end.exit.Describe(), ")");
+  } else if (end.stopped) {
     record.status = TrialStatus::kKilled;
     record.reason = stop_reason_;
     record.message = absl::StrCat("stopped by hpsearch (", end.exit.Describe(), ")");

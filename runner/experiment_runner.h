@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,6 +26,8 @@
 
 #include "absl/status/statusor.h"
 #include "api/experiment.h"
+#include "gpu/budget.h"
+#include "gpu/device.h"
 #include "metrics/metric_strategy.h"
 #include "metrics/objective_store.h"
 
@@ -68,6 +71,16 @@ struct RunOptions {
   std::chrono::milliseconds stop_grace = std::chrono::seconds(10);
   // Where trial commands are looked up; empty means DefaultCommandSearchPath().
   std::vector<std::filesystem::path> command_search_path;
+
+  // GPU sharing (gpu/partitioner.h). Each trial's GPU memory budget: from
+  // here (the command line) when set, else the experiment's annotations,
+  // else an equal share of a GPU per parallel trial.
+  gpu::BudgetRequest gpu_budget;
+  // An NVIDIA MPS daemon serves the GPUs: trials also get its limits.
+  bool gpu_mps = false;
+  // Where the GPUs come from; empty means NVML (gpu::OpenNvml). Failing or
+  // finding no GPU means the trials run without GPU placement.
+  std::function<absl::StatusOr<std::unique_ptr<gpu::GpuBackend>>()> open_gpus;
 };
 
 enum class RunOutcome { kSucceeded, kFailed, kInterrupted };

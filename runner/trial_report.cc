@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "metrics/katib_time.h"
 #include "runner/objective.h"
@@ -40,14 +41,27 @@ std::string Assignment(const TrialView& trial, const std::string& parameter) {
   return "";
 }
 
-// One row of cells per trial, under a header row.
+std::string Mib(std::optional<int64_t> bytes) { return bytes ? std::to_string(*bytes >> 20) : ""; }
+
+// Where a trial ran on the GPUs and what it used there, as table cells.
+std::vector<std::string> GpuCells(const metrics::TrialRecord& record) {
+  if (!record.gpu_device) return {"", "", "", ""};
+  return {std::to_string(*record.gpu_device), Mib(record.gpu_peak_memory_bytes), Mib(record.gpu_memory_budget_bytes),
+          record.gpu_mean_utilization ? absl::StrFormat("%.0f", *record.gpu_mean_utilization) : ""};
+}
+
+// One row of cells per trial, under a header row; GPU columns only when a
+// trial ran on a GPU.
 std::vector<std::vector<std::string>> Rows(const std::vector<TrialView>& trials,
                                            const api::Experiment& experiment) {
   std::vector<std::string> metric_names = MetricNames(experiment);
   std::vector<std::string> parameter_names = ParameterNames(experiment);
+  const bool on_gpus = std::any_of(trials.begin(), trials.end(),
+                                   [](const TrialView& trial) { return trial.record.gpu_device.has_value(); });
   std::vector<std::string> header = {"trial", "status"};
   header.insert(header.end(), metric_names.begin(), metric_names.end());
   header.insert(header.end(), parameter_names.begin(), parameter_names.end());
+  if (on_gpus) header.insert(header.end(), {"gpu", "gpu_peak_mib", "gpu_budget_mib", "gpu_util_%"});
   header.insert(header.end(), {"reason", "message"});
   std::vector<std::vector<std::string>> rows = {header};
   for (const TrialView& trial : trials) {
@@ -55,6 +69,9 @@ std::vector<std::vector<std::string>> Rows(const std::vector<TrialView>& trials,
                                     std::string(metrics::TrialStatusName(trial.record.status))};
     for (const std::string& metric : metric_names) row.push_back(MetricValue(trial, metric));
     for (const std::string& parameter : parameter_names) row.push_back(Assignment(trial, parameter));
+    if (on_gpus) {
+      for (std::string& cell : GpuCells(trial.record)) row.push_back(std::move(cell));
+    }
     row.push_back(trial.record.reason);
     row.push_back(trial.record.message);
     rows.push_back(std::move(row));
@@ -127,7 +144,8 @@ ordered_json TrialJson(const TrialView& trial, const api::Experiment& experiment
     json["gpu"] = {{"device", *record.gpu_device},
                    {"memoryBudgetBytes", record.gpu_memory_budget_bytes.value_or(0)},
                    {"peakMemoryBytes", record.gpu_peak_memory_bytes.value_or(0)},
-                   {"meanUtilization", record.gpu_mean_utilization.value_or(0)}};
+                   {"meanUtilization", record.gpu_mean_utilization ? ordered_json(*record.gpu_mean_utilization)
+                                                                   : ordered_json(nullptr)}};
   }
   return json;
 }

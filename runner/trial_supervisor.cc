@@ -144,6 +144,22 @@ std::optional<int> TrialSupervisor::Poll(std::chrono::milliseconds wait) {
   return signal;
 }
 
+void TrialSupervisor::Stop(const std::string& name) {
+  auto it = trials_.find(name);
+  if (it == trials_.end() || it->second.terminated) return;
+  Running& trial = it->second;
+  trial.stopped = true;
+  trial.terminated = true;
+  trial.deadline = Clock::now() + kill_grace_;
+  trial.process.SignalGroup(SIGTERM);
+}
+
+std::optional<pid_t> TrialSupervisor::ProcessId(const std::string& trial) const {
+  auto it = trials_.find(trial);
+  if (it == trials_.end()) return std::nullopt;
+  return it->second.process.pid();
+}
+
 void TrialSupervisor::StopAll(std::chrono::milliseconds grace) {
   auto kill_at = Clock::now() + grace;
   for (auto& [name, trial] : trials_) {

@@ -31,7 +31,7 @@ namespace hpsearch::runner {
 struct TrialEnd {
   ExitStatus exit;
   bool timed_out = false;
-  bool stopped = false;  // ended by StopAll()
+  bool stopped = false;  // ended by Stop() or StopAll()
   // When the supervisor saw the trial's process end: its output drained and
   // its end reported from here on.
   std::chrono::steady_clock::time_point exited_at{};
@@ -77,6 +77,14 @@ class TrialSupervisor {
   // and been reported through on_end with `stopped` set. A SIGINT or SIGTERM
   // arriving meanwhile skips the rest of the grace period.
   void StopAll(std::chrono::milliseconds grace);
+
+  // Asks one trial to stop (SIGTERM to its group), killing it (SIGKILL)
+  // after the supervisor's kill grace; it ends through on_end with `stopped`
+  // set, from a later Poll. Nothing happens for a trial not running.
+  void Stop(const std::string& trial);
+
+  // The process ID of a running trial (its process group's leader).
+  std::optional<pid_t> ProcessId(const std::string& trial) const;
 
   size_t running() const { return trials_.size(); }
 

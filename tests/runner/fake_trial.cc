@@ -2,7 +2,7 @@
 // metrics for a quadratic objective and can be told to misbehave.
 //
 //   fake-trial --x=F [--y=F] [--mode=M] [--epochs=N] [--sleep-ms=N]
-//              [--args-file=PATH] [--pid-file=PATH] [--metrics-file=PATH]
+//              [--args-file=PATH] [--env-file=PATH] [--pid-file=PATH] [--metrics-file=PATH]
 //              [--barrier-dir=DIR --barrier-count=N]
 //
 // loss = (x - 0.3)^2 + (y - 0.5)^2 + 0.01 / epoch, printed once per epoch
@@ -10,8 +10,9 @@
 // crash (abort after the first epoch); hang (sleep forever after the first
 // epoch); garbage (binary junk and malformed lines around the metrics);
 // silent (never prints loss). --args-file writes argv, NUL-separated;
-// --pid-file writes the pid; --metrics-file prints the metrics there instead
-// of stdout; with a barrier, each trial announces itself in DIR and waits
+// --env-file the environment, likewise; --pid-file writes the pid;
+// --metrics-file prints the metrics there instead of stdout; with a
+// barrier, each trial announces itself in DIR and waits
 // (up to 20 s) until N trials have, then records how many it saw in
 // DIR/seen.<pid>.
 #include <unistd.h>
@@ -26,6 +27,8 @@
 #include <map>
 #include <string>
 #include <thread>
+
+extern char** environ;
 
 namespace {
 
@@ -73,6 +76,10 @@ int main(int argc, char** argv) {
   if (std::string path = flag("args-file", ""); !path.empty()) {
     std::ofstream out(path, std::ios::binary);
     for (int i = 0; i < argc; ++i) out << argv[i] << '\0';
+  }
+  if (std::string path = flag("env-file", ""); !path.empty()) {
+    std::ofstream out(path, std::ios::binary);
+    for (char** entry = environ; *entry != nullptr; ++entry) out << *entry << '\0';
   }
   if (std::string path = flag("pid-file", ""); !path.empty()) std::ofstream(path) << getpid();
   if (std::string dir = flag("barrier-dir", ""); !dir.empty()) {

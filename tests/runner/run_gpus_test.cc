@@ -1,0 +1,266 @@
+// `hpsearch run` sharing GPUs, end to end against a simulated driver: real
+// trial processes (tests/runner/fake_trial.cc) are placed on fake GPUs whose
+// per-process memory the test decides, and the tests read what a user would:
+// the trials' environment, their records and the run's messages.
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "api/experiment_loader.h"
+#include "gmock/gmock.h"
+#include "gpu/device.h"
+#include "gtest/gtest.h"
+#include "metrics/objective_store.h"
+#include "runner/experiment_runner.h"
+#include "runner/trial_report.h"
+#include "tests/runner/test_util.h"
+
+namespace hpsearch::runner {
+namespace {
+
+using metrics::TrialStatus;
+using test_util::ProcessExists;
+using test_util::ReadFile;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+constexpr uint64_t kGiB = uint64_t{1} << 30;
+
+// One 16 GiB GPU whose compute processes are the live trials that wrote a
+// pid file named "<GiB>-<trial>.pid" in `dir`, each using that many GiB.
+class PidFileGpu : public gpu::GpuBackend {
+ public:
+  explicit PidFileGpu(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  int DeviceCount() const override { return 1; }
+  absl::StatusOr<gpu::GpuDevice> Device(int) override {
+    uint64_t used = 0;
+    for (const gpu::GpuProcessMemory& process : List()) used += process.used_bytes;
+    return gpu::GpuDevice{.index = 0,
+                          .name = "Simulated GPU",
+                          .uuid = "GPU-5e5e5e5e-0000-0000-0000-000000000000",
+                          .total_bytes = 16 * kGiB,
+                          .free_bytes = 16 * kGiB - std::min(used, 16 * kGiB)};
+  }
+  absl::StatusOr<std::vector<gpu::GpuProcessMemory>> Processes(int) override { return List(); }
+  absl::StatusOr<gpu::GpuUtilization> Utilization(int) override {
+    return gpu::GpuUtilization{.gpu_percent = 70, .memory_percent = 20};
+  }
+
+ private:
+  std::vector<gpu::GpuProcessMemory> List() const {
+    std::vector<gpu::GpuProcessMemory> processes;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
+      const std::string file = entry.path().filename().string();
+      uint64_t gib = 0;
+      int64_t pid = 0;
+      if (!absl::SimpleAtoi(file.substr(0, file.find('-')), &gib) ||
+          !absl::SimpleAtoi(ReadFile(entry.path()), &pid) || !ProcessExists(static_cast<pid_t>(pid))) {
+        continue;
+      }
+      processes.push_back({.pid = pid, .used_bytes = gib * kGiB});
+    }
+    return processes;
+  }
+
+  std::filesystem::path dir_;
+};
+
+class Messages : public RunObserver {
+ public:
+  void OnMessage(const std::string& message) override { messages.push_back(message); }
+  void OnTrialStarted(const metrics::TrialRecord&) override {}
+  void OnTrialEnded(const TrialView&) override {}
+  void OnTick(const TrialCounts&, const TrialView*, std::chrono::steady_clock::duration) override {}
+  std::vector<std::string> messages;
+};
+
+class RunGpusTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test_util::FreshTestDir();
+    std::filesystem::create_directories(dir_ / "pids");
+    std::filesystem::create_directories(dir_ / "env");
+    options_.workdir = dir_ / "work";
+    options_.open_gpus = [pids = dir_ / "pids"]() -> absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> {
+      return std::make_unique<PidFileGpu>(pids);
+    };
+  }
+
+  // A grid over `gib` (the GPU memory each trial will be seen using): one
+  // trial per value, each running `sleep_ms`.
+  std::string Experiment(const std::string& annotations, int parallel, const std::vector<int>& gib,
+                         int sleep_ms) const {
+    std::string values;
+    for (int g : gib) absl::StrAppend(&values, values.empty() ? "" : ", ", "\"", g, "\"");
+    const std::string args = absl::StrCat(
+        "[\"", HPSEARCH_FAKE_TRIAL, "\", \"--x=0.3\", \"--epochs=1\", \"--sleep-ms=", sleep_ms, "\", ",
+        "\"--pid-file=", (dir_ / "pids").string(), "/${trialParameters.gib}-${trialParameters.trialName}.pid\", ",
+        "\"--env-file=", (dir_ / "env").string(), "/${trialParameters.trialName}\"]");
+    return absl::StrCat(R"(apiVersion: kubeflow.org/v1beta1
+kind: Experiment
+metadata:
+  name: gpus
+  annotations: {)", annotations, R"(}
+spec:
+  objective: {type: minimize, objectiveMetricName: loss}
+  algorithm: {algorithmName: grid}
+  parallelTrialCount: )", parallel, R"(
+  maxTrialCount: )", gib.size(), R"(
+  parameters:
+    - name: gib
+      parameterType: discrete
+      feasibleSpace: {list: [)", values, R"(]}
+  trialTemplate:
+    primaryContainerName: training
+    trialParameters:
+      - {name: gib, reference: gib}
+      - {name: trialName, reference: "${trialSpec.Name}"}
+    trialSpec:
+      apiVersion: batch/v1
+      kind: Job
+      spec:
+        template:
+          spec:
+            containers:
+              - name: training
+                image: busybox
+                command: )", args, R"(
+            restartPolicy: Never
+)");
+  }
+
+  absl::StatusOr<RunResult> Run(const std::string& yaml) {
+    api::LoadedExperiment loaded = api::LoadExperimentText(yaml);
+    EXPECT_TRUE(loaded.ok());
+    experiment_ = *loaded.experiment;
+    return RunExperiment(experiment_, yaml, options_, observer_);
+  }
+
+  // The environment a trial was started with.
+  std::map<std::string, std::string> TrialEnv(const std::string& trial) const {
+    std::map<std::string, std::string> env;
+    for (absl::string_view entry : absl::StrSplit(ReadFile(dir_ / "env" / trial), '\0', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> pair = absl::StrSplit(entry, absl::MaxSplits('=', 1));
+      env.insert(pair);
+    }
+    return env;
+  }
+
+  std::filesystem::path dir_;
+  RunOptions options_;
+  api::Experiment experiment_;
+  Messages observer_;
+};
+
+// The most trials that ran at the same time, from their records.
+int MostAtOnce(const std::vector<TrialView>& trials) {
+  int most = 0;
+  for (const TrialView& a : trials) {
+    int overlapping = 0;
+    for (const TrialView& b : trials) {
+      overlapping += b.record.start_us <= a.record.start_us && a.record.start_us < b.record.end_us.value_or(0);
+    }
+    most = std::max(most, overlapping);
+  }
+  return most;
+}
+
+TEST_F(RunGpusTest, TrialsArePinnedCappedAndNeverOvercommitTheGpu) {
+  // Half a GPU each: four parallel slots, but only two trials fit at a time.
+  absl::StatusOr<RunResult> result =
+      Run(Experiment("hpsearch.kubeflow.org/gpu-memory-fraction: \"0.5\"", 4, {1, 2, 3, 4}, 300));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->reason, "ExperimentMaxTrialsReached");
+  ASSERT_EQ(result->trials.size(), 4u);
+  EXPECT_EQ(MostAtOnce(result->trials), 2);
+  EXPECT_THAT(observer_.messages, Contains("sharing 1 GPU (Simulated GPU): 50% of a GPU per trial"));
+  for (const TrialView& trial : result->trials) {
+    EXPECT_EQ(trial.record.status, TrialStatus::kSucceeded) << trial.record.name << ": " << trial.record.message;
+    EXPECT_EQ(trial.record.gpu_device, 0);
+    EXPECT_EQ(trial.record.gpu_memory_budget_bytes, static_cast<int64_t>(8 * kGiB));
+    const std::map<std::string, std::string> env = TrialEnv(trial.record.name);
+    EXPECT_EQ(env.at("CUDA_VISIBLE_DEVICES"), "GPU-5e5e5e5e-0000-0000-0000-000000000000");
+    // (8 GiB - 500 MiB context reserve) / 16 GiB, rounded down.
+    EXPECT_EQ(env.at("HPSEARCH_GPU_MEMORY_FRACTION"), "0.4694");
+    EXPECT_EQ(env.at("XLA_PYTHON_CLIENT_MEM_FRACTION"), "0.4694");
+    EXPECT_EQ(env.at("HPSEARCH_GPU_MEMORY_LIMIT_MB"), "7692");
+    EXPECT_EQ(env.count("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), 0u);
+  }
+}
+
+TEST_F(RunGpusTest, ATrialOverItsBudgetIsStoppedWhileItsNeighbourFinishes) {
+  options_.gpu_budget.size = "6Gi";  // the command line wins over the annotation
+  options_.gpu_mps = true;
+  absl::StatusOr<RunResult> result =
+      Run(Experiment("hpsearch.kubeflow.org/gpu-memory-fraction: \"0.1\"", 2, {1, 9}, 6000));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->trials.size(), 2u);
+  const TrialView& small = result->trials[0];
+  const TrialView& hog = result->trials[1];
+  EXPECT_EQ(small.record.assignments, (std::vector<std::pair<std::string, std::string>>{{"gib", "1"}}));
+  EXPECT_EQ(small.record.status, TrialStatus::kSucceeded) << small.record.message;
+  EXPECT_EQ(small.record.gpu_peak_memory_bytes, static_cast<int64_t>(1 * kGiB));
+  EXPECT_EQ(small.record.gpu_mean_utilization, 70.0);
+  EXPECT_EQ(hog.record.status, TrialStatus::kFailed);
+  EXPECT_EQ(hog.record.reason, "GpuMemoryBudgetExceeded");
+  EXPECT_THAT(hog.record.message, HasSubstr("exceeded GPU memory budget: used 9.0 GiB of 6.0 GiB"));
+  EXPECT_EQ(hog.record.gpu_peak_memory_bytes, static_cast<int64_t>(9 * kGiB));
+  EXPECT_LT(*hog.record.end_us, *small.record.end_us);  // stopped before its 6 s were up
+  EXPECT_EQ(TrialEnv(hog.record.name).at("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), "0=5644M");
+  EXPECT_THAT(observer_.messages, Contains(HasSubstr("exceeded GPU memory budget: used 9.0 GiB of 6.0 GiB; "
+                                                     "stopping it")));
+
+  // What `hpsearch trials` shows, from the store.
+  absl::StatusOr<std::unique_ptr<metrics::ObjectiveStore>> store =
+      metrics::ObjectiveStore::Open((options_.workdir / "store.db").string());
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<std::vector<TrialView>> stored = LoadTrialViews(**store, experiment_);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  const std::string table = FormatTrials(*stored, experiment_, ReportFormat::kTable);
+  EXPECT_THAT(table, HasSubstr("gpu_peak_mib"));
+  EXPECT_THAT(table, HasSubstr("9216"));  // the hog's peak
+  EXPECT_THAT(table, HasSubstr("6144"));  // the budget
+  EXPECT_THAT(table, HasSubstr("GpuMemoryBudgetExceeded"));
+}
+
+TEST_F(RunGpusTest, WithoutAGpuTrialsRunOnCpuAndTheUserIsToldOnce) {
+  options_.open_gpus = []() -> absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> {
+    return absl::UnavailableError("cannot load libnvidia-ml.so.1");
+  };
+  absl::StatusOr<RunResult> result =
+      Run(Experiment("hpsearch.kubeflow.org/gpu-memory-fraction: \"0.5\"", 2, {1, 2, 3}, 0));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(std::count_if(observer_.messages.begin(), observer_.messages.end(),
+                          [](const std::string& m) { return m.find("GPU") != std::string::npos; }),
+            1);
+  EXPECT_THAT(observer_.messages, Contains("no NVIDIA GPU (cannot load libnvidia-ml.so.1): trials run on CPU; "
+                                           "the GPU memory budget asked for is ignored"));
+  for (const TrialView& trial : result->trials) {
+    EXPECT_EQ(trial.record.status, TrialStatus::kSucceeded);
+    EXPECT_FALSE(trial.record.gpu_device.has_value());
+    EXPECT_EQ(TrialEnv(trial.record.name).count("HPSEARCH_GPU_MEMORY_FRACTION"), 0u);
+  }
+}
+
+TEST_F(RunGpusTest, ABudgetNoGpuCanHoldStopsTheRunBeforeAnyTrial) {
+  options_.gpu_budget.size = "20Gi";
+  absl::StatusOr<RunResult> result = Run(Experiment("", 2, {1, 2}, 0));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(), HasSubstr("a GPU memory budget of 20.0 GiB fits no GPU: it is larger "
+                                                   "than GPU 0 (Simulated GPU"));
+}
+
+}  // namespace
+}  // namespace hpsearch::runner
