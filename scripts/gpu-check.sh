@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The GPU checks of shared/ARCHITECTURE.md, on a machine with an NVIDIA GPU,
+# CMake, a compiler and PyTorch, from the repository root, with gpu-bundle/
+# (scripts/gpu-bundle.sh) beside it. Writes what it saw to OUT_DIR:
+# summary.txt (every result), build.log and nvidia-smi samples; the runs'
+# workdirs go to $WORK (default /tmp/hpsearch-gpu-check).
+#
+#   scripts/gpu-check.sh OUT_DIR [STEP...]
+#
+# Steps (default: all, in this order):
+#   build       hpsearch-trial against PyTorch's LibTorch (build-trial-cuda/)
+#   cap         hpsearch-trial's own memory cap: within it trains, past it exits 3
+#   share       manifests/examples/gpu-shared.yaml: four trials at 25% each
+#   overbudget  bench/gpu_sharing/over-budget.yaml: the 8 GiB trial stopped
+#   throughput  bench/gpu_sharing/throughput.yaml with 1, 2, 4, 8 trials at once
+set -uo pipefail
+out=${1:?usage: scripts/gpu-check.sh OUT_DIR [STEP...]}
+shift
+steps=${*:-build cap share overbudget throughput}
+work=${WORK:-/tmp/hpsearch-gpu-check}
+mkdir -p "$out" "$work"
+root=$PWD
+bundle=$root/gpu-bundle
+[[ -x $bundle/bin/hpsearch ]] || { echo "gpu-check: $bundle is missing; run scripts/gpu-bundle.sh first" >&2; exit 1; }
+export PATH="$root/build-trial-cuda/bin:$bundle/bin:$PATH"
+# Where hpsearch-trial looks for the dataset by default.
+if [[ ! -e /usr/share/datasets/fashion-mnist ]]; then
+  mkdir -p /usr/share/datasets && ln -s "$bundle/fashion-mnist" /usr/share/datasets/fashion-mnist
+fi
+
+summary=$out/summary.txt
+say() { printf '%s\n' "$*" | tee -a "$summary"; }
+section() { say "" "== $* ($(date -u +%H:%M:%S))"; }
+# Runs a command, its output into the summary, and says its exit status.
+record() {
+  say "\$ $*"
+  "$@" 2>&1 | tee -a "$summary"
+  say "exit ${PIPESTATUS[0]}"
+}
+# Samples every compute process's GPU memory twice a second into $1 until
+# the returned PID is killed.
+watch_gpu() {
+  nvidia-smi --query-compute-apps=timestamp,pid,process_name,used_memory --format=csv -lms 500 >"$1" 2>&1 &
+  echo $!
+}
+
+section "machine"
+record nvidia-smi
+record hpsearch gpus
+
+for step in $steps; do
+  case $step in
+    build)
+      section "build hpsearch-trial against PyTorch's LibTorch"
+      prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+      say "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cuda)')"
+      cmake -S trial -B build-trial-cuda -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+        -DZLIB_INCLUDE_DIR="$bundle/zlib/include" -DZLIB_LIBRARY="$bundle/zlib/lib/libz.so" >"$out/build.log" 2>&1 &&
+        cmake --build build-trial-cuda -j "$(nproc)" >>"$out/build.log" 2>&1
+      say "build exit $?"
+      grep 'CUDA support' "$out/build.log" | tee -a "$summary"
+      ;;
+    cap)
+      section "hpsearch-trial caps itself"
+      record hpsearch-trial --device cuda --gpu-memory-fraction 0.25 --model cnn --epochs 1 --train-limit 20000
+      record hpsearch-trial --device cuda --gpu-memory-fraction 0.001 --model cnn --epochs 1 --train-limit 2000
+      HPSEARCH_GPU_MEMORY_FRACTION=0.001 record hpsearch-trial --device cuda --epochs 1 --train-limit 2000
+      ;;
+    share)
+      section "four trials share the GPU at 25% each"
+      watcher=$(watch_gpu "$out/share-smi.csv")
+      record hpsearch run manifests/examples/gpu-shared.yaml --workdir "$work/share" --force
+      kill "$watcher"
+      record hpsearch trials --workdir "$work/share"
+      say "most memory any one trial process used, MiB: $(awk -F', ' 'NR > 1 {gsub(/ MiB/, "", $4); if ($4 > m) m = $4} END {print m}' "$out/share-smi.csv")"
+      ;;
+    overbudget)
+      section "a trial over its budget is stopped, its neighbour finishes"
+      watcher=$(watch_gpu "$out/overbudget-smi.csv")
+      record hpsearch run bench/gpu_sharing/over-budget.yaml --workdir "$work/overbudget" --gpu-memory 4Gi --force
+      kill "$watcher"
+      record hpsearch trials --workdir "$work/overbudget"
+      ;;
+    throughput)
+      section "trials per hour, 8 trials with 1, 2, 4 and 8 at once"
+      for parallel in 1 2 4 8; do
+        yaml=$work/throughput-$parallel.yaml
+        sed "s/^  parallelTrialCount: 1$/  parallelTrialCount: $parallel/" bench/gpu_sharing/throughput.yaml >"$yaml"
+        start=$(date +%s.%N)
+        hpsearch run "$yaml" --workdir "$work/throughput-$parallel" --force >"$work/throughput-$parallel.log" 2>&1
+        status=$?
+        end=$(date +%s.%N)
+        failed=$(hpsearch trials --workdir "$work/throughput-$parallel" --format csv | grep -c ',Failed,')
+        say "$(awk -v p="$parallel" -v s="$start" -v e="$end" -v rc="$status" -v f="$failed" \
+          'BEGIN {printf "parallel %d: %.1f s for 8 trials, %.0f trials/hour, exit %d, %d failed", p, e - s, 8 * 3600 / (e - s), rc, f}')"
+      done
+      ;;
+    *)
+      say "unknown step $step"
+      ;;
+  esac
+done
