@@ -34,6 +34,13 @@ std::optional<double> ParseNumber(std::string_view s) {
 
 std::optional<int64_t> ParseInteger(std::string_view s) { return ParseWhole<int64_t>(s); }
 
+uint64_t CountGridValues(double min, double max, double step) {
+  // (0.3 - 0) / 0.1 comes out a hair below 3: the tolerance keeps max.
+  const double intervals = std::floor((max - min) / step * (1 + 1e-15) + 1e-9);
+  if (!(intervals < 1.8e19)) return std::numeric_limits<uint64_t>::max();
+  return static_cast<uint64_t>(intervals) + 1;
+}
+
 std::optional<uint64_t> CountGridPoints(const ParameterSpec& parameter) {
   const FeasibleSpace& fs = parameter.feasible_space;
   switch (ParseParameterType(parameter.parameter_type)) {
@@ -54,11 +61,7 @@ std::optional<uint64_t> CountGridPoints(const ParameterSpec& parameter) {
       const auto min = ParseNumber(fs.min), max = ParseNumber(fs.max);
       const auto step = ParseNumber(fs.step);
       if (!min || !max || !step || *step <= 0 || *min > *max) return std::nullopt;
-      // A relative tolerance keeps 0.1..0.5 step 0.1 at five points despite
-      // rounding.
-      const double steps = std::floor((*max - *min) / *step * (1 + 1e-9) + 1e-9);
-      if (!(steps < 1.8e19)) return std::numeric_limits<uint64_t>::max();
-      return static_cast<uint64_t>(steps) + 1;
+      return CountGridValues(*min, *max, *step);
     }
     case ParameterType::kUnknown:
       break;

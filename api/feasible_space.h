@@ -16,6 +16,12 @@ std::optional<double> ParseNumber(std::string_view s);
 // A base-10 integer such as "32" or "-1" that fits in int64.
 std::optional<int64_t> ParseInteger(std::string_view s);
 
+// How many values min, min + step, min + 2 step, ... a grid holds up to max
+// (min <= max, step > 0): with a tolerance for rounding, so that 0.1 to 0.5
+// in steps of 0.1 keeps 0.5. Saturates at UINT64_MAX. The one count both
+// `hpsearch validate` and the grid algorithm use.
+uint64_t CountGridValues(double min, double max, double step);
+
 // Grid points of one parameter, as Katib's grid search enumerates them:
 // int: min, min+step, ... <= max (step 1 when unset); double: the same with
 // a required step; discrete/categorical: the list. nullopt when the space is

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "api/feasible_space.h"
 #include "suggestion/internal/normal.h"
 #include "suggestion/internal/number_format.h"
 
@@ -133,10 +134,7 @@ absl::Status FillNumeric(const pb::FeasibleSpace& space, Parameter& parameter) {
                                       "and max",
                                       space.step()));
   }
-  // The tolerance keeps max itself when (max - min) / step comes out a hair
-  // below an integer, as (0.3 - 0) / 0.1 does.
-  parameter.cardinality =
-      static_cast<uint64_t>(std::floor(intervals * (1 + 1e-15) + 1e-9)) + 1;
+  parameter.cardinality = api::CountGridValues(parameter.min, parameter.max, *parameter.step);
   if (parameter.type == ParameterType::kDouble) {
     std::optional<int> min_decimals = internal::FixedDecimals(parameter.min);
     std::optional<int> step_decimals = internal::FixedDecimals(*parameter.step);
