@@ -68,9 +68,9 @@ absl::StatusOr<MemoryBudget> MemoryBudget::Bytes(uint64_t bytes) {
   return MemoryBudget(std::nullopt, bytes);
 }
 
-uint64_t MemoryBudget::BytesOn(const GpuDevice& device) const {
+uint64_t MemoryBudget::BytesFor(uint64_t capacity_bytes) const {
   if (!fraction_.has_value()) return bytes_;
-  return static_cast<uint64_t>(std::floor(static_cast<double>(device.total_bytes) * *fraction_));
+  return static_cast<uint64_t>(std::floor(static_cast<double>(capacity_bytes) * *fraction_));
 }
 
 std::string MemoryBudget::ToString() const {

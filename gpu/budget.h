@@ -1,5 +1,9 @@
 // A trial's GPU memory budget, and where it comes from.
 //
+// Fractions are of a device's capacity: its memory less what the driver
+// keeps for itself (gpu/placement.h), so that one trial with a fraction of
+// 1 fits an otherwise idle GPU.
+//
 // A budget is the whole GPU memory footprint a trial may have on its device
 // as NVML sees it: what its allocator hands out plus the CUDA context and
 // library workspaces, which no allocator cap covers. It is either a fraction
@@ -19,7 +23,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "gpu/device.h"
 
 namespace hpsearch::gpu {
 
@@ -42,8 +45,9 @@ class MemoryBudget {
   // INVALID_ARGUMENT when zero.
   static absl::StatusOr<MemoryBudget> Bytes(uint64_t bytes);
 
-  // The budget in bytes on `device`.
-  uint64_t BytesOn(const GpuDevice& device) const;
+  // The budget in bytes on a device with `capacity_bytes` for processes
+  // (a fraction is of that).
+  uint64_t BytesFor(uint64_t capacity_bytes) const;
   // "25% of a GPU" or "6.0 GiB".
   std::string ToString() const;
 

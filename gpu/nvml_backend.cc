@@ -25,7 +25,7 @@ constexpr nvmlReturn_t kNvmlErrorInsufficientSize = 7;
 // usedGpuMemory when the driver cannot tell (NVML_VALUE_NOT_AVAILABLE).
 constexpr unsigned long long kNvmlValueNotAvailable = ~0ULL;
 constexpr unsigned kNvmlNameBufferSize = 96;  // NVML_DEVICE_NAME_V2_BUFFER_SIZE
-constexpr unsigned kNvmlUuidBufferSize = 80;  // NVML_DEVICE_UUID_V2_BUFFER_SIZE
+constexpr unsigned kNvmlUuidBufferSize = 96;  // NVML_DEVICE_UUID_V2_BUFFER_SIZE
 
 struct nvmlMemory_t {
   unsigned long long total;
@@ -36,7 +36,9 @@ struct nvmlUtilization_t {
   unsigned int gpu;
   unsigned int memory;
 };
-// nvmlProcessInfo_v2_t: the layout of nvmlDeviceGetComputeRunningProcesses_v2 and _v3.
+// nvmlProcessInfo_v2_t: the layout of nvmlDeviceGetComputeRunningProcesses_v2,
+// and of _v3 on most drivers: some CUDA 12.0-era drivers fill a longer
+// record for _v3 (with usedGpuCcProtectedMemory), so _v2 comes first.
 struct nvmlProcessInfo_t {
   unsigned int pid;
   unsigned long long usedGpuMemory;
@@ -212,14 +214,15 @@ absl::StatusOr<std::unique_ptr<GpuBackend>> OpenNvml(
   }
   NvmlApi api;
   void* lib = library.get();
-  // Older drivers lack _v3 of the process query; _v2 has the same layout.
+  // _v2 of the process query has one layout everywhere; drivers without it
+  // (none known) get _v3.
   const bool loaded =
       Load(lib, "nvmlInit_v2", api.init) && Load(lib, "nvmlShutdown", api.shutdown) &&
       Load(lib, "nvmlErrorString", api.error_string) && Load(lib, "nvmlDeviceGetCount_v2", api.get_count) &&
       Load(lib, "nvmlDeviceGetHandleByIndex_v2", api.get_handle) && Load(lib, "nvmlDeviceGetName", api.get_name) &&
       Load(lib, "nvmlDeviceGetUUID", api.get_uuid) && Load(lib, "nvmlDeviceGetMemoryInfo", api.get_memory) &&
-      (Load(lib, "nvmlDeviceGetComputeRunningProcesses_v3", api.get_processes) ||
-       Load(lib, "nvmlDeviceGetComputeRunningProcesses_v2", api.get_processes)) &&
+      (Load(lib, "nvmlDeviceGetComputeRunningProcesses_v2", api.get_processes) ||
+       Load(lib, "nvmlDeviceGetComputeRunningProcesses_v3", api.get_processes)) &&
       Load(lib, "nvmlDeviceGetUtilizationRates", api.get_utilization);
   if (!loaded) {
     return absl::UnavailableError(absl::StrCat(kLibrary, " lacks NVML functions hpsearch needs (driver too old?)"));

@@ -8,7 +8,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "gpu/placement.h"
 
 namespace hpsearch::gpu {
 namespace {
@@ -31,14 +30,22 @@ absl::StatusOr<std::unique_ptr<GpuPartitioner>> GpuPartitioner::Create(std::uniq
   absl::StatusOr<std::vector<GpuDevice>> devices = ListDevices(*backend);
   if (!devices.ok()) return devices.status();
   if (devices->empty()) return absl::FailedPreconditionError("no GPU to share");
+  std::vector<uint64_t> reserved;
   std::vector<bool> usable;
   std::string why_not;
-  for (const GpuDevice& device : *devices) {
-    const uint64_t bytes = options.budget.BytesOn(device);
-    usable.push_back(bytes <= device.total_bytes && bytes > kContextReserveBytes);
+  for (int position = 0; position < static_cast<int>(devices->size()); ++position) {
+    const GpuDevice& device = (*devices)[position];
+    // Without a process list all memory in use now counts as reserved: a
+    // smaller capacity, never an overcommitted one.
+    absl::StatusOr<std::vector<GpuProcessMemory>> listed = backend->Processes(position);
+    reserved.push_back(UnlistedUsedBytes(device, listed.ok() ? *listed : std::vector<GpuProcessMemory>{}));
+    const DeviceLoad load{.device = device, .reserved_bytes = reserved.back(), .foreign_used_bytes = 0};
+    const uint64_t bytes = options.budget.BytesFor(load.capacity_bytes());
+    usable.push_back(bytes <= load.capacity_bytes() && bytes > kContextReserveBytes);
     if (!usable.back() && why_not.empty()) {
-      why_not = bytes > device.total_bytes
-                    ? absl::StrCat("it is larger than ", DeviceLabel(device), " with ", Gib(device.total_bytes))
+      why_not = bytes > load.capacity_bytes()
+                    ? absl::StrCat("it is larger than ", DeviceLabel(device), " with ", Gib(load.capacity_bytes()),
+                                   " for processes")
                     : absl::StrCat("on ", DeviceLabel(device), " it leaves nothing above the ",
                                    kContextReserveBytes >> 20, " MiB reserved for the CUDA context");
     }
@@ -47,33 +54,36 @@ absl::StatusOr<std::unique_ptr<GpuPartitioner>> GpuPartitioner::Create(std::uniq
     return absl::InvalidArgumentError(
         absl::StrCat("a GPU memory budget of ", options.budget.ToString(), " fits no GPU: ", why_not));
   }
-  auto partitioner = std::unique_ptr<GpuPartitioner>(new GpuPartitioner(
-      std::move(backend), std::move(processes), std::move(options), *std::move(devices), usable));
+  auto partitioner = std::unique_ptr<GpuPartitioner>(new GpuPartitioner(std::move(backend), std::move(processes),
+                                                                        std::move(options), *std::move(devices),
+                                                                        std::move(reserved), std::move(usable)));
   if (!why_not.empty()) partitioner->Notice(absl::StrCat("some GPUs get no trials: ", why_not));
   return partitioner;
 }
 
 GpuPartitioner::GpuPartitioner(std::unique_ptr<GpuBackend> backend, std::unique_ptr<ProcessTable> processes,
-                               GpuSharingOptions options, std::vector<GpuDevice> devices, std::vector<bool> usable)
+                               GpuSharingOptions options, std::vector<GpuDevice> devices,
+                               std::vector<uint64_t> reserved, std::vector<bool> usable)
     : backend_(std::move(backend)),
       processes_(std::move(processes)),
       options_(std::move(options)),
       devices_(std::move(devices)),
+      reserved_(std::move(reserved)),
       usable_(std::move(usable)),
       answering_(devices_.size(), true),
-      unseen_pids_(devices_.size()) {}
+      listing_(devices_.size(), true),
+      unseen_since_(devices_.size()) {}
 
 void GpuPartitioner::Notice(std::string message) { notices_.push_back(std::move(message)); }
 
 std::vector<std::string> GpuPartitioner::TakeNotices() { return std::exchange(notices_, {}); }
 
-std::optional<GpuPartitioner::DeviceState> GpuPartitioner::Query(int position) {
+std::optional<GpuPartitioner::DeviceState> GpuPartitioner::Query(
+    int position, std::optional<std::chrono::steady_clock::time_point> now) {
   absl::StatusOr<GpuDevice> device = backend_->Device(position);
-  absl::StatusOr<std::vector<GpuProcessMemory>> gpu_processes =
-      device.ok() ? backend_->Processes(position) : device.status();
-  if (!gpu_processes.ok()) {
+  if (!device.ok()) {
     if (answering_[position]) {
-      Notice(absl::StrCat(DeviceLabel(devices_[position]), " stopped answering (", gpu_processes.status().message(),
+      Notice(absl::StrCat(DeviceLabel(devices_[position]), " stopped answering (", device.status().message(),
                           "): no new trials go there"));
     }
     answering_[position] = false;
@@ -81,6 +91,28 @@ std::optional<GpuPartitioner::DeviceState> GpuPartitioner::Query(int position) {
   }
   if (!answering_[position]) Notice(absl::StrCat(DeviceLabel(devices_[position]), " answers again"));
   answering_[position] = true;
+
+  DeviceState state{.load = {.device = *device, .reserved_bytes = reserved_[position], .foreign_used_bytes = 0},
+                    .measured = false,
+                    .used_by_lease = {}};
+  absl::StatusOr<std::vector<GpuProcessMemory>> gpu_processes = backend_->Processes(position);
+  if (!gpu_processes.ok()) {
+    if (listing_[position]) {
+      Notice(absl::StrCat("cannot list the processes using ", DeviceLabel(devices_[position]), " (",
+                          gpu_processes.status().message(),
+                          "): trials there are placed by their budgets but not measured or stopped"));
+    }
+    listing_[position] = false;
+    // Our trials' real usage is unknown: take them at their budgets.
+    std::vector<GpuProcessMemory> budgets;
+    for (const auto& [id, lease] : leases_) {
+      if (lease.position == position) budgets.push_back({.pid = 0, .used_bytes = lease.budget_bytes});
+    }
+    state.load.foreign_used_bytes = ForeignUsedBytes(*device, budgets, std::vector<int64_t>{0}, reserved_[position]);
+    return state;
+  }
+  listing_[position] = true;
+  state.measured = true;
 
   std::vector<int64_t> roots;
   std::map<int64_t, int> lease_of_root;
@@ -90,7 +122,6 @@ std::optional<GpuPartitioner::DeviceState> GpuPartitioner::Query(int position) {
       lease_of_root[*lease.pid] = id;
     }
   }
-  DeviceState state{.device = *device, .foreign_used_bytes = 0, .used_by_lease = {}};
   std::vector<int64_t> ours;
   std::set<int64_t> unseen;
   for (const GpuProcessMemory& process : *gpu_processes) {
@@ -102,21 +133,30 @@ std::optional<GpuPartitioner::DeviceState> GpuPartitioner::Query(int position) {
       unseen.insert(process.pid);
     }
   }
-  state.foreign_used_bytes = ForeignUsedBytes(*device, *gpu_processes, ours);
-
-  // A GPU process that stays invisible in /proc lives in another PID
-  // namespace (hpsearch in a container without the host's PIDs): then no
-  // process can be matched to its trial.
-  const bool persistent = std::any_of(unseen.begin(), unseen.end(),
-                                      [&](int64_t pid) { return unseen_pids_[position].count(pid) > 0; });
-  if (persistent && !told_unseen_pids_) {
-    told_unseen_pids_ = true;
-    Notice(absl::StrCat("NVML lists GPU processes that are not visible here (e.g. PID ", *unseen.begin(),
-                        "): hpsearch seems to run in a container without the host's PID namespace, so trials' GPU "
-                        "memory cannot be measured or enforced; they still get their allocator caps"));
-  }
-  unseen_pids_[position] = std::move(unseen);
+  state.load.foreign_used_bytes = ForeignUsedBytes(*device, *gpu_processes, ours, reserved_[position]);
+  if (now.has_value()) CheckUnseenProcesses(position, unseen, *now);
   return state;
+}
+
+// A GPU process that stays invisible in /proc for seconds lives in another
+// PID namespace (hpsearch in a container without the host's PIDs): then no
+// process can be matched to its trial. One that just exited can linger in
+// NVML's list while the driver tears its context down, hence the wait.
+void GpuPartitioner::CheckUnseenProcesses(int position, const std::set<int64_t>& unseen,
+                                          std::chrono::steady_clock::time_point now) {
+  constexpr std::chrono::seconds kPersistent(5);
+  std::map<int64_t, std::chrono::steady_clock::time_point>& since = unseen_since_[position];
+  std::erase_if(since, [&](const auto& entry) { return !unseen.contains(entry.first); });
+  for (int64_t pid : unseen) {
+    const auto first = since.try_emplace(pid, now).first->second;
+    if (now - first >= kPersistent && !told_unseen_pids_) {
+      told_unseen_pids_ = true;
+      Notice(absl::StrCat("NVML lists GPU processes that are not visible here (e.g. PID ", pid,
+                          "): hpsearch seems to run in a container without the host's PID namespace, so trials' "
+                          "GPU memory cannot be measured or enforced, and counts as other processes' memory; they "
+                          "still get their allocator caps (run with the host's PID namespace to fix this)"));
+    }
+  }
 }
 
 std::vector<GpuLease> GpuPartitioner::Acquire(int count) {
@@ -128,7 +168,7 @@ std::vector<GpuLease> GpuPartitioner::Acquire(int count) {
     if (!usable_[position]) continue;
     std::optional<DeviceState> state = Query(position);
     if (!state.has_value()) continue;
-    loads.push_back({.device = state->device, .foreign_used_bytes = state->foreign_used_bytes});
+    loads.push_back(state->load);
     position_of_load.push_back(position);
   }
   std::vector<Placement> placed;
@@ -139,7 +179,7 @@ std::vector<GpuLease> GpuPartitioner::Acquire(int count) {
     const std::optional<std::size_t> where = Place(options_.budget, loads, placed);
     if (!where.has_value()) break;
     const GpuDevice& device = loads[*where].device;
-    const uint64_t budget_bytes = options_.budget.BytesOn(device);
+    const uint64_t budget_bytes = options_.budget.BytesFor(loads[*where].capacity_bytes());
     absl::StatusOr<std::vector<std::pair<std::string, std::string>>> env =
         TrialGpuEnv(device, budget_bytes, options_.mps);
     if (!env.ok()) break;  // Create() checked every usable device: cannot happen
@@ -179,8 +219,14 @@ std::vector<BudgetOverrun> GpuPartitioner::Sample(std::chrono::steady_clock::tim
     if (lease.pid.has_value()) positions.insert(lease.position);
   }
   for (int position : positions) {
-    std::optional<DeviceState> state = Query(position);
-    if (!state.has_value()) continue;
+    std::optional<DeviceState> state = Query(position, now);
+    if (!state.has_value() || !state->measured) {
+      // No reading: an overrun needs to be seen again for a whole grace.
+      for (auto& [id, lease] : leases_) {
+        if (lease.position == position) lease.over_since.reset();
+      }
+      continue;
+    }
     const absl::StatusOr<GpuUtilization> utilization = backend_->Utilization(position);
     for (auto& [id, lease] : leases_) {
       if (lease.position != position || !lease.pid.has_value()) continue;

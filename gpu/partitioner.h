@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "gpu/budget.h"
 #include "gpu/device.h"
+#include "gpu/placement.h"
 #include "gpu/process_tree.h"
 
 namespace hpsearch::gpu {
@@ -113,30 +114,39 @@ class GpuPartitioner {
     bool reported = false;
   };
   // A device as it is now: its memory, and the GPU memory of each attached
-  // lease's processes.
+  // lease's processes when the driver lists them (`measured`).
   struct DeviceState {
-    GpuDevice device;
-    uint64_t foreign_used_bytes = 0;
+    DeviceLoad load;
+    bool measured = false;
     std::map<int, uint64_t> used_by_lease;
   };
 
   GpuPartitioner(std::unique_ptr<GpuBackend> backend, std::unique_ptr<ProcessTable> processes,
-                 GpuSharingOptions options, std::vector<GpuDevice> devices, std::vector<bool> usable);
+                 GpuSharingOptions options, std::vector<GpuDevice> devices, std::vector<uint64_t> reserved,
+                 std::vector<bool> usable);
   // std::nullopt when the device does not answer (a notice says so once).
-  std::optional<DeviceState> Query(int position);
+  // With `now` (when sampling), also watches for processes that stay
+  // missing from our process table.
+  std::optional<DeviceState> Query(int position,
+                                   std::optional<std::chrono::steady_clock::time_point> now = std::nullopt);
+  // Says once when GPU processes stay missing from our process table.
+  void CheckUnseenProcesses(int position, const std::set<int64_t>& unseen,
+                            std::chrono::steady_clock::time_point now);
   void Notice(std::string message);
 
   std::unique_ptr<GpuBackend> backend_;
   std::unique_ptr<ProcessTable> processes_;
   GpuSharingOptions options_;
   std::vector<GpuDevice> devices_;
+  std::vector<uint64_t> reserved_;  // DeviceLoad::reserved_bytes, measured at creation
   std::vector<bool> usable_;  // the budget fits the device
   std::vector<bool> answering_;
+  std::vector<bool> listing_;  // the driver lists the device's processes
   std::map<int, Lease> leases_;
   int next_lease_id_ = 1;
   std::optional<std::chrono::steady_clock::time_point> last_sample_;
-  // Per device, GPU processes missing from our process table when last queried.
-  std::vector<std::set<int64_t>> unseen_pids_;
+  // Per device, GPU processes missing from our process table, since when.
+  std::vector<std::map<int64_t, std::chrono::steady_clock::time_point>> unseen_since_;
   bool told_unseen_pids_ = false;
   std::vector<std::string> notices_;
 };

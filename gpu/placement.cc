@@ -13,9 +13,24 @@
 
 namespace hpsearch::gpu {
 
+namespace {
+
+uint64_t UsedBytes(const GpuDevice& device) {
+  return device.total_bytes - std::min(device.free_bytes, device.total_bytes);
+}
+
+}  // namespace
+
+uint64_t UnlistedUsedBytes(const GpuDevice& device, std::span<const GpuProcessMemory> processes) {
+  uint64_t used = UsedBytes(device);
+  for (const GpuProcessMemory& process : processes) used -= std::min(used, process.used_bytes);
+  return used;
+}
+
 uint64_t ForeignUsedBytes(const GpuDevice& device, std::span<const GpuProcessMemory> processes,
-                          std::span<const int64_t> trial_pids) {
-  uint64_t used = device.total_bytes - std::min(device.free_bytes, device.total_bytes);
+                          std::span<const int64_t> trial_pids, uint64_t reserved_bytes) {
+  uint64_t used = UsedBytes(device);
+  used -= std::min(used, reserved_bytes);
   for (const GpuProcessMemory& process : processes) {
     if (std::find(trial_pids.begin(), trial_pids.end(), process.pid) == trial_pids.end()) continue;
     used -= std::min(used, process.used_bytes);
@@ -29,13 +44,14 @@ std::optional<std::size_t> Place(const MemoryBudget& budget, std::span<const Dev
   uint64_t best_room = 0;
   for (std::size_t i = 0; i < devices.size(); ++i) {
     const GpuDevice& device = devices[i].device;
+    const uint64_t capacity = devices[i].capacity_bytes();
     uint64_t committed = devices[i].foreign_used_bytes;
     for (const Placement& placement : placed) {
       if (placement.uuid == device.uuid) committed += placement.budget_bytes;
     }
-    if (committed >= device.total_bytes) continue;
-    const uint64_t room = device.total_bytes - committed;
-    const uint64_t bytes = budget.BytesOn(device);
+    if (committed >= capacity) continue;
+    const uint64_t room = capacity - committed;
+    const uint64_t bytes = budget.BytesFor(capacity);
     if (bytes == 0 || bytes > room) continue;
     if (!best.has_value() || room - bytes > best_room) {
       best = i;

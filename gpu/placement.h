@@ -7,6 +7,7 @@
 // Everything here is pure: the caller queries a GpuBackend and passes values.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -28,16 +29,25 @@ inline constexpr uint64_t kContextReserveBytes = uint64_t{500} << 20;  // 500 Mi
 // A device as placement sees it.
 struct DeviceLoad {
   GpuDevice device;
-  // Memory used on the device by processes that are not our trials.
+  // Used memory that no process accounts for, measured before the run
+  // started: what the driver keeps for itself (a few hundred MB even on an
+  // idle GPU), graphics. The device's capacity for trials is its total less
+  // this, and fractional budgets are of that capacity.
+  uint64_t reserved_bytes = 0;
+  // Memory used now by processes that are not our trials, beyond the reserve.
   uint64_t foreign_used_bytes = 0;
+
+  uint64_t capacity_bytes() const { return device.total_bytes - std::min(reserved_bytes, device.total_bytes); }
 };
 
-// Memory on `device` not used by the processes in `trial_pids` (our trials),
-// from the device's used memory (total - free, which also counts graphics
-// processes and driver reservations that no process list shows) less what
-// our trials' processes use.
+// Used memory (total - free) that the listed processes do not account for.
+uint64_t UnlistedUsedBytes(const GpuDevice& device, std::span<const GpuProcessMemory> processes);
+
+// Memory on `device` used beyond `reserved_bytes` by processes that are not
+// in `trial_pids` (our trials): total - free, less the reserve, less what our
+// trials' processes use.
 uint64_t ForeignUsedBytes(const GpuDevice& device, std::span<const GpuProcessMemory> processes,
-                          std::span<const int64_t> trial_pids);
+                          std::span<const int64_t> trial_pids, uint64_t reserved_bytes);
 
 // A running trial's place.
 struct Placement {
@@ -48,7 +58,7 @@ struct Placement {
 // The position in `devices` of the GPU on which a trial with a budget of
 // `budget` should run, given the trials already `placed`: among the
 // devices where the budget fits alongside the placed budgets and the foreign
-// usage, the one with the most memory left (so trials spread over GPUs before
+// usage within its capacity, the one with the most memory left (so trials spread over GPUs before
 // they share one; ties go to the lower position). std::nullopt when no device
 // has room: the trial should wait for one to finish rather than overcommit.
 std::optional<std::size_t> Place(const MemoryBudget& budget, std::span<const DeviceLoad> devices,

@@ -48,12 +48,12 @@ TEST(MemoryBudgetTest, FractionScalesWithTheDeviceSizeDoesNot) {
   const GpuDevice small = MakeDevice(0, 16, 16);
   const GpuDevice large = MakeDevice(1, 80, 80);
   const MemoryBudget quarter = *MemoryBudget::Fraction(0.25);
-  EXPECT_EQ(quarter.BytesOn(small), 4 * kGiB);
-  EXPECT_EQ(quarter.BytesOn(large), 20 * kGiB);
+  EXPECT_EQ(quarter.BytesFor(small.total_bytes), 4 * kGiB);
+  EXPECT_EQ(quarter.BytesFor(large.total_bytes), 20 * kGiB);
   EXPECT_EQ(quarter.ToString(), "25% of a GPU");
   const MemoryBudget six = *MemoryBudget::Bytes(6 * kGiB);
-  EXPECT_EQ(six.BytesOn(small), 6 * kGiB);
-  EXPECT_EQ(six.BytesOn(large), 6 * kGiB);
+  EXPECT_EQ(six.BytesFor(small.total_bytes), 6 * kGiB);
+  EXPECT_EQ(six.BytesFor(large.total_bytes), 6 * kGiB);
   EXPECT_EQ(six.ToString(), "6.0 GiB");
   EXPECT_FALSE(MemoryBudget::Fraction(0).ok());
   EXPECT_FALSE(MemoryBudget::Fraction(1.01).ok());
@@ -73,16 +73,16 @@ TEST(BudgetRequestFromAnnotationsTest, ReadsBothAnnotations) {
 TEST(ChooseBudgetTest, FlagsBeatAnnotationsBeatTheDerivedShare) {
   const GpuDevice device = MakeDevice(0, 16, 16);
   const BudgetRequest annotations{.fraction = "0.5", .size = std::nullopt};
-  EXPECT_EQ(ChooseBudget({.fraction = std::nullopt, .size = "2Gi"}, annotations, 4, 1)->BytesOn(device), 2 * kGiB);
-  EXPECT_EQ(ChooseBudget({}, annotations, 4, 1)->BytesOn(device), 8 * kGiB);
-  EXPECT_EQ(ChooseBudget({}, {}, 4, 1)->BytesOn(device), 4 * kGiB);
+  EXPECT_EQ(ChooseBudget({.fraction = std::nullopt, .size = "2Gi"}, annotations, 4, 1)->BytesFor(device.total_bytes), 2 * kGiB);
+  EXPECT_EQ(ChooseBudget({}, annotations, 4, 1)->BytesFor(device.total_bytes), 8 * kGiB);
+  EXPECT_EQ(ChooseBudget({}, {}, 4, 1)->BytesFor(device.total_bytes), 4 * kGiB);
 }
 
 TEST(ChooseBudgetTest, DerivedShareIsOneOverTrialsPerGpu) {
   const GpuDevice device = MakeDevice(0, 16, 16);
-  EXPECT_EQ(ChooseBudget({}, {}, 4, 2)->BytesOn(device), 8 * kGiB);
-  EXPECT_EQ(ChooseBudget({}, {}, 3, 2)->BytesOn(device), 8 * kGiB);  // ceil(3/2) = 2 per GPU
-  EXPECT_EQ(ChooseBudget({}, {}, 1, 4)->BytesOn(device), 16 * kGiB);
+  EXPECT_EQ(ChooseBudget({}, {}, 4, 2)->BytesFor(device.total_bytes), 8 * kGiB);
+  EXPECT_EQ(ChooseBudget({}, {}, 3, 2)->BytesFor(device.total_bytes), 8 * kGiB);  // ceil(3/2) = 2 per GPU
+  EXPECT_EQ(ChooseBudget({}, {}, 1, 4)->BytesFor(device.total_bytes), 16 * kGiB);
   EXPECT_EQ(ChooseBudget({}, {}, 0, 1).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ChooseBudget({}, {}, 2, 0).status().code(), absl::StatusCode::kInvalidArgument);
 }

@@ -33,6 +33,7 @@ class FakeBackend : public GpuBackend {
   }
   absl::StatusOr<std::vector<GpuProcessMemory>> Processes(int position) override {
     if (lost_.count(position) > 0) return absl::UnavailableError("GPU is lost");
+    if (unlisted_.count(position) > 0) return absl::PermissionDeniedError("Insufficient Permissions");
     return processes_[position];
   }
   absl::StatusOr<GpuUtilization> Utilization(int position) override {
@@ -46,12 +47,15 @@ class FakeBackend : public GpuBackend {
   void SetUtilization(int position, int percent) { utilization_[position] = percent; }
   void Lose(int position) { lost_.insert(position); }
   void Restore(int position) { lost_.erase(position); }
+  // The device answers, but not with its processes.
+  void Unlist(int position) { unlisted_.insert(position); }
 
  private:
   std::vector<GpuDevice> devices_;
   std::map<int, std::vector<GpuProcessMemory>> processes_;
   std::map<int, int> utilization_;
   std::set<int> lost_;
+  std::set<int> unlisted_;
 };
 
 // A process table given as pid -> {parent, group}.

@@ -176,17 +176,53 @@ TEST(GpuPartitionerTest, AGpuThatDisappearsGetsNoTrialsAndIsReportedOnce) {
   EXPECT_THAT(rig.partitioner->TakeNotices(), ElementsAre(HasSubstr("answers again")));
 }
 
-TEST(GpuPartitionerTest, SaysOnceWhenGpuProcessesAreInAnotherPidNamespace) {
+TEST(GpuPartitionerTest, SaysOnceWhenGpuProcessesStayInAnotherPidNamespace) {
   Rig rig = MakeRig({MakeDevice(0, 16, 16)}, *MemoryBudget::Fraction(0.5));
   std::vector<GpuLease> leases = rig.partitioner->Acquire(1);
   rig.partitioner->Attach(leases[0].id, 100);
   rig.table->Add(100, 1, 100);
   rig.backend->SetProcesses(0, {{.pid = 4242, .used_bytes = 1 * kGiB}});  // a host PID
-  rig.SampleAfter(seconds(1));
-  EXPECT_THAT(rig.partitioner->TakeNotices(), IsEmpty());  // could be a process that just exited
+  // A process that just exited may linger in NVML's list for a few seconds.
+  for (int i = 0; i < 4; ++i) rig.SampleAfter(seconds(1));
+  EXPECT_THAT(rig.partitioner->TakeNotices(), IsEmpty());
   rig.SampleAfter(seconds(1));
   rig.SampleAfter(seconds(1));
   EXPECT_THAT(rig.partitioner->TakeNotices(), ElementsAre(HasSubstr("without the host's PID namespace")));
+}
+
+TEST(GpuPartitionerTest, TheDriversReserveLeavesRoomForAWholeGpuBudget) {
+  // An idle 80 GiB GPU of which the driver keeps 1 GiB: one trial per GPU
+  // (the default share for parallelTrialCount 1) must still run.
+  Rig rig = MakeRig({MakeDevice(0, 80, 79)}, *MemoryBudget::Fraction(1));
+  std::vector<GpuLease> leases = rig.partitioner->Acquire(2);
+  ASSERT_EQ(leases.size(), 1u);
+  EXPECT_EQ(leases[0].budget_bytes, 79 * kGiB);
+}
+
+TEST(GpuPartitionerTest, AGpuWhoseProcessesCannotBeListedIsUsedByBudgetsUnenforced) {
+  Rig rig = MakeRig({MakeDevice(0, 16, 16)}, *MemoryBudget::Fraction(0.5));
+  rig.backend->Unlist(0);
+  std::vector<GpuLease> leases = rig.partitioner->Acquire(3);
+  EXPECT_THAT(Devices(leases), ElementsAre("GPU-0", "GPU-0"));
+  EXPECT_THAT(rig.partitioner->TakeNotices(),
+              ElementsAre(HasSubstr("cannot list the processes using GPU 0 (Fake GPU, GPU-0aaaaaaa")));
+  rig.partitioner->Attach(leases[0].id, 100);
+  EXPECT_THAT(rig.SampleAfter(seconds(5)), IsEmpty());
+  EXPECT_THAT(rig.partitioner->TakeNotices(), IsEmpty());  // said once
+}
+
+TEST(GpuPartitionerTest, AnOverrunMustLastAWholeGraceOfAnsweredSamples) {
+  Rig rig = MakeRig({MakeDevice(0, 16, 16)}, *MemoryBudget::Fraction(0.25));
+  std::vector<GpuLease> leases = rig.partitioner->Acquire(1);
+  rig.partitioner->Attach(leases[0].id, 100);
+  rig.table->Add(100, 1, 100);
+  rig.backend->SetProcesses(0, {{.pid = 100, .used_bytes = 5 * kGiB}});
+  EXPECT_THAT(rig.SampleAfter(seconds(1)), IsEmpty());
+  rig.backend->Lose(0);  // no reading for a while
+  EXPECT_THAT(rig.SampleAfter(seconds(5)), IsEmpty());
+  rig.backend->Restore(0);
+  EXPECT_THAT(rig.SampleAfter(seconds(1)), IsEmpty());  // over again, but the grace starts afresh
+  EXPECT_THAT(rig.SampleAfter(seconds(3)), ::testing::SizeIs(1));
 }
 
 TEST(GpuPartitionerTest, RefusesABudgetNoGpuCanHold) {
@@ -198,6 +234,7 @@ TEST(GpuPartitionerTest, RefusesABudgetNoGpuCanHold) {
   EXPECT_EQ(too_big.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(too_big.status().message(),
               HasSubstr("a GPU memory budget of 20.0 GiB fits no GPU: it is larger than GPU 0 (Fake GPU"));
+  EXPECT_THAT(too_big.status().message(), HasSubstr("with 16.0 GiB for processes"));
   absl::StatusOr<std::unique_ptr<GpuPartitioner>> tiny = create(*MemoryBudget::Bytes(100 * kMiB));
   EXPECT_THAT(tiny.status().message(), HasSubstr("leaves nothing above the 500 MiB reserved for the CUDA context"));
   absl::StatusOr<std::unique_ptr<GpuPartitioner>> none =

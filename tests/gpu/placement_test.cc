@@ -24,11 +24,20 @@ TEST(ForeignUsedBytesTest, SubtractsOurTrialsFromUsedMemory) {
   backend.SetProcesses(0, {{.pid = 100, .used_bytes = 2 * kGiB}, {.pid = 200, .used_bytes = 3 * kGiB}});
   const std::vector<GpuProcessMemory> processes = *backend.Processes(0);
   const std::vector<int64_t> ours = {200};
-  EXPECT_EQ(ForeignUsedBytes(device, processes, ours), 3 * kGiB);
-  EXPECT_EQ(ForeignUsedBytes(device, processes, {}), 6 * kGiB);
+  EXPECT_EQ(ForeignUsedBytes(device, processes, ours, 0), 3 * kGiB);
+  EXPECT_EQ(ForeignUsedBytes(device, processes, {}, 0), 6 * kGiB);
+  // The driver's reserve is not another process.
+  EXPECT_EQ(ForeignUsedBytes(device, processes, ours, kGiB / 2), 5 * kGiB / 2);
   // Inconsistent samples (usage read after free memory) never underflow.
   const std::vector<int64_t> both = {100, 200};
-  EXPECT_EQ(ForeignUsedBytes(MakeDevice(0, 16, 14), processes, both), 0u);
+  EXPECT_EQ(ForeignUsedBytes(MakeDevice(0, 16, 14), processes, both, 0), 0u);
+  EXPECT_EQ(ForeignUsedBytes(MakeDevice(0, 16, 14), processes, both, 4 * kGiB), 0u);
+}
+
+TEST(UnlistedUsedBytesTest, IsWhatNoListedProcessAccountsFor) {
+  const std::vector<GpuProcessMemory> processes = {{.pid = 100, .used_bytes = 2 * kGiB}};
+  EXPECT_EQ(UnlistedUsedBytes(MakeDevice(0, 16, 13), processes), 1 * kGiB);
+  EXPECT_EQ(UnlistedUsedBytes(MakeDevice(0, 16, 16), processes), 0u);
 }
 
 // Places `count` trials one after the other; the uuid each got, or "wait".
@@ -43,7 +52,7 @@ std::vector<std::string> PlaceAll(double fraction, const std::vector<DeviceLoad>
       continue;
     }
     const GpuDevice& device = devices[*position].device;
-    placed.push_back({.uuid = device.uuid, .budget_bytes = budget.BytesOn(device)});
+    placed.push_back({.uuid = device.uuid, .budget_bytes = budget.BytesFor(devices[*position].capacity_bytes())});
     where.push_back(device.uuid.substr(0, 5));
   }
   return where;
@@ -75,6 +84,15 @@ TEST(PlaceTest, BudgetIsAFractionOfEachDevice) {
   // each, so the lower position).
   const std::vector<DeviceLoad> mixed = {{.device = MakeDevice(0, 16, 16)}, {.device = MakeDevice(1, 40, 40)}};
   EXPECT_THAT(PlaceAll(0.5, mixed, 5), ::testing::ElementsAre("GPU-1", "GPU-0", "GPU-0", "GPU-1", "wait"));
+}
+
+TEST(PlaceTest, FractionsAreOfTheCapacityLeftByTheDriversReserve) {
+  // An idle 80 GiB GPU on which the driver keeps 512 MiB: a whole-GPU
+  // budget still fits, as do two halves of the rest.
+  const DeviceLoad idle{.device = MakeDevice(0, 80, 80), .reserved_bytes = kGiB / 2, .foreign_used_bytes = 0};
+  const std::vector<DeviceLoad> one = {idle};
+  EXPECT_THAT(PlaceAll(1.0, one, 2), ::testing::ElementsAre("GPU-0", "wait"));
+  EXPECT_THAT(PlaceAll(0.5, one, 3), ::testing::ElementsAre("GPU-0", "GPU-0", "wait"));
 }
 
 TEST(PlaceTest, NoDevicesMeansWait) { EXPECT_EQ(Place(*MemoryBudget::Fraction(0.5), {}, {}), std::nullopt); }
