@@ -219,6 +219,7 @@ class Run {
   std::vector<std::string> reruns_;  // interrupted trials to start again
   std::string stop_reason_;          // for trials stopped by the engine
   bool exhausted_ = false;
+  absl::Status record_failure_;  // the first failure to record ended trials
   EngineOverhead overhead_;
   Clock::time_point started_ = Clock::now();
 };
@@ -284,7 +285,8 @@ absl::Status Run::SetUpGpus() {
   const bool budget_asked = options_.gpu_budget.fraction || options_.gpu_budget.size ||
                             experiment_.metadata.annotations.contains(std::string(gpu::kGpuMemoryFractionAnnotation)) ||
                             experiment_.metadata.annotations.contains(std::string(gpu::kGpuMemoryAnnotation));
-  const std::string ignored = budget_asked ? "; the GPU memory budget asked for is ignored" : "";
+  const std::string ignored =
+      budget_asked || options_.gpu_mps ? "; the GPU memory budget and MPS settings asked for are ignored" : "";
   if (!backend.ok()) {
     observer_.OnMessage(absl::StrCat("no NVIDIA GPU (", backend.status().message(), "): trials run on CPU", ignored));
     return absl::OkStatus();
@@ -294,14 +296,16 @@ absl::Status Run::SetUpGpus() {
                                      ignored));
     return absl::OkStatus();
   }
-  const int parallel = experiment_.spec.parallel_trial_count.value_or(3);
+  // Katib's rule for how many trials run at once.
+  int parallel = experiment_.spec.parallel_trial_count.value_or(3);
+  if (experiment_.spec.max_trial_count) parallel = std::min(parallel, *experiment_.spec.max_trial_count);
   absl::StatusOr<gpu::MemoryBudget> budget =
       gpu::ChooseBudget(options_.gpu_budget, gpu::BudgetRequestFromAnnotations(experiment_.metadata.annotations),
                         parallel, (*backend)->DeviceCount());
   if (!budget.ok()) return budget.status();
   absl::StatusOr<std::unique_ptr<gpu::GpuPartitioner>> partitioner = gpu::GpuPartitioner::Create(
       *std::move(backend), std::make_unique<gpu::ProcfsProcessTable>(),
-      {.budget = *budget, .mps = options_.gpu_mps});
+      {.budget = *budget, .mps = options_.gpu_mps, .over_budget_grace = options_.gpu_over_budget_grace});
   if (!partitioner.ok()) return partitioner.status();
   gpus_ = *std::move(partitioner);
   const std::vector<gpu::GpuDevice>& devices = gpus_->devices();
@@ -370,6 +374,7 @@ absl::StatusOr<RunResult> Run::Loop() {
     }
     absl::Status started = StartTrials(counts.running, counts);
     RecordEnded();  // trials that could not start
+    if (started.ok()) started = record_failure_;
     if (!started.ok()) {
       StopTrials(kInterruptedReason);
       return started;
@@ -377,6 +382,10 @@ absl::StatusOr<RunResult> Run::Loop() {
     std::optional<int> signal = supervisor_.Poll(kTick);
     WatchGpuMemory();
     RecordEnded();  // trials that ended meanwhile, together
+    if (!record_failure_.ok()) {
+      StopTrials(kInterruptedReason);
+      return record_failure_;
+    }
     if (signal) {
       observer_.OnMessage(absl::StrFormat("received %s: stopping %d running trials (again to kill them now)",
                                           strsignal(*signal), supervisor_.running()));
@@ -538,7 +547,10 @@ absl::StatusOr<LaunchSpec> Run::MakeLaunchSpec(const TrialRecord& record, const 
   std::vector<std::pair<std::string, std::string>> remap;
   if (metrics_file_) {
     std::filesystem::path local = trial_dir / "fs" / metrics_file_->relative_path();
-    std::filesystem::create_directories(local.parent_path());
+    std::error_code error;
+    if (!std::filesystem::create_directories(local.parent_path(), error) && error) {
+      return absl::UnavailableError(absl::StrCat("cannot create ", local.parent_path().string(), ": ", error.message()));
+    }
     remap.emplace_back(metrics_file_->string(), local.string());
   }
   for (std::string& word : command->argv) absl::StrReplaceAll(remap, &word);
@@ -624,8 +636,8 @@ void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   view = TrialView{.record = std::move(record), .metrics = {}};
   Updated(view);
   // A start lost to a power cut costs nothing: the resumed run asks the
-  // algorithm again and gets the same assignment back. The next trial
-  // result's fsync makes it durable anyway.
+  // algorithm again for that trial (random and grid give the same
+  // assignment back). The next trial result's fsync makes it durable anyway.
   if (absl::Status s = store_->PutTrial(view.record, metrics::Durability::kProcessCrash); !s.ok()) {
     observer_.OnMessage(absl::StrCat(view.record.name, ": recording the trial failed: ", s.message()));
   }
@@ -728,11 +740,18 @@ void Run::RecordEnded() {
   Clock::time_point recorded = Clock::now();
   if (status.ok()) status = store_->Sync();
   Clock::time_point durable = Clock::now();
+  if (!status.ok() && record_failure_.ok()) {
+    // Results that may not be on disk must not be reported as finished or
+    // counted; the run stops, and its trials run again on resume.
+    record_failure_ = absl::Status(status.code(), absl::StrCat("recording ", records.size(),
+                                                               " ended trials failed: ", status.message()));
+  }
   if (!status.ok()) {
-    observer_.OnMessage(absl::StrCat("recording ", records.size(), " ended trials failed: ", status.message()));
+    ended_.clear();
+    return;
   }
   for (const Ended& ended : ended_) {
-    if (ended.exited_at && status.ok()) {
+    if (ended.exited_at) {
       overhead_.exit_to_recorded_ms.push_back(Milliseconds(recorded - *ended.exited_at));
       overhead_.exit_to_durable_ms.push_back(Milliseconds(durable - *ended.exited_at));
     }

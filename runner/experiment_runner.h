@@ -78,6 +78,8 @@ struct RunOptions {
   gpu::BudgetRequest gpu_budget;
   // An NVIDIA MPS daemon serves the GPUs: trials also get its limits.
   bool gpu_mps = false;
+  // How long a trial may stay above its GPU memory budget before it is stopped.
+  std::chrono::milliseconds gpu_over_budget_grace = std::chrono::seconds(3);
   // Where the GPUs come from; empty means NVML (gpu::OpenNvml). Failing or
   // finding no GPU means the trials run without GPU placement.
   std::function<absl::StatusOr<std::unique_ptr<gpu::GpuBackend>>()> open_gpus;

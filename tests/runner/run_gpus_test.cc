@@ -202,6 +202,7 @@ TEST_F(RunGpusTest, TrialsArePinnedCappedAndNeverOvercommitTheGpu) {
 TEST_F(RunGpusTest, ATrialOverItsBudgetIsStoppedWhileItsNeighbourFinishes) {
   options_.gpu_budget.size = "6Gi";  // the command line wins over the annotation
   options_.gpu_mps = true;
+  options_.gpu_over_budget_grace = std::chrono::milliseconds(500);
   absl::StatusOr<RunResult> result =
       Run(Experiment("hpsearch.kubeflow.org/gpu-memory-fraction: \"0.1\"", 2, {1, 9}, 6000));
   ASSERT_TRUE(result.ok()) << result.status();
@@ -245,7 +246,7 @@ TEST_F(RunGpusTest, WithoutAGpuTrialsRunOnCpuAndTheUserIsToldOnce) {
                           [](const std::string& m) { return m.find("GPU") != std::string::npos; }),
             1);
   EXPECT_THAT(observer_.messages, Contains("no NVIDIA GPU (cannot load libnvidia-ml.so.1): trials run on CPU; "
-                                           "the GPU memory budget asked for is ignored"));
+                                           "the GPU memory budget and MPS settings asked for are ignored"));
   for (const TrialView& trial : result->trials) {
     EXPECT_EQ(trial.record.status, TrialStatus::kSucceeded);
     EXPECT_FALSE(trial.record.gpu_device.has_value());
