@@ -197,9 +197,7 @@ class ObjectiveStore::Impl {
  public:
   Impl(std::string path, std::optional<Connection> writer)
       : path_(std::move(path)), writer_(std::move(writer)) {
-    std::error_code error;
-    std::filesystem::path absolute = std::filesystem::absolute(path_, error);
-    wal_path_ = (error ? std::filesystem::path(path_) : absolute).string() + "-wal";
+    if (writer_) wal_path_ = writer_->WalPath();
   }
 
   const std::string& path() const { return path_; }
@@ -297,7 +295,7 @@ class ObjectiveStore::Impl {
   }
 
   const std::string path_;
-  std::string wal_path_;  // absolute: SQLite's write-ahead log beside the file
+  std::string wal_path_;  // SQLite's write-ahead log, where SQLite keeps it
   std::atomic<bool> directory_synced_ = false;
   std::mutex write_mutex_;
   std::optional<Connection> writer_;

@@ -124,4 +124,8 @@ absl::StatusOr<int64_t> Connection::QueryInt(std::string_view sql) {
   return stmt->Int64(0);
 }
 
+std::string Connection::WalPath() const {
+  return sqlite3_filename_wal(sqlite3_db_filename(db_, "main"));
+}
+
 }  // namespace hpsearch::metrics::internal

@@ -71,6 +71,9 @@ class Connection {
   absl::StatusOr<int64_t> QueryInt(std::string_view sql);
 
   const std::string& path() const { return path_; }
+  // The write-ahead log of the main database, as SQLite names it (symbolic
+  // links resolved): the file to fsync to make its commits durable.
+  std::string WalPath() const;
 
  private:
   Connection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
