@@ -421,6 +421,10 @@ class Optimizer {
     // trials on the corners of the space (where the variance is largest),
     // and makes the constant liar the pessimistic one (the worst value),
     // which spreads batches further.
+    // Divided by the largest magnitude first: objectives near the largest
+    // doubles would overflow the squares below. The result does not depend
+    // on the objective's scale.
+    if (const double scale = y.cwiseAbs().maxCoeff(); scale > 0) y /= scale;
     const double mean = y.mean();
     const double sd = std::sqrt((y.array() - mean).square().mean());
     const double worst = y.maxCoeff();

@@ -335,6 +335,20 @@ TEST(BayesianOptimizationTest, BeatsRandomSearchOnBranin) {
   EXPECT_LT(bayesian_regret / 4, 0.1);
 }
 
+TEST(BayesianOptimizationTest, ObjectivesNearTheLargestDoublesWorkAsWell) {
+  // Branin times 1e306 (up to 3e308, past what a square can hold): the
+  // search must go as well as on Branin itself.
+  const std::string settings = R"(algorithm_settings { name: "random_state" value: "3" })";
+  const std::vector<double> plain =
+      ClosedLoop(BraninExperiment("bayesianoptimization", settings), 25, 1, Branin);
+  const std::vector<double> huge = ClosedLoop(
+      BraninExperiment("bayesianoptimization", settings), 25, 1,
+      [](const std::map<std::string, std::string>& values) { return 5e305 * Branin(values); });
+  const double plain_regret = *std::min_element(plain.begin(), plain.end()) - kBraninMinimum;
+  const double huge_regret = *std::min_element(huge.begin(), huge.end()) / 5e305 - kBraninMinimum;
+  EXPECT_LT(huge_regret, 2 * plain_regret + 0.05) << "plain regret " << plain_regret;
+}
+
 TEST(BayesianOptimizationTest, SameAnswersWithAWarmOrAnEmptyCache) {
   // The cache only warm-starts fits, from snapshots of strict subsets of a
   // call's observations: the same sequence of calls gives the same points
