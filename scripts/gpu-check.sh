@@ -52,8 +52,11 @@ for step in $steps; do
   case $step in
     build)
       section "build hpsearch-trial against PyTorch's LibTorch"
-      prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
-      say "torch $(python3 -c 'import torch; print(torch.__version__, torch.version.cuda)')"
+      if ! prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)'); then
+        say "python3 cannot import torch: no LibTorch to build hpsearch-trial against"
+        continue
+      fi
+      say "torch $(python3 -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)')"
       cmake -S trial -B build-trial-cuda -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
         -DZLIB_INCLUDE_DIR="$bundle/zlib/include" -DZLIB_LIBRARY="$bundle/zlib/lib/libz.so" >"$out/build.log" 2>&1 &&
         cmake --build build-trial-cuda -j "$(nproc)" >>"$out/build.log" 2>&1
