@@ -61,6 +61,7 @@ class MemoryBudget {
 struct BudgetRequest {
   std::optional<std::string> fraction;  // ParseGpuMemoryFraction
   std::optional<std::string> size;      // ParseMemorySize
+  bool empty() const { return !fraction && !size; }
 };
 
 // The request the annotations above make (absent ones stay unset).

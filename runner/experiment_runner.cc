@@ -282,11 +282,9 @@ absl::Status Run::Open(const std::string& spec_text) {
 absl::Status Run::SetUpGpus() {
   absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> backend =
       options_.open_gpus ? options_.open_gpus() : gpu::OpenNvml();
-  const bool budget_asked = options_.gpu_budget.fraction || options_.gpu_budget.size ||
-                            experiment_.metadata.annotations.contains(std::string(gpu::kGpuMemoryFractionAnnotation)) ||
-                            experiment_.metadata.annotations.contains(std::string(gpu::kGpuMemoryAnnotation));
-  const std::string ignored =
-      budget_asked || options_.gpu_mps ? "; the GPU memory budget and MPS settings asked for are ignored" : "";
+  const gpu::BudgetRequest annotated = gpu::BudgetRequestFromAnnotations(experiment_.metadata.annotations);
+  const bool asked = !options_.gpu_budget.empty() || !annotated.empty() || options_.gpu_mps;
+  const std::string ignored = asked ? "; the GPU memory budget and MPS settings asked for are ignored" : "";
   if (!backend.ok()) {
     observer_.OnMessage(absl::StrCat("no NVIDIA GPU (", backend.status().message(), "): trials run on CPU", ignored));
     return absl::OkStatus();
@@ -300,8 +298,7 @@ absl::Status Run::SetUpGpus() {
   int parallel = experiment_.spec.parallel_trial_count.value_or(3);
   if (experiment_.spec.max_trial_count) parallel = std::min(parallel, *experiment_.spec.max_trial_count);
   absl::StatusOr<gpu::MemoryBudget> budget =
-      gpu::ChooseBudget(options_.gpu_budget, gpu::BudgetRequestFromAnnotations(experiment_.metadata.annotations),
-                        parallel, (*backend)->DeviceCount());
+      gpu::ChooseBudget(options_.gpu_budget, annotated, parallel, (*backend)->DeviceCount());
   if (!budget.ok()) return budget.status();
   absl::StatusOr<std::unique_ptr<gpu::GpuPartitioner>> partitioner = gpu::GpuPartitioner::Create(
       *std::move(backend), std::make_unique<gpu::ProcfsProcessTable>(),
