@@ -286,12 +286,12 @@ absl::Status Run::SetUpGpus() {
   const bool asked = !options_.gpu_budget.empty() || !annotated.empty() || options_.gpu_mps;
   const std::string ignored = asked ? "; the GPU memory budget and MPS settings asked for are ignored" : "";
   if (!backend.ok()) {
-    observer_.OnMessage(absl::StrCat("no NVIDIA GPU (", backend.status().message(), "): trials run on CPU", ignored));
+    observer_.OnMessage(absl::StrCat("no NVIDIA GPU: ", backend.status().message(), "; trials run on CPU", ignored));
     return absl::OkStatus();
   }
   if ((*backend)->DeviceCount() == 0) {
-    observer_.OnMessage(absl::StrCat("no NVIDIA GPU visible (CUDA_VISIBLE_DEVICES hides them all): trials run on CPU",
-                                     ignored));
+    observer_.OnMessage(
+        absl::StrCat("no NVIDIA GPU: CUDA_VISIBLE_DEVICES hides them all; trials run on CPU", ignored));
     return absl::OkStatus();
   }
   // Katib's rule for how many trials run at once.

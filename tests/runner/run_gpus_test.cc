@@ -245,7 +245,7 @@ TEST_F(RunGpusTest, WithoutAGpuTrialsRunOnCpuAndTheUserIsToldOnce) {
   EXPECT_EQ(std::count_if(observer_.messages.begin(), observer_.messages.end(),
                           [](const std::string& m) { return m.find("GPU") != std::string::npos; }),
             1);
-  EXPECT_THAT(observer_.messages, Contains("no NVIDIA GPU (cannot load libnvidia-ml.so.1): trials run on CPU; "
+  EXPECT_THAT(observer_.messages, Contains("no NVIDIA GPU: cannot load libnvidia-ml.so.1; trials run on CPU; "
                                            "the GPU memory budget and MPS settings asked for are ignored"));
   for (const TrialView& trial : result->trials) {
     EXPECT_EQ(trial.record.status, TrialStatus::kSucceeded);
