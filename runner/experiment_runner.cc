@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <set>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -132,7 +133,6 @@ class Run {
     if (options_.command_search_path.empty()) {
       options_.command_search_path = DefaultCommandSearchPath();
     }
-    *request_.mutable_experiment() = proto_;
     const api::Objective& objective = *experiment.spec.objective;
     parser_options_.metric_names.push_back(objective.objective_metric_name);
     for (const std::string& name : objective.additional_metric_names) {
@@ -171,6 +171,8 @@ class Run {
 
   const std::string& name() const { return experiment_.metadata.name; }
   TrialCounts Counts() const;
+  // Adds a trial that has reached its final state to ended_counts_, once.
+  void CountEnded(const TrialRecord& record);
   std::optional<RunResult> Finished(const TrialCounts& counts) const;
   absl::Status StartTrials(int active, const TrialCounts& counts);
   absl::StatusOr<std::vector<std::map<std::string, std::string>>> Suggest(int count);
@@ -185,7 +187,7 @@ class Run {
   void FailTrial(TrialRecord record, std::string reason, std::string message);
   void OnStdout(const std::string& trial, std::string_view chunk);
   void OnTrialEnd(const std::string& trial, const TrialEnd& end);
-  // Keeps request_ and best_ in step with a trial's new state.
+  // Keeps the counts, the algorithm's input and best_ in step with a trial's new state.
   void Updated(const TrialView& view);
   void RecordEnded();
   void FlushCollectors();
@@ -210,12 +212,16 @@ class Run {
   std::map<std::string, TrialView> trials_;
   std::map<std::string, Active> active_;  // running trials
   std::vector<Ended> ended_;
+  // Trials in their final state, counted as they get there, not on every
+  // loop turn; running ones are counted from active_.
+  TrialCounts ended_counts_;
+  std::set<std::string> counted_;
   const TrialView* best_ = nullptr;  // in trials_
-  // What the algorithm is asked with, kept up to date trial by trial rather
-  // than rebuilt for every call: the trials Katib's controller would send,
-  // in creation order, and where each is.
-  pb::GetSuggestionsRequest request_;
-  std::map<std::string, int> request_index_;
+  // The algorithm with the trials Katib's controller would send it, in
+  // creation order, kept up to date trial by trial rather than re-read for
+  // every call; and the first trial it could not take.
+  std::optional<suggestion::ExperimentSuggester> suggester_;
+  absl::Status suggester_error_;
   std::vector<std::string> reruns_;  // interrupted trials to start again
   std::string stop_reason_;          // for trials stopped by the engine
   bool exhausted_ = false;
@@ -250,6 +256,10 @@ absl::Status Run::Open(const std::string& spec_text) {
       !s.ok()) {
     return s;
   }
+
+  auto suggester = suggestion::ExperimentSuggester::Create(proto_);
+  if (!suggester.ok()) return suggester.status();
+  suggester_ = *std::move(suggester);
 
   auto records = store_->ListTrials(name());
   if (!records.ok()) return records.status();
@@ -314,19 +324,30 @@ absl::Status Run::SetUpGpus() {
 }
 
 TrialCounts Run::Counts() const {
-  TrialCounts counts;
-  for (const auto& [trial_name, view] : trials_) {
-    switch (view.record.status) {
-      case TrialStatus::kCreated:
-      case TrialStatus::kRunning: counts.running += active_.contains(trial_name); break;
-      case TrialStatus::kSucceeded: ++counts.succeeded; break;
-      case TrialStatus::kFailed:
-      case TrialStatus::kMetricsUnavailable: ++counts.failed; break;
-      case TrialStatus::kKilled: counts.killed += view.record.reason != kInterruptedReason; break;
-      case TrialStatus::kEarlyStopped: ++counts.early_stopped; break;
-    }
+  TrialCounts counts = ended_counts_;
+  for (const auto& [trial_name, active] : active_) {
+    TrialStatus status = trials_.at(trial_name).record.status;
+    counts.running += status == TrialStatus::kCreated || status == TrialStatus::kRunning;
   }
   return counts;
+}
+
+void Run::CountEnded(const TrialRecord& record) {
+  int* count = nullptr;
+  switch (record.status) {
+    case TrialStatus::kCreated:
+    case TrialStatus::kRunning: return;
+    case TrialStatus::kSucceeded: count = &ended_counts_.succeeded; break;
+    case TrialStatus::kFailed:
+    case TrialStatus::kMetricsUnavailable: count = &ended_counts_.failed; break;
+    case TrialStatus::kKilled:
+      // An interrupted trial runs again.
+      if (record.reason == kInterruptedReason) return;
+      count = &ended_counts_.killed;
+      break;
+    case TrialStatus::kEarlyStopped: count = &ended_counts_.early_stopped; break;
+  }
+  if (counted_.insert(record.name).second) ++*count;
 }
 
 RunResult Outcome(RunOutcome outcome, std::string reason, std::string message) {
@@ -468,65 +489,43 @@ void Run::WatchGpuMemory() {
 
 void Run::Updated(const TrialView& view) {
   const TrialRecord& record = view.record;
-  auto index = request_index_.find(record.name);
+  CountEnded(record);
   if (!InRequest(view)) {
-    if (index != request_index_.end()) {
-      // Rare (a trial that ended without its objective): renumber those after it.
-      int removed = index->second;
-      request_.mutable_trials()->DeleteSubrange(removed, 1);
-      request_index_.erase(index);
-      for (auto& [trial_name, i] : request_index_) i -= i > removed;
-    }
+    suggester_->Forget(record.name);
   } else {
-    pb::Trial* trial;
-    if (index != request_index_.end()) {
-      trial = request_.mutable_trials(index->second);
-    } else {
-      request_index_.emplace(record.name, request_.trials_size());
-      trial = request_.add_trials();
-      trial->set_name(record.name);
-      *trial->mutable_spec()->mutable_objective() = proto_.spec().objective();
-      for (const auto& [parameter, value] : record.assignments) {
-        pb::ParameterAssignment* assignment =
-            trial->mutable_spec()->mutable_parameter_assignments()->add_assignments();
-        assignment->set_name(parameter);
-        assignment->set_value(value);
-      }
-    }
-    pb::TrialStatus* status = trial->mutable_status();
-    status->set_condition(Condition(record.status));
-    status->set_start_time(metrics::FormatMicrosRfc3339Nano(record.start_us));
-    status->set_completion_time(metrics::FormatMicrosRfc3339Nano(record.end_us));
-    status->clear_observation();
-    if (!view.metrics.empty() && view.metrics.front().available()) {
-      for (const metrics::MetricSummary& metric : view.metrics) {
-        pb::Metric* m = status->mutable_observation()->add_metrics();
-        m->set_name(metric.name);
-        m->set_value(metric.value());
-      }
-    }
+    std::vector<suggestion::AssignmentView> assignments;
+    assignments.reserve(record.assignments.size());
+    for (const auto& [parameter, value] : record.assignments) assignments.push_back({parameter, value});
+    const std::string& objective_name = experiment_.spec.objective->objective_metric_name;
+    auto objective = std::find_if(view.metrics.begin(), view.metrics.end(),
+                                  [&](const metrics::MetricSummary& m) { return m.name == objective_name; });
+    absl::Status status = suggester_->Observe(record.name, assignments, Condition(record.status),
+                                              objective != view.metrics.end() && objective->available()
+                                                  ? absl::string_view(objective->value())
+                                                  : absl::string_view());
+    if (suggester_error_.ok()) suggester_error_ = status;
   }
   if (IsNewBest(record, best_ ? &best_->record : nullptr, direction_)) best_ = &view;
 }
 
 absl::StatusOr<std::vector<std::map<std::string, std::string>>> Run::Suggest(int count) {
-  // Shaped exactly like Katib controller's (see Updated).
-  request_.set_current_request_number(count);
-  request_.set_total_request_number(static_cast<int>(order_.size()) + count);
-
+  auto algorithm_error = [&](const absl::Status& status) {
+    return absl::Status(status.code(), absl::StrCat("algorithm ", proto_.spec().algorithm().algorithm_name(), ": ",
+                                                    status.message()));
+  };
+  if (!suggester_error_.ok()) return algorithm_error(suggester_error_);
   suggestion::SuggestOptions suggest_options;
   suggest_options.shortfall = suggestion::SuggestOptions::Shortfall::kReturnFewer;
-  auto reply = suggestion::Suggest(request_, suggest_options);
-  if (!reply.ok()) {
-    if (reply.status().code() == absl::StatusCode::kOutOfRange) return std::vector<std::map<std::string, std::string>>{};
-    return absl::Status(reply.status().code(),
-                        absl::StrCat("algorithm ", proto_.spec().algorithm().algorithm_name(), ": ",
-                                     reply.status().message()));
+  // As Katib's controller counts: every trial created so far was suggested before.
+  auto suggested = suggester_->Suggest(count, order_.size(), suggest_options);
+  if (!suggested.ok()) {
+    if (suggested.status().code() == absl::StatusCode::kOutOfRange) return std::vector<std::map<std::string, std::string>>{};
+    return algorithm_error(suggested.status());
   }
   std::vector<std::map<std::string, std::string>> suggestions;
-  for (const auto& assignments : reply->parameter_assignments()) {
+  for (const auto& assignments : *suggested) {
     auto& values = suggestions.emplace_back();
-    for (const pb::ParameterAssignment& a : assignments.assignments()) values[a.name()] = a.value();
+    for (const pb::ParameterAssignment& a : assignments) values[a.name()] = a.value();
   }
   return suggestions;
 }

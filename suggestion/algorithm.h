@@ -41,7 +41,7 @@ struct AlgorithmInput {
   const SearchSpace* space = nullptr;
   const Settings* settings = nullptr;
   // All trials of the request, in any state, running ones included.
-  std::vector<TrialPoint> trials;
+  std::span<const TrialPoint> trials;
   // Number of suggestions delivered before this call: this call's points are
   // positions first_index .. first_index + count - 1 of the sequence.
   uint64_t first_index = 0;

@@ -334,6 +334,11 @@ absl::StatusOr<SearchSpace> SearchSpace::FromProto(
   return SearchSpace(std::move(parameters));
 }
 
+SearchSpace::SearchSpace(std::vector<Parameter> parameters)
+    : parameters_(std::move(parameters)) {
+  for (size_t i = 0; i < parameters_.size(); ++i) index_.emplace(parameters_[i].name, i);
+}
+
 Point SearchSpace::Decode(std::span<const double> unit) const {
   Point point(parameters_.size());
   for (size_t i = 0; i < parameters_.size(); ++i) {
@@ -406,31 +411,26 @@ std::vector<pb::ParameterAssignment> SearchSpace::ToAssignments(
 
 absl::StatusOr<Point> SearchSpace::ParseAssignments(
     absl::string_view trial_name,
-    const google::protobuf::RepeatedPtrField<pb::ParameterAssignment>&
-        assignments) const {
+    std::span<const AssignmentView> assignments) const {
   auto error = [&](absl::string_view parameter, absl::string_view message) {
     return absl::InvalidArgumentError(absl::StrCat(
         "trial ", trial_name, ": parameter ", parameter, ": ", message));
   };
-  absl::flat_hash_map<absl::string_view, size_t> index;
-  for (size_t i = 0; i < parameters_.size(); ++i) {
-    index.emplace(parameters_[i].name, i);
-  }
-  std::vector<const std::string*> values(parameters_.size(), nullptr);
-  for (const pb::ParameterAssignment& assignment : assignments) {
-    auto it = index.find(assignment.name());
-    if (it == index.end()) {
-      return error(assignment.name(), "not in the search space");
+  std::vector<std::optional<absl::string_view>> values(parameters_.size());
+  for (const AssignmentView& assignment : assignments) {
+    auto it = index_.find(assignment.name);
+    if (it == index_.end()) {
+      return error(assignment.name, "not in the search space");
     }
-    if (values[it->second] != nullptr) return error(assignment.name(), "assigned twice");
-    values[it->second] = &assignment.value();
+    if (values[it->second]) return error(assignment.name, "assigned twice");
+    values[it->second] = assignment.value;
   }
 
   Point point(parameters_.size());
   for (size_t i = 0; i < parameters_.size(); ++i) {
     const Parameter& p = parameters_[i];
-    if (values[i] == nullptr) return error(p.name, "not assigned");
-    const std::string& text = *values[i];
+    if (!values[i]) return error(p.name, "not assigned");
+    const absl::string_view text = *values[i];
     auto infeasible = [&](absl::string_view why) {
       return error(p.name,
                    absl::StrFormat("value \"%s\" is not feasible: %s", text, why));
@@ -493,6 +493,16 @@ absl::StatusOr<Point> SearchSpace::ParseAssignments(
     }
   }
   return point;
+}
+
+std::vector<AssignmentView> ViewAssignments(
+    const google::protobuf::RepeatedPtrField<pb::ParameterAssignment>& assignments) {
+  std::vector<AssignmentView> views;
+  views.reserve(static_cast<size_t>(assignments.size()));
+  for (const pb::ParameterAssignment& assignment : assignments) {
+    views.push_back({assignment.name(), assignment.value()});
+  }
+  return views;
 }
 
 }  // namespace hpsearch::suggestion

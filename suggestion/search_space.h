@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "katib/v1beta1/api.pb.h"
@@ -64,6 +65,12 @@ struct Parameter {
 // One coordinate per parameter, in the order of the specs: the value for
 // double and int parameters, the list index for discrete and categorical.
 using Point = std::vector<double>;
+
+// One parameter's value as a trial carries it: Katib's name and string.
+struct AssignmentView {
+  absl::string_view name;
+  absl::string_view value;
+};
 
 class SearchSpace {
  public:
@@ -103,14 +110,19 @@ class SearchSpace {
   // so "0.30000000000000004" reads as 0.3.
   absl::StatusOr<Point> ParseAssignments(
       absl::string_view trial_name,
-      const google::protobuf::RepeatedPtrField<
-          ::api::v1::beta1::ParameterAssignment>& assignments) const;
+      std::span<const AssignmentView> assignments) const;
 
  private:
-  explicit SearchSpace(std::vector<Parameter> parameters)
-      : parameters_(std::move(parameters)) {}
+  explicit SearchSpace(std::vector<Parameter> parameters);
 
   std::vector<Parameter> parameters_;
+  absl::flat_hash_map<std::string, size_t> index_;  // parameter name -> dimension
 };
+
+// A trial's assignments as views, from Katib's messages or from the runner's
+// own records, for ParseAssignments.
+std::vector<AssignmentView> ViewAssignments(
+    const google::protobuf::RepeatedPtrField<
+        ::api::v1::beta1::ParameterAssignment>& assignments);
 
 }  // namespace hpsearch::suggestion

@@ -1,5 +1,6 @@
 #include "suggestion/suggest.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,7 +16,7 @@ namespace {
 
 namespace pb = ::api::v1::beta1;
 
-// The parts of an experiment that both entry points validate.
+// The parts of an experiment that every entry point validates.
 struct ValidatedExperiment {
   const AlgorithmDefinition* algorithm;
   Settings settings;
@@ -41,18 +42,13 @@ absl::StatusOr<ValidatedExperiment> ValidateExperiment(
   return ValidatedExperiment{*algorithm, *std::move(settings), *std::move(space)};
 }
 
-std::optional<double> ObjectiveOf(const pb::Trial& trial,
-                                  const std::string& metric_name) {
-  const auto condition = trial.status().condition();
-  if (condition != pb::TrialStatus::SUCCEEDED &&
-      condition != pb::TrialStatus::EARLYSTOPPED) {
-    return std::nullopt;
-  }
+// The objective metric's value in the trial's observation; empty if none.
+absl::string_view ObjectiveValueOf(const pb::Trial& trial,
+                                   const std::string& metric_name) {
   for (const pb::Metric& metric : trial.status().observation().metrics()) {
-    // A non-numeric value (Katib's "unavailable") counts as no observation.
-    if (metric.name() == metric_name) return internal::ParseDouble(metric.value());
+    if (metric.name() == metric_name) return metric.value();
   }
-  return std::nullopt;
+  return {};
 }
 
 absl::Status ValidateCounts(const pb::GetSuggestionsRequest& request) {
@@ -79,55 +75,119 @@ absl::Status ValidateSettings(const pb::Experiment& experiment) {
 absl::StatusOr<pb::GetSuggestionsReply> Suggest(
     const pb::GetSuggestionsRequest& request, const SuggestOptions& options) {
   if (absl::Status status = ValidateCounts(request); !status.ok()) return status;
-  absl::StatusOr<ValidatedExperiment> experiment =
-      ValidateExperiment(request.experiment());
-  if (!experiment.ok()) return experiment.status();
-
-  AlgorithmInput input;
-  input.experiment = &request.experiment();
-  input.space = &experiment->space;
-  input.settings = &experiment->settings;
-  input.count = request.current_request_number();
-  input.cancelled = options.cancelled;
+  absl::StatusOr<ExperimentSuggester> suggester =
+      ExperimentSuggester::Create(request.experiment());
+  if (!suggester.ok()) return suggester.status();
   const std::string& metric_name =
       request.experiment().spec().objective().objective_metric_name();
-  input.trials.reserve(request.trials_size());
   for (const pb::Trial& trial : request.trials()) {
-    absl::StatusOr<Point> point = experiment->space.ParseAssignments(
-        trial.name(), trial.spec().parameter_assignments().assignments());
-    if (!point.ok()) return point.status();
-    input.trials.push_back({.name = trial.name(),
-                            .point = *std::move(point),
-                            .condition = trial.status().condition(),
-                            .objective = ObjectiveOf(trial, metric_name)});
+    if (absl::Status status = suggester->Observe(
+            trial.name(),
+            ViewAssignments(trial.spec().parameter_assignments().assignments()),
+            trial.status().condition(), ObjectiveValueOf(trial, metric_name));
+        !status.ok()) {
+      return status;
+    }
   }
   const int current = request.current_request_number();
   const int total = request.total_request_number();
-  input.first_index = total >= current
-                          ? static_cast<uint64_t>(total - current)
-                          : static_cast<uint64_t>(request.trials_size());
-
-  absl::StatusOr<std::vector<Point>> points = experiment->algorithm->suggest(input);
-  if (!points.ok()) return points.status();
-  if (static_cast<int>(points->size()) < current &&
-      options.shortfall == SuggestOptions::Shortfall::kError) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "search space exhausted: algorithm ", experiment->algorithm->name,
-        " has ", points->size(), " new points left for ", current,
-        " requested (", request.trials_size(),
-        " trials in the request); set maxTrialCount to at most the number of "
-        "points"));
-  }
+  const uint64_t first_index = total >= current
+                                   ? static_cast<uint64_t>(total - current)
+                                   : static_cast<uint64_t>(request.trials_size());
+  absl::StatusOr<std::vector<ExperimentSuggester::Assignments>> suggestions =
+      suggester->Suggest(current, first_index, options);
+  if (!suggestions.ok()) return suggestions.status();
 
   pb::GetSuggestionsReply reply;
-  for (const Point& point : *points) {
-    auto* assignments = reply.add_parameter_assignments();
-    for (pb::ParameterAssignment& assignment :
-         experiment->space.ToAssignments(point)) {
-      *assignments->add_assignments() = std::move(assignment);
+  for (ExperimentSuggester::Assignments& suggestion : *suggestions) {
+    auto* assignments = reply.add_parameter_assignments()->mutable_assignments();
+    for (pb::ParameterAssignment& assignment : suggestion) {
+      *assignments->Add() = std::move(assignment);
     }
   }
   return reply;
+}
+
+absl::StatusOr<ExperimentSuggester> ExperimentSuggester::Create(
+    pb::Experiment experiment) {
+  absl::StatusOr<ValidatedExperiment> validated = ValidateExperiment(experiment);
+  if (!validated.ok()) return validated.status();
+  return ExperimentSuggester(std::move(experiment), validated->algorithm,
+                             std::move(validated->settings),
+                             std::move(validated->space));
+}
+
+ExperimentSuggester::ExperimentSuggester(pb::Experiment experiment,
+                                         const AlgorithmDefinition* algorithm,
+                                         Settings settings, SearchSpace space)
+    : experiment_(std::move(experiment)),
+      algorithm_(algorithm),
+      settings_(std::move(settings)),
+      space_(std::move(space)) {}
+
+absl::Status ExperimentSuggester::Observe(
+    absl::string_view trial_name, std::span<const AssignmentView> assignments,
+    pb::TrialStatus::TrialConditionType condition, absl::string_view objective_value) {
+  std::optional<double> objective;
+  if (condition == pb::TrialStatus::SUCCEEDED ||
+      condition == pb::TrialStatus::EARLYSTOPPED) {
+    objective = internal::ParseDouble(objective_value);
+  }
+  if (auto known = index_.find(trial_name); known != index_.end()) {
+    TrialPoint& trial = trials_[known->second];
+    trial.condition = condition;
+    trial.objective = objective;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<Point> point = space_.ParseAssignments(trial_name, assignments);
+  if (!point.ok()) return point.status();
+  index_.emplace(trial_name, trials_.size());
+  trials_.push_back({.name = std::string(trial_name),
+                     .point = *std::move(point),
+                     .condition = condition,
+                     .objective = objective});
+  return absl::OkStatus();
+}
+
+void ExperimentSuggester::Forget(absl::string_view trial_name) {
+  auto known = index_.find(trial_name);
+  if (known == index_.end()) return;
+  const size_t removed = known->second;
+  index_.erase(known);
+  trials_.erase(trials_.begin() + static_cast<std::ptrdiff_t>(removed));
+  for (auto& [name, i] : index_) i -= i > removed ? 1 : 0;
+}
+
+absl::StatusOr<std::vector<ExperimentSuggester::Assignments>>
+ExperimentSuggester::Suggest(int count, uint64_t first_index,
+                             const SuggestOptions& options) const {
+  if (count < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("asked for ", count, " suggestions; at least 1 is needed"));
+  }
+  AlgorithmInput input;
+  input.experiment = &experiment_;
+  input.space = &space_;
+  input.settings = &settings_;
+  input.trials = trials_;
+  input.first_index = first_index;
+  input.count = count;
+  input.cancelled = options.cancelled;
+  absl::StatusOr<std::vector<Point>> points = algorithm_->suggest(input);
+  if (!points.ok()) return points.status();
+  if (static_cast<int>(points->size()) < count &&
+      options.shortfall == SuggestOptions::Shortfall::kError) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "search space exhausted: algorithm ", algorithm_->name, " has ",
+        points->size(), " new points left for ", count, " requested (",
+        trials_.size(),
+        " trials in the request); set maxTrialCount to at most the number of "
+        "points"));
+  }
+  std::vector<Assignments> suggestions;
+  suggestions.reserve(points->size());
+  for (const Point& point : *points) suggestions.push_back(space_.ToAssignments(point));
+  return suggestions;
 }
 
 }  // namespace hpsearch::suggestion

@@ -241,7 +241,7 @@ TEST(BayesianOptimizationTest, DeterministicAndFeasibleWithoutRepeats) {
       const auto& assignments = reply->parameter_assignments(i);
       EXPECT_EQ(Key(assignments), Key(again->parameter_assignments(i)));
       EXPECT_TRUE(seen.insert(Key(assignments)).second) << "repeated " << Key(assignments);
-      EXPECT_TRUE(space->ParseAssignments("t", assignments.assignments()).ok())
+      EXPECT_TRUE(space->ParseAssignments("t", ViewAssignments(assignments.assignments())).ok())
           << Key(assignments);
       const auto values = Values(assignments);
       const double accuracy = -std::pow(std::log10(std::stod(values.at("lr"))) + 2, 2) +

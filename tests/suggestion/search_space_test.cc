@@ -43,7 +43,7 @@ void ExpectFeasibleSamples(const SearchSpace& space, int samples = 2000) {
     const Point point = space.Decode(unit);
     google::protobuf::RepeatedPtrField<::api::v1::beta1::ParameterAssignment> assignments;
     for (auto& a : space.ToAssignments(point)) *assignments.Add() = a;
-    absl::StatusOr<Point> parsed = space.ParseAssignments("t", assignments);
+    absl::StatusOr<Point> parsed = space.ParseAssignments("t", ViewAssignments(assignments));
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     EXPECT_EQ(*parsed, point);
     for (size_t i = 0; i < space.dimensions(); ++i) {
@@ -237,7 +237,7 @@ class ParseAssignmentsTest : public ::testing::Test {
   absl::StatusOr<Point> Parse(const std::string& assignments_text) {
     auto assignments = testing::ParseText<::api::v1::beta1::TrialSpec::ParameterAssignments>(
         assignments_text);
-    return space_.ParseAssignments("trial-7", assignments.assignments());
+    return space_.ParseAssignments("trial-7", ViewAssignments(assignments.assignments()));
   }
   std::string Error(const std::string& text) {
     absl::StatusOr<Point> point = Parse(text);

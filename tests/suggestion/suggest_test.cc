@@ -1,6 +1,7 @@
 #include "suggestion/suggest.h"
 
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -72,6 +73,117 @@ TEST(SuggestTest, UnavailableObjectivesAreNotErrors) {
 TEST(SuggestTest, HonoursCancellation) {
   EXPECT_EQ(Suggest(Request(kExperiment, 5, 5), {.cancelled = [] { return true; }}).status().code(),
             absl::StatusCode::kCancelled);
+}
+
+// A Bayesian optimization experiment past its initial points, so the answer
+// depends on every trial's point, state and objective.
+constexpr char kBayesianExperiment[] = R"pb(
+  experiment {
+    name: "bo"
+    spec {
+      parameter_specs {
+        parameters { name: "x" parameter_type: DOUBLE feasible_space { min: "-1" max: "1" } }
+        parameters { name: "n" parameter_type: INT feasible_space { min: "1" max: "9" } }
+      }
+      objective { type: MINIMIZE objective_metric_name: "loss" }
+      algorithm {
+        algorithm_name: "bayesianoptimization"
+        algorithm_settings { name: "n_initial_points" value: "3" }
+        algorithm_settings { name: "random_state" value: "7" }
+      }
+    }
+  })pb";
+
+std::vector<AssignmentView> Views(const std::vector<pb::ParameterAssignment>& assignments) {
+  std::vector<AssignmentView> views;
+  for (const pb::ParameterAssignment& a : assignments) views.push_back({a.name(), a.value()});
+  return views;
+}
+
+TEST(ExperimentSuggesterTest, AnswersAsSuggestDoesForTheSameTrials) {
+  pb::GetSuggestionsRequest request = Request(kBayesianExperiment, 2, 0);
+  absl::StatusOr<ExperimentSuggester> suggester =
+      ExperimentSuggester::Create(request.experiment());
+  ASSERT_TRUE(suggester.ok()) << suggester.status();
+  for (int call = 0; call < 6; ++call) {
+    request.set_total_request_number(request.trials_size() + 2);
+    absl::StatusOr<pb::GetSuggestionsReply> expected = Suggest(request);
+    ASSERT_TRUE(expected.ok()) << expected.status();
+    auto suggested = suggester->Suggest(2, static_cast<uint64_t>(request.trials_size()));
+    ASSERT_TRUE(suggested.ok()) << suggested.status();
+    ASSERT_EQ(suggested->size(), 2u);
+    for (int i = 0; i < 2; ++i) {
+      pb::GetSuggestionsReply::ParameterAssignments got;
+      for (const pb::ParameterAssignment& a : (*suggested)[static_cast<size_t>(i)]) *got.add_assignments() = a;
+      EXPECT_EQ(got.DebugString(), expected->parameter_assignments(i).DebugString()) << "call " << call;
+    }
+    // The suggester sees each trial start, then end, as `hpsearch run`
+    // tells it; Suggest() sees the end state only. The first of the two
+    // succeeds, the second fails: both stay in the input.
+    for (int i = 0; i < 2; ++i) {
+      const bool succeeded = i == 0;
+      const std::string loss = std::to_string(0.1 * call);
+      testing::AddTrial(request, *expected, i,
+                        succeeded ? pb::TrialStatus::SUCCEEDED : pb::TrialStatus::FAILED, loss);
+      const pb::Trial& trial = request.trials(request.trials_size() - 1);
+      const std::vector<AssignmentView> point = Views((*suggested)[static_cast<size_t>(i)]);
+      ASSERT_TRUE(suggester->Observe(trial.name(), point, pb::TrialStatus::RUNNING, "").ok());
+      ASSERT_TRUE(suggester->Observe(trial.name(), point, trial.status().condition(), loss).ok());
+    }
+  }
+}
+
+TEST(ExperimentSuggesterTest, UpdatesAndForgetsTrials) {
+  absl::StatusOr<ExperimentSuggester> suggester =
+      ExperimentSuggester::Create(testing::ParseText<pb::GetSuggestionsRequest>(R"pb(
+        experiment {
+          name: "g"
+          spec {
+            parameter_specs {
+              parameters { name: "n" parameter_type: INT feasible_space { min: "1" max: "3" } }
+            }
+            objective { type: MINIMIZE objective_metric_name: "loss" }
+            algorithm { algorithm_name: "grid" }
+          }
+        })pb").experiment());
+  ASSERT_TRUE(suggester.ok()) << suggester.status();
+  auto next = [&] {
+    auto suggested = suggester->Suggest(1, 0, {.shortfall = SuggestOptions::Shortfall::kReturnFewer});
+    EXPECT_TRUE(suggested.ok()) << suggested.status();
+    return suggested->empty() ? std::string("none") : std::string(suggested->front().front().value());
+  };
+  const AssignmentView one[] = {{"n", "1"}};
+  const AssignmentView two[] = {{"n", "2"}};
+  ASSERT_TRUE(suggester->Observe("g-1", one, pb::TrialStatus::RUNNING, "").ok());
+  ASSERT_TRUE(suggester->Observe("g-2", two, pb::TrialStatus::RUNNING, "").ok());
+  EXPECT_EQ(next(), "3");
+  // An update keeps the point read the first time.
+  ASSERT_TRUE(suggester->Observe("g-1", two, pb::TrialStatus::SUCCEEDED, "0.5").ok());
+  EXPECT_EQ(next(), "3");
+  suggester->Forget("g-1");
+  EXPECT_EQ(next(), "1");
+  suggester->Forget("unknown");
+  const AssignmentView three[] = {{"n", "3"}};
+  ASSERT_TRUE(suggester->Observe("g-3", three, pb::TrialStatus::SUCCEEDED, "0.1").ok());
+  ASSERT_TRUE(suggester->Observe("g-1", one, pb::TrialStatus::RUNNING, "").ok());
+  EXPECT_EQ(next(), "none");
+}
+
+TEST(ExperimentSuggesterTest, RefusesInfeasibleTrialsAndBadCounts) {
+  absl::StatusOr<ExperimentSuggester> suggester =
+      ExperimentSuggester::Create(Request(kExperiment, 1, 1).experiment());
+  ASSERT_TRUE(suggester.ok()) << suggester.status();
+  const AssignmentView outside[] = {{"x", "3"}};
+  const absl::Status status = suggester->Observe("e-9", outside, pb::TrialStatus::SUCCEEDED, "1");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("trial e-9: parameter x: value \"3\" is not feasible"));
+  EXPECT_EQ(suggester->Suggest(0, 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(suggester->Suggest(3, 0).ok());
+}
+
+TEST(ExperimentSuggesterTest, RefusesABadExperiment) {
+  EXPECT_THAT(ExperimentSuggester::Create(Request("", 1, 1).experiment()).status().message(),
+              HasSubstr("unknown algorithm name"));
 }
 
 }  // namespace
