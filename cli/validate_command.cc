@@ -1,6 +1,7 @@
 // `hpsearch validate FILE...`: load, default and validate each Experiment the
 // way Katib admits it, then, for the algorithms hpsearch serves, check the
-// algorithm settings as ValidateAlgorithmSettings would. Prints a summary of
+// algorithm settings as ValidateAlgorithmSettings would, and the early-stopping
+// settings as ValidateEarlyStoppingSettings would. Prints a summary of
 // each valid file to stdout and every problem to stderr as
 // FILE:LINE:COL: error: FIELD: MESSAGE. Exit status: 0 when every file is
 // valid, 1 otherwise (2 for usage errors, from main()).
@@ -15,6 +16,7 @@
 #include "api/experiment_summary.h"
 #include "cli/commands.h"
 #include "suggestion/algorithm.h"
+#include "suggestion/median_stop.h"
 #include "suggestion/suggest.h"
 
 namespace hpsearch::cli {
@@ -41,10 +43,24 @@ void CheckAlgorithm(api::LoadedExperiment& loaded) {
   }
 }
 
+// Adds an error when the early-stopping settings are not ones medianstop
+// (Katib's only early-stopping algorithm, which `hpsearch run` applies) takes.
+void CheckEarlyStopping(api::LoadedExperiment& loaded) {
+  const std::string path = "spec.earlyStopping";
+  absl::StatusOr<suggestion::MedianStopSettings> settings =
+      suggestion::ParseMedianStopSettings(api::ToProto(*loaded.experiment).spec().early_stopping());
+  if (!settings.ok()) {
+    loaded.diagnostics.push_back({api::Severity::kError, path, std::string(settings.status().message()),
+                                  loaded.source_map.Find(path)});
+    loaded.experiment.reset();
+  }
+}
+
 // Returns whether the file is valid.
 bool ValidateFile(const std::string& file, bool quiet) {
   api::LoadedExperiment loaded = api::LoadExperimentFile(file);
   if (loaded.ok() && loaded.experiment->spec.algorithm) CheckAlgorithm(loaded);
+  if (loaded.ok() && loaded.experiment->spec.early_stopping) CheckEarlyStopping(loaded);
   for (const api::Diagnostic& d : loaded.diagnostics) {
     std::cerr << api::FormatDiagnostic(file, d) << "\n";
   }

@@ -119,6 +119,28 @@ TEST(ValidateCommand, RejectsSettingsTheAlgorithmRefuses) {
   ExpectDiagnosticShape(run.err, file.string());
 }
 
+// The same for Katib's early-stopping service, whose
+// ValidateEarlyStoppingSettings `hpsearch run` stands in for.
+TEST(ValidateCommand, RejectsEarlyStoppingSettingsMedianStopRefuses) {
+  std::string text = Slurp(Fixture("valid/random.yaml"));
+  const std::string algorithm = "  algorithm:\n";
+  ASSERT_NE(text.find(algorithm), std::string::npos);
+  text.insert(text.find(algorithm),
+              "  earlyStopping:\n    algorithmName: medianstop\n    algorithmSettings:\n"
+              "      - name: start_step\n        value: \"0\"\n");
+  const fs::path file = WriteTemp("early.yaml", text);
+  const Result run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("error: spec.earlyStopping: failed to validate start_step(0)"));
+  ExpectDiagnosticShape(run.err, file.string());
+
+  const std::string zero = "value: \"0\"";
+  text.replace(text.find(zero), zero.size(), "value: \"2\"");
+  const Result fixed = Validate(WriteTemp("early-fixed.yaml", text).string());
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_THAT(fixed.out, HasSubstr("early stopping: medianstop"));
+}
+
 TEST(ValidateCommand, MissingFile) {
   const Result run = Validate("/nonexistent/x.yaml");
   EXPECT_EQ(run.exit_code, 1);
