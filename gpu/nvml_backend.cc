@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace hpsearch::gpu {
 namespace {
@@ -21,11 +22,14 @@ namespace {
 using nvmlReturn_t = int;
 using nvmlDevice_t = struct nvmlDevice_st*;
 constexpr nvmlReturn_t kNvmlSuccess = 0;
+constexpr nvmlReturn_t kNvmlErrorNotSupported = 3;
+constexpr nvmlReturn_t kNvmlErrorNotFound = 6;
 constexpr nvmlReturn_t kNvmlErrorInsufficientSize = 7;
+constexpr unsigned int kNvmlDeviceMigEnable = 1;  // NVML_DEVICE_MIG_ENABLE
 // usedGpuMemory when the driver cannot tell (NVML_VALUE_NOT_AVAILABLE).
 constexpr unsigned long long kNvmlValueNotAvailable = ~0ULL;
-constexpr unsigned kNvmlNameBufferSize = 96;  // NVML_DEVICE_NAME_V2_BUFFER_SIZE
-constexpr unsigned kNvmlUuidBufferSize = 96;  // NVML_DEVICE_UUID_V2_BUFFER_SIZE
+// NVML_DEVICE_NAME_V2_BUFFER_SIZE and NVML_DEVICE_UUID_V2_BUFFER_SIZE.
+constexpr unsigned kNvmlStringBufferSize = 96;
 
 struct nvmlMemory_t {
   unsigned long long total;
@@ -36,9 +40,9 @@ struct nvmlUtilization_t {
   unsigned int gpu;
   unsigned int memory;
 };
-// nvmlProcessInfo_v2_t: the layout of nvmlDeviceGetComputeRunningProcesses_v2,
-// and of _v3 on most drivers: some CUDA 12.0-era drivers fill a longer
-// record for _v3 (with usedGpuCcProtectedMemory), so _v2 comes first.
+// nvmlProcessInfo_v2_t: the layout of the _v2 process queries, and of _v3 on
+// most drivers: some CUDA 12.0-era drivers fill a longer record for _v3
+// (with usedGpuCcProtectedMemory), so _v2 comes first.
 struct nvmlProcessInfo_t {
   unsigned int pid;
   unsigned long long usedGpuMemory;
@@ -55,6 +59,9 @@ using GetStringFn = nvmlReturn_t (*)(nvmlDevice_t, char*, unsigned int);
 using GetMemoryFn = nvmlReturn_t (*)(nvmlDevice_t, nvmlMemory_t*);
 using GetProcessesFn = nvmlReturn_t (*)(nvmlDevice_t, unsigned int*, nvmlProcessInfo_t*);
 using GetUtilizationFn = nvmlReturn_t (*)(nvmlDevice_t, nvmlUtilization_t*);
+using GetMigModeFn = nvmlReturn_t (*)(nvmlDevice_t, unsigned int*, unsigned int*);
+using GetMaxMigCountFn = nvmlReturn_t (*)(nvmlDevice_t, unsigned int*);
+using GetMigHandleFn = nvmlReturn_t (*)(nvmlDevice_t, unsigned int, nvmlDevice_t*);
 
 struct NvmlApi {
   InitFn init = nullptr;
@@ -67,6 +74,15 @@ struct NvmlApi {
   GetMemoryFn get_memory = nullptr;
   GetProcessesFn get_processes = nullptr;
   GetUtilizationFn get_utilization = nullptr;
+  // Optional, null where the driver lacks them: drivers before MIG (R450)
+  // see every GPU whole, and without the MPS client list MPS clients go
+  // unlisted.
+  GetMigModeFn get_mig_mode = nullptr;
+  GetMaxMigCountFn get_max_mig_count = nullptr;
+  GetMigHandleFn get_mig_handle = nullptr;
+  GetProcessesFn get_mps_processes = nullptr;
+
+  bool has_mig() const { return get_mig_mode != nullptr && get_max_mig_count != nullptr && get_mig_handle != nullptr; }
 };
 
 struct DlCloser {
@@ -80,6 +96,9 @@ bool Load(void* library, const char* symbol, Fn& fn) {
   return fn != nullptr;
 }
 
+// "GPU 0", "GPU 0:2": where an NVML call failed.
+std::string Where(const GpuDevice& device) { return absl::StrCat("GPU ", DeviceIndexText(device)); }
+
 class NvmlBackend : public GpuBackend {
  public:
   NvmlBackend(Library library, NvmlApi api) : library_(std::move(library)), api_(api) {}
@@ -92,36 +111,142 @@ class NvmlBackend : public GpuBackend {
   absl::Status Enumerate(const std::optional<std::string>& visible) {
     unsigned int count = 0;
     if (nvmlReturn_t rc = api_.get_count(&count); rc != kNvmlSuccess) {
-      return Error("nvmlDeviceGetCount", rc);
+      return Error("nvmlDeviceGetCount", "the machine", rc);
     }
     std::vector<GpuDevice> all;
     for (unsigned int i = 0; i < count; ++i) {
-      absl::StatusOr<GpuDevice> device = Query(i);
-      if (!device.ok()) return device.status();
-      all.push_back(*std::move(device));
+      if (absl::Status status = AppendDevicesOf(i, all); !status.ok()) return status;
     }
-    for (const GpuDevice& device : FilterVisible(all, visible)) {
-      indices_.push_back(static_cast<unsigned int>(device.index));
-    }
+    devices_ = FilterVisible(all, visible);
     return absl::OkStatus();
   }
 
-  int DeviceCount() const override { return static_cast<int>(indices_.size()); }
+  int DeviceCount() const override { return static_cast<int>(devices_.size()); }
 
   absl::StatusOr<GpuDevice> Device(int position) override {
-    absl::StatusOr<unsigned int> index = IndexAt(position);
-    if (!index.ok()) return index.status();
-    return Query(*index);
+    absl::StatusOr<nvmlDevice_t> handle = HandleAt(position);
+    if (!handle.ok()) return handle.status();
+    GpuDevice device = devices_[position];
+    if (absl::Status status = Describe(*handle, device); !status.ok()) return status;
+    // A destroyed MIG instance's slot can be reused by a new one.
+    if (device.uuid != devices_[position].uuid) {
+      return absl::UnavailableError(absl::StrCat(Where(device), " is now ", device.uuid, ", no longer ",
+                                                 devices_[position].uuid, " (MIG instances changed)"));
+    }
+    return device;
   }
 
   absl::StatusOr<std::vector<GpuProcessMemory>> Processes(int position) override {
     absl::StatusOr<nvmlDevice_t> handle = HandleAt(position);
     if (!handle.ok()) return handle.status();
+    const std::string where = Where(devices_[position]);
+    absl::StatusOr<std::vector<GpuProcessMemory>> compute =
+        ReadProcesses(api_.get_processes, *handle, "nvmlDeviceGetComputeRunningProcesses", where);
+    if (!compute.ok() || api_.get_mps_processes == nullptr) return compute;
+    // Under MPS the compute list shows the MPS server where its clients (our
+    // trials) run; the clients have a list of their own, empty without MPS.
+    // Where the driver cannot give it (GPUs before Volta) the compute list
+    // is all there is.
+    absl::StatusOr<std::vector<GpuProcessMemory>> mps_clients =
+        ReadProcesses(api_.get_mps_processes, *handle, "nvmlDeviceGetMPSComputeRunningProcesses", where);
+    if (!mps_clients.ok()) return compute;
+    return MergeProcessLists(*compute, *mps_clients);
+  }
+
+  absl::StatusOr<GpuUtilization> Utilization(int position) override {
+    absl::StatusOr<nvmlDevice_t> handle = HandleAt(position);
+    if (!handle.ok()) return handle.status();
+    nvmlUtilization_t rates{};
+    if (nvmlReturn_t rc = api_.get_utilization(*handle, &rates); rc != kNvmlSuccess) {
+      return Error("nvmlDeviceGetUtilizationRates", Where(devices_[position]), rc);
+    }
+    return GpuUtilization{.gpu_percent = static_cast<int>(rates.gpu),
+                          .memory_percent = static_cast<int>(rates.memory)};
+  }
+
+ private:
+  // NOT_SUPPORTED is an answer ("this device does not report that"), not a
+  // failure; NOT_FOUND is an empty MIG slot.
+  absl::Status Error(absl::string_view call, absl::string_view where, nvmlReturn_t rc) const {
+    std::string message = absl::StrCat(call, " on ", where, ": ", api_.error_string(rc));
+    if (rc == kNvmlErrorNotSupported) return absl::UnimplementedError(std::move(message));
+    if (rc == kNvmlErrorNotFound) return absl::NotFoundError(std::move(message));
+    return absl::UnavailableError(std::move(message));
+  }
+
+  // Appends the devices CUDA can use on GPU `index`: the GPU itself or, in
+  // MIG mode, each of its MIG instances.
+  absl::Status AppendDevicesOf(unsigned int index, std::vector<GpuDevice>& devices) const {
+    GpuDevice gpu;
+    gpu.index = static_cast<int>(index);
+    absl::StatusOr<nvmlDevice_t> handle = GpuHandle(index);
+    if (!handle.ok()) return handle.status();
+    if (!InMigMode(*handle)) {
+      if (absl::Status status = Describe(*handle, gpu); !status.ok()) return status;
+      devices.push_back(std::move(gpu));
+      return absl::OkStatus();
+    }
+    // Only the GPU's UUID is read: its memory is the instances', and reading
+    // the whole GPU's takes privileges in MIG mode.
+    absl::StatusOr<std::string> parent_uuid = ReadString(api_.get_uuid, *handle, "nvmlDeviceGetUUID", Where(gpu));
+    if (!parent_uuid.ok()) return parent_uuid.status();
+    unsigned int slots = 0;
+    if (nvmlReturn_t rc = api_.get_max_mig_count(*handle, &slots); rc != kNvmlSuccess) {
+      return Error("nvmlDeviceGetMaxMigDeviceCount", Where(gpu), rc);
+    }
+    for (unsigned int slot = 0; slot < slots; ++slot) {
+      GpuDevice instance;
+      instance.index = gpu.index;
+      instance.mig = MigSlot{.index = static_cast<int>(slot), .parent_uuid = *parent_uuid};
+      absl::StatusOr<nvmlDevice_t> mig_handle = MigHandle(*handle, instance);
+      if (absl::IsNotFound(mig_handle.status())) continue;  // no instance in this slot
+      if (!mig_handle.ok()) return mig_handle.status();
+      if (absl::Status status = Describe(*mig_handle, instance); !status.ok()) return status;
+      devices.push_back(std::move(instance));
+    }
+    return absl::OkStatus();
+  }
+
+  // GPUs without MIG (before Ampere) answer NOT_SUPPORTED.
+  bool InMigMode(nvmlDevice_t gpu) const {
+    if (!api_.has_mig()) return false;
+    unsigned int current = 0;
+    unsigned int pending = 0;
+    return api_.get_mig_mode(gpu, &current, &pending) == kNvmlSuccess && current == kNvmlDeviceMigEnable;
+  }
+
+  // Reads `device`'s name, UUID and memory from the driver.
+  absl::Status Describe(nvmlDevice_t handle, GpuDevice& device) const {
+    const std::string where = Where(device);
+    absl::StatusOr<std::string> name = ReadString(api_.get_name, handle, "nvmlDeviceGetName", where);
+    if (!name.ok()) return name.status();
+    absl::StatusOr<std::string> uuid = ReadString(api_.get_uuid, handle, "nvmlDeviceGetUUID", where);
+    if (!uuid.ok()) return uuid.status();
+    nvmlMemory_t memory{};
+    if (nvmlReturn_t rc = api_.get_memory(handle, &memory); rc != kNvmlSuccess) {
+      return Error("nvmlDeviceGetMemoryInfo", where, rc);
+    }
+    device.name = *std::move(name);
+    device.uuid = *std::move(uuid);
+    device.total_bytes = memory.total;
+    device.free_bytes = memory.free;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::string> ReadString(GetStringFn get, nvmlDevice_t handle, absl::string_view call,
+                                         absl::string_view where) const {
+    char text[kNvmlStringBufferSize] = {};
+    if (nvmlReturn_t rc = get(handle, text, sizeof(text)); rc != kNvmlSuccess) return Error(call, where, rc);
+    return std::string(text);
+  }
+
+  absl::StatusOr<std::vector<GpuProcessMemory>> ReadProcesses(GetProcessesFn get, nvmlDevice_t handle,
+                                                              absl::string_view call, absl::string_view where) const {
     // The list can grow between the sizing call and the reading call: retry.
     std::vector<nvmlProcessInfo_t> infos;
     for (int attempt = 0; attempt < 4; ++attempt) {
       unsigned int count = static_cast<unsigned int>(infos.size());
-      nvmlReturn_t rc = api_.get_processes(*handle, &count, infos.data());
+      nvmlReturn_t rc = get(handle, &count, infos.data());
       if (rc == kNvmlSuccess) {
         std::vector<GpuProcessMemory> processes;
         for (unsigned int i = 0; i < count; ++i) {
@@ -131,85 +256,52 @@ class NvmlBackend : public GpuBackend {
         }
         return processes;
       }
-      if (rc != kNvmlErrorInsufficientSize) return Error("nvmlDeviceGetComputeRunningProcesses", rc);
+      if (rc != kNvmlErrorInsufficientSize) return Error(call, where, rc);
       infos.resize(count + 8);
     }
-    return absl::UnavailableError("nvmlDeviceGetComputeRunningProcesses: process list kept growing");
-  }
-
-  absl::StatusOr<GpuUtilization> Utilization(int position) override {
-    absl::StatusOr<nvmlDevice_t> handle = HandleAt(position);
-    if (!handle.ok()) return handle.status();
-    nvmlUtilization_t rates{};
-    if (nvmlReturn_t rc = api_.get_utilization(*handle, &rates); rc != kNvmlSuccess) {
-      return Error("nvmlDeviceGetUtilizationRates", rc);
-    }
-    return GpuUtilization{.gpu_percent = static_cast<int>(rates.gpu),
-                          .memory_percent = static_cast<int>(rates.memory)};
-  }
-
- private:
-  absl::Status Error(const char* call, nvmlReturn_t rc) const {
-    return absl::UnavailableError(absl::StrCat(call, ": ", api_.error_string(rc)));
-  }
-
-  absl::StatusOr<unsigned int> IndexAt(int position) const {
-    if (position < 0 || position >= DeviceCount()) {
-      return absl::OutOfRangeError(absl::StrCat("no GPU at position ", position));
-    }
-    return indices_[position];
+    return absl::UnavailableError(absl::StrCat(call, " on ", where, ": process list kept growing"));
   }
 
   absl::StatusOr<nvmlDevice_t> HandleAt(int position) const {
-    absl::StatusOr<unsigned int> index = IndexAt(position);
-    if (!index.ok()) return index.status();
-    return Handle(*index);
+    if (position < 0 || position >= DeviceCount()) {
+      return absl::OutOfRangeError(absl::StrCat("no GPU at position ", position));
+    }
+    const GpuDevice& device = devices_[position];
+    absl::StatusOr<nvmlDevice_t> gpu = GpuHandle(static_cast<unsigned int>(device.index));
+    if (!gpu.ok() || !device.mig.has_value()) return gpu;
+    return MigHandle(*gpu, device);
   }
 
-  absl::StatusOr<nvmlDevice_t> Handle(unsigned int index) const {
+  absl::StatusOr<nvmlDevice_t> GpuHandle(unsigned int index) const {
     nvmlDevice_t handle = nullptr;
     if (nvmlReturn_t rc = api_.get_handle(index, &handle); rc != kNvmlSuccess) {
-      return Error("nvmlDeviceGetHandleByIndex", rc);
+      return Error("nvmlDeviceGetHandleByIndex", absl::StrCat("GPU ", index), rc);
     }
     return handle;
   }
 
-  absl::StatusOr<GpuDevice> Query(unsigned int index) const {
-    absl::StatusOr<nvmlDevice_t> handle = Handle(index);
-    if (!handle.ok()) return handle.status();
-    char name[kNvmlNameBufferSize] = {};
-    char uuid[kNvmlUuidBufferSize] = {};
-    nvmlMemory_t memory{};
-    if (nvmlReturn_t rc = api_.get_name(*handle, name, sizeof(name)); rc != kNvmlSuccess) {
-      return Error("nvmlDeviceGetName", rc);
-    }
-    if (nvmlReturn_t rc = api_.get_uuid(*handle, uuid, sizeof(uuid)); rc != kNvmlSuccess) {
-      return Error("nvmlDeviceGetUUID", rc);
-    }
-    if (nvmlReturn_t rc = api_.get_memory(*handle, &memory); rc != kNvmlSuccess) {
-      return Error("nvmlDeviceGetMemoryInfo", rc);
-    }
-    return GpuDevice{.index = static_cast<int>(index),
-                     .name = name,
-                     .uuid = uuid,
-                     .total_bytes = memory.total,
-                     .free_bytes = memory.free};
+  // NOT_FOUND when no MIG instance holds the slot.
+  absl::StatusOr<nvmlDevice_t> MigHandle(nvmlDevice_t gpu, const GpuDevice& instance) const {
+    nvmlDevice_t handle = nullptr;
+    const nvmlReturn_t rc = api_.get_mig_handle(gpu, static_cast<unsigned int>(instance.mig->index), &handle);
+    if (rc != kNvmlSuccess) return Error("nvmlDeviceGetMigDeviceHandleByIndex", Where(instance), rc);
+    return handle;
   }
 
   Library library_;  // outlives every call through api_
   NvmlApi api_;
-  std::vector<unsigned int> indices_;  // NVML index of each position
+  std::vector<GpuDevice> devices_;  // as enumerated: where each position's device is
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<GpuBackend>> OpenNvml(
-    const std::optional<std::string>& cuda_visible_devices) {
-  constexpr const char* kLibrary = "libnvidia-ml.so.1";
-  Library library(dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL));
+absl::StatusOr<std::unique_ptr<GpuBackend>> OpenNvmlFrom(const std::string& library_name,
+                                                        const std::optional<std::string>& cuda_visible_devices) {
+  Library library(dlopen(library_name.c_str(), RTLD_NOW | RTLD_LOCAL));
   if (library == nullptr) {
     const char* reason = dlerror();
-    return absl::UnavailableError(absl::StrCat("cannot load ", kLibrary, " (is the NVIDIA driver installed?): ",
+    return absl::UnavailableError(absl::StrCat("cannot load ", library_name,
+                                               " (is the NVIDIA driver installed?): ",
                                                std::string(reason != nullptr ? reason : "unknown error")));
   }
   NvmlApi api;
@@ -225,7 +317,14 @@ absl::StatusOr<std::unique_ptr<GpuBackend>> OpenNvml(
        Load(lib, "nvmlDeviceGetComputeRunningProcesses_v3", api.get_processes)) &&
       Load(lib, "nvmlDeviceGetUtilizationRates", api.get_utilization);
   if (!loaded) {
-    return absl::UnavailableError(absl::StrCat(kLibrary, " lacks NVML functions hpsearch needs (driver too old?)"));
+    return absl::UnavailableError(
+        absl::StrCat(library_name, " lacks NVML functions hpsearch needs (driver too old?)"));
+  }
+  Load(lib, "nvmlDeviceGetMigMode", api.get_mig_mode);
+  Load(lib, "nvmlDeviceGetMaxMigDeviceCount", api.get_max_mig_count);
+  Load(lib, "nvmlDeviceGetMigDeviceHandleByIndex", api.get_mig_handle);
+  if (!Load(lib, "nvmlDeviceGetMPSComputeRunningProcesses_v2", api.get_mps_processes)) {
+    Load(lib, "nvmlDeviceGetMPSComputeRunningProcesses_v3", api.get_mps_processes);
   }
   if (nvmlReturn_t rc = api.init(); rc != kNvmlSuccess) {
     return absl::UnavailableError(absl::StrCat("nvmlInit: ", std::string(api.error_string(rc))));
@@ -233,6 +332,10 @@ absl::StatusOr<std::unique_ptr<GpuBackend>> OpenNvml(
   auto backend = std::make_unique<NvmlBackend>(std::move(library), api);
   if (absl::Status status = backend->Enumerate(cuda_visible_devices); !status.ok()) return status;
   return backend;
+}
+
+absl::StatusOr<std::unique_ptr<GpuBackend>> OpenNvml(const std::optional<std::string>& cuda_visible_devices) {
+  return OpenNvmlFrom("libnvidia-ml.so.1", cuda_visible_devices);
 }
 
 absl::StatusOr<std::unique_ptr<GpuBackend>> OpenNvml() {

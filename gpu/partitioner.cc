@@ -15,7 +15,7 @@ namespace {
 std::string Gib(uint64_t bytes) { return absl::StrFormat("%.1f GiB", static_cast<double>(bytes) / 0x1p30); }
 
 std::string DeviceLabel(const GpuDevice& device) {
-  return absl::StrCat("GPU ", device.index, " (", device.name, ", ", device.uuid, ")");
+  return absl::StrCat("GPU ", DeviceIndexText(device), " (", device.name, ", ", device.uuid, ")");
 }
 
 }  // namespace

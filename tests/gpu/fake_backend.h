@@ -83,4 +83,16 @@ inline GpuDevice MakeDevice(int index, uint64_t total_gib, uint64_t free_gib) {
                    .free_bytes = free_gib * kGiB};
 }
 
+// MIG instance `slot` of GPU `gpu` (made by MakeDevice(gpu, ...)), with
+// UUID "MIG-<gpu><slot>...".
+inline GpuDevice MakeMigInstance(int gpu, int slot, uint64_t total_gib, uint64_t free_gib) {
+  const GpuDevice parent = MakeDevice(gpu, 0, 0);
+  return GpuDevice{.index = gpu,
+                   .name = "Fake GPU MIG " + std::to_string(total_gib) + "gb",
+                   .uuid = "MIG-" + std::to_string(gpu) + std::to_string(slot) + "bbbbbb-0000-0000-0000-000000000000",
+                   .total_bytes = total_gib * kGiB,
+                   .free_bytes = free_gib * kGiB,
+                   .mig = MigSlot{.index = slot, .parent_uuid = parent.uuid}};
+}
+
 }  // namespace hpsearch::gpu::testing
