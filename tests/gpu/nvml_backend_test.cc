@@ -155,8 +155,10 @@ std::unique_ptr<GpuPartitioner> Share(std::unique_ptr<GpuBackend> backend, std::
 }
 
 TEST(NvmlSharingTest, TrialsOnMigInstancesGetTheInstanceAndShareItsMemory) {
+  std::unique_ptr<GpuBackend> backend = OpenFakeDriver("mig", "GPU-a100");
+  ASSERT_NE(backend, nullptr);
   std::unique_ptr<GpuPartitioner> partitioner =
-      Share(OpenFakeDriver("mig", "GPU-a100"), std::make_unique<FakeProcessTable>(), *MemoryBudget::Fraction(0.5));
+      Share(std::move(backend), std::make_unique<FakeProcessTable>(), *MemoryBudget::Fraction(0.5));
   ASSERT_NE(partitioner, nullptr);
   // Half of each instance: two trials fit the 10 GiB one; one fits the
   // 20 GiB one beside the 2 GiB process already there.
@@ -177,8 +179,10 @@ TEST(NvmlSharingTest, MpsClientsMemoryCountsAgainstTheirTrialsBudget) {
   table->Add(900, 1, 900);  // the MPS server
   table->Add(901, 1, 901);
   table->Add(902, 1, 902);
+  std::unique_ptr<GpuBackend> backend = OpenFakeDriver("mps");
+  ASSERT_NE(backend, nullptr);
   std::unique_ptr<GpuPartitioner> partitioner =
-      Share(OpenFakeDriver("mps"), std::move(table), *MemoryBudget::Bytes(4 * kGiB));
+      Share(std::move(backend), std::move(table), *MemoryBudget::Bytes(4 * kGiB));
   ASSERT_NE(partitioner, nullptr);
   std::vector<GpuLease> leases = partitioner->Acquire(2);
   ASSERT_EQ(leases.size(), 2u);
