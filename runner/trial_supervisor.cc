@@ -21,6 +21,10 @@ using internal::ScopedFd;
 
 namespace {
 
+// How long the supervisor waits for killed orphans to end before it gives
+// up on them: one stuck in uninterruptible sleep must not hang the engine.
+constexpr std::chrono::milliseconds kOrphanReapLimit = std::chrono::seconds(5);
+
 // Writes all of `data`; a full disk loses log text, never the engine.
 void WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -56,6 +60,7 @@ class LazyLog {
 
 struct TrialSupervisor::Running {
   std::string name;
+  std::optional<std::string> mark;  // its value of the trial variable
   TrialProcess process;
   LazyLog stdout_log;
   LazyLog stderr_log;
@@ -66,8 +71,9 @@ struct TrialSupervisor::Running {
   Clock::time_point exited_at{};
 };
 
-TrialSupervisor::TrialSupervisor(Callbacks callbacks, std::chrono::milliseconds kill_grace)
-    : callbacks_(std::move(callbacks)), kill_grace_(kill_grace) {
+TrialSupervisor::TrialSupervisor(Callbacks callbacks, std::chrono::milliseconds kill_grace,
+                                 std::string trial_variable)
+    : callbacks_(std::move(callbacks)), kill_grace_(kill_grace), trial_variable_(std::move(trial_variable)) {
   sigset_t handled;
   sigemptyset(&handled);
   sigaddset(&handled, SIGINT);
@@ -79,6 +85,7 @@ TrialSupervisor::TrialSupervisor(Callbacks callbacks, std::chrono::milliseconds 
 
 TrialSupervisor::~TrialSupervisor() {
   trials_.clear();  // kills and reaps whatever still runs
+  KillAdopted(kOrphanReapLimit);
   // Signals that arrived meanwhile stay pending; consume them so that
   // unblocking does not deliver a stale SIGINT to the default handler.
   ReadSignals();
@@ -105,6 +112,7 @@ absl::Status TrialSupervisor::Launch(const std::string& trial, const LaunchSpec&
   absl::StatusOr<TrialProcess> process = TrialProcess::Start(spec);
   if (!process.ok()) return process.status();
   Running running{.name = trial,
+                  .mark = trial_variable_.empty() ? std::nullopt : EnvironmentValue(spec.env, trial_variable_),
                   .process = std::move(*process),
                   .stdout_log = LazyLog(stdout_log),
                   .stderr_log = LazyLog(stderr_log)};
@@ -141,6 +149,7 @@ std::optional<int> TrialSupervisor::Poll(std::chrono::milliseconds wait) {
   }
   EnforceTimeouts();
   Reap();
+  if (children_changed_) CollectAdopted();
   return signal;
 }
 
@@ -151,7 +160,7 @@ void TrialSupervisor::Stop(const std::string& name) {
   trial.stopped = true;
   trial.terminated = true;
   trial.deadline = Clock::now() + kill_grace_;
-  trial.process.SignalGroup(SIGTERM);
+  SignalTrial(trial, SIGTERM);
 }
 
 std::optional<pid_t> TrialSupervisor::ProcessId(const std::string& trial) const {
@@ -166,14 +175,14 @@ void TrialSupervisor::StopAll(std::chrono::milliseconds grace) {
     trial.stopped = true;
     trial.terminated = true;
     trial.deadline = kill_at;
-    trial.process.SignalGroup(SIGTERM);
   }
+  SignalEverything(SIGTERM);
   while (!trials_.empty()) {
-    if (Poll(std::chrono::milliseconds(100)).has_value()) {
-      // Impatient user: a second interrupt means now.
-      for (auto& [name, trial] : trials_) trial.process.SignalGroup(SIGKILL);
-    }
+    // Impatient user: a second interrupt means now.
+    if (Poll(std::chrono::milliseconds(100)).has_value()) SignalEverything(SIGKILL);
   }
+  // The run is stopping: orphans whose trial could not be told go too.
+  KillAdopted(kOrphanReapLimit);
 }
 
 void TrialSupervisor::Drain(Running& trial, bool from_stdout, int max_reads) {
@@ -202,12 +211,12 @@ void TrialSupervisor::EnforceTimeouts() {
   for (auto& [name, trial] : trials_) {
     if (!trial.deadline || now < *trial.deadline) continue;
     if (trial.terminated) {
-      trial.process.SignalGroup(SIGKILL);
+      SignalTrial(trial, SIGKILL);
       trial.deadline.reset();
     } else {
       trial.timed_out = true;
       trial.terminated = true;
-      trial.process.SignalGroup(SIGTERM);
+      SignalTrial(trial, SIGTERM);
       trial.deadline = now + kill_grace_;
     }
   }
@@ -222,6 +231,7 @@ void TrialSupervisor::Reap() {
       // group would otherwise hold the pipes open and outlive the engine.
       trial.process.SignalGroup(SIGKILL);
       trial.process.TryWait();
+      children_changed_ = true;  // its escaped descendants are to be killed
     }
     if (!trial.process.running()) {
       trial.exited_at = Clock::now();
@@ -253,9 +263,69 @@ std::optional<int> TrialSupervisor::ReadSignals() {
   while (read(signal_fd_, &info, sizeof info) == sizeof info) {
     if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM) {
       interrupt = static_cast<int>(info.ssi_signo);
+    } else if (info.ssi_signo == SIGCHLD) {
+      children_changed_ = true;
     }
   }
   return interrupt;
+}
+
+void TrialSupervisor::SignalTrial(const Running& trial, int signal) {
+  trial.process.SignalGroup(signal);
+  if (!trial.mark) return;
+  for (pid_t pid : Adopted()) {
+    if (TrialMarkOf(pid) == trial.mark) kill(pid, signal);
+  }
+}
+
+void TrialSupervisor::SignalEverything(int signal) {
+  for (const auto& [name, trial] : trials_) trial.process.SignalGroup(signal);
+  for (pid_t pid : Adopted()) kill(pid, signal);
+}
+
+std::vector<pid_t> TrialSupervisor::Adopted() const {
+  std::vector<pid_t> children = ListChildren();
+  // A trial's main process is reaped by its TrialProcess; taking its exit
+  // status here would lose the trial's.
+  std::erase_if(children, [this](pid_t pid) {
+    return std::ranges::any_of(trials_, [pid](const auto& entry) { return entry.second.process.pid() == pid; });
+  });
+  return children;
+}
+
+std::optional<std::string> TrialSupervisor::TrialMarkOf(pid_t adopted) const {
+  if (trial_variable_.empty()) return std::nullopt;
+  return StartupEnvironmentValue(adopted, trial_variable_);
+}
+
+bool TrialSupervisor::RunsTrialMarked(const std::string& mark) const {
+  return std::ranges::any_of(trials_, [&mark](const auto& entry) { return entry.second.mark == mark; });
+}
+
+void TrialSupervisor::CollectAdopted() {
+  children_changed_ = false;
+  for (pid_t pid : Adopted()) {
+    if (ReapIfEnded(pid)) continue;
+    std::optional<std::string> mark = TrialMarkOf(pid);
+    // One whose trial cannot be told may belong to any trial still running.
+    bool its_trial_may_run = mark ? RunsTrialMarked(*mark) : !trials_.empty();
+    if (!its_trial_may_run) kill(pid, SIGKILL);  // reaped after its SIGCHLD
+  }
+}
+
+void TrialSupervisor::KillAdopted(std::chrono::milliseconds limit) {
+  auto give_up_at = Clock::now() + limit;
+  while (true) {
+    std::vector<pid_t> left = Adopted();
+    std::erase_if(left, ReapIfEnded);
+    for (pid_t pid : left) kill(pid, SIGKILL);
+    if (left.empty() || Clock::now() >= give_up_at) return;
+    // Their ends (SIGCHLD) wake us; the timeout is a backstop. The orphans
+    // they leave are adopted by then, and found on the next turn.
+    pollfd signals{.fd = signal_fd_, .events = POLLIN, .revents = 0};
+    poll(&signals, 1, 50);
+    ReadSignals();
+  }
 }
 
 }  // namespace hpsearch::runner

@@ -9,6 +9,19 @@
 // Everything happens in Poll(), which waits on the trials' pipes and a
 // signalfd; there are no threads, so the caller may write its store from the
 // callbacks without locking.
+//
+// No descendant of a trial outlives it, not even one that left the trial's
+// process group (setsid): while a supervisor exists the process is a child
+// subreaper, so such an escaped process is reparented to it once its parent
+// dies. The supervisor tells whose it is by the trial variable in its
+// environment (see the constructor), leaves it alone while its trial runs,
+// sends it the signals its trial's group gets once the trial is stopped, and
+// kills it (SIGKILL) once its trial has ended. One whose trial cannot be told
+// (its environment unreadable or without the variable) is killed once no
+// trial runs, and by StopAll at the latest. Every adopted process is reaped.
+// So every child of the process that is not a trial's main process counts
+// as an orphaned trial descendant: start no other children, and no second
+// supervisor, while one exists.
 #pragma once
 
 #include <signal.h>
@@ -21,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "runner/process.h"
@@ -49,9 +63,13 @@ class TrialSupervisor {
   // Blocks SIGINT, SIGTERM and SIGCHLD in the calling thread (they are
   // delivered through Poll instead) until the supervisor is destroyed.
   // A trial that outlives its timeout gets SIGTERM, then SIGKILL after
-  // `kill_grace`.
+  // `kill_grace`. `trial_variable` names the environment variable that each
+  // trial's LaunchSpec env sets to a value of its own (the trial's name, say):
+  // processes inherit it, so it tells which trial an orphaned descendant
+  // belongs to. Empty: none can be told, and they die once no trial runs.
   explicit TrialSupervisor(Callbacks callbacks,
-                           std::chrono::milliseconds kill_grace = std::chrono::seconds(5));
+                           std::chrono::milliseconds kill_grace = std::chrono::seconds(5),
+                           std::string trial_variable = "");
   ~TrialSupervisor();
   TrialSupervisor(const TrialSupervisor&) = delete;
   TrialSupervisor& operator=(const TrialSupervisor&) = delete;
@@ -72,13 +90,16 @@ class TrialSupervisor {
   // signal number of a SIGINT or SIGTERM received meanwhile, if any.
   std::optional<int> Poll(std::chrono::milliseconds wait);
 
-  // Asks every trial to stop (SIGTERM to its group); after `grace`, the
-  // trials still running are killed (SIGKILL). Returns once all have ended
-  // and been reported through on_end with `stopped` set. A SIGINT or SIGTERM
-  // arriving meanwhile skips the rest of the grace period.
+  // Asks every trial to stop (SIGTERM to its group and to every orphaned
+  // descendant); after `grace`, what still runs is killed (SIGKILL). Returns
+  // once all trials have ended and been reported through on_end with
+  // `stopped` set, and every orphaned descendant is dead and reaped (or, one
+  // stuck in uninterruptible sleep, given up on after a few seconds). A
+  // SIGINT or SIGTERM arriving meanwhile skips the rest of the grace period.
   void StopAll(std::chrono::milliseconds grace);
 
-  // Asks one trial to stop (SIGTERM to its group), killing it (SIGKILL)
+  // Asks one trial to stop (SIGTERM to its group and its orphaned
+  // descendants), killing it (SIGKILL)
   // after the supervisor's kill grace; it ends through on_end with `stopped`
   // set, from a later Poll. Nothing happens for a trial not running.
   void Stop(const std::string& trial);
@@ -97,10 +118,32 @@ class TrialSupervisor {
   void Reap();
   void EnforceTimeouts();
   void Finish(std::map<std::string, Running>::iterator it);
+  // Returns a SIGINT or SIGTERM received; notes a SIGCHLD in children_changed_.
   std::optional<int> ReadSignals();
 
+  // Signals the trial's process group and its orphaned descendants.
+  void SignalTrial(const Running& trial, int signal);
+  // Signals every trial's process group and every orphaned descendant.
+  void SignalEverything(int signal);
+  // This process's children that are not a running trial's main process:
+  // the orphaned trial descendants it adopted.
+  std::vector<pid_t> Adopted() const;
+  // The value of the trial variable an adopted process started with.
+  std::optional<std::string> TrialMarkOf(pid_t adopted) const;
+  bool RunsTrialMarked(const std::string& mark) const;
+  // Reaps the adopted processes that have ended and kills those whose trial
+  // no longer runs.
+  void CollectAdopted();
+  // Kills every adopted process and reaps it, waiting for that at most
+  // `limit`.
+  void KillAdopted(std::chrono::milliseconds limit);
+
+  // First, so the process stays a subreaper until everything else is gone.
+  ChildSubreaper subreaper_;
   Callbacks callbacks_;
   std::chrono::milliseconds kill_grace_;
+  std::string trial_variable_;
+  bool children_changed_ = false;  // a SIGCHLD came since the last CollectAdopted
   sigset_t previous_mask_;
   int signal_fd_ = -1;
   std::map<std::string, Running> trials_;

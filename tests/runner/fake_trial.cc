@@ -4,6 +4,8 @@
 //   fake-trial --x=F [--y=F] [--mode=M] [--epochs=N] [--sleep-ms=N]
 //              [--args-file=PATH] [--env-file=PATH] [--pid-file=PATH] [--metrics-file=PATH]
 //              [--barrier-dir=DIR --barrier-count=N]
+//              [--escape-child=SECONDS --escape-pid-file=PATH [--escape-style=setsid|daemon]
+//               [--escape-env=inherit|none]]
 //
 // loss = (x - 0.3)^2 + (y - 0.5)^2 + 0.01 / epoch, printed once per epoch
 // with accuracy = 1 - loss. Modes: ok; fail (exit 3 after the metrics);
@@ -15,8 +17,17 @@
 // barrier, each trial announces itself in DIR and waits
 // (up to 20 s) until N trials have, then records how many it saw in
 // DIR/seen.<pid>.
+//
+// --escape-child starts, before anything else, a process that leaves the
+// trial's process group (setsid) and runs `sleep SECONDS`, writing its pid
+// to --escape-pid-file; with --escape-style=daemon it double-forks like a
+// daemon, so the sleeper is orphaned while the trial runs; with
+// --escape-env=none the sleeper starts with an empty environment.
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -65,6 +76,43 @@ void Barrier(const std::filesystem::path& dir, size_t wanted) {
   std::ofstream(dir / ("seen." + me)) << seen;
 }
 
+void WritePid(const std::string& path, pid_t pid) { std::ofstream(path) << pid; }
+
+[[noreturn]] void ExecSleeper(const std::string& seconds, bool keep_environment) {
+  char* argv[] = {const_cast<char*>("sleep"), const_cast<char*>(seconds.c_str()), nullptr};
+  char* no_environment[] = {nullptr};
+  execve("/bin/sleep", argv, keep_environment ? environ : no_environment);
+  _exit(127);
+}
+
+void Escape(const std::string& seconds, const std::string& pid_file, bool daemonize, bool keep_environment) {
+  int exec_done[2];  // closed by exec: the trial goes on only once the sleeper is out of its group
+  if (pipe2(exec_done, O_CLOEXEC) != 0) std::abort();
+  pid_t child = fork();
+  if (child == 0) {
+    close(exec_done[0]);
+    setsid();
+    if (daemonize) {
+      pid_t sleeper = fork();
+      if (sleeper != 0) {
+        WritePid(pid_file, sleeper);
+        _exit(0);
+      }
+    }
+    ExecSleeper(seconds, keep_environment);
+  }
+  close(exec_done[1]);
+  char ignored;
+  while (read(exec_done[0], &ignored, 1) < 0 && errno == EINTR) {
+  }
+  close(exec_done[0]);
+  if (daemonize) {
+    waitpid(child, nullptr, 0);  // the sleeper is an orphan from here on
+  } else {
+    WritePid(pid_file, child);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,6 +128,10 @@ int main(int argc, char** argv) {
   if (std::string path = flag("env-file", ""); !path.empty()) {
     std::ofstream out(path, std::ios::binary);
     for (char** entry = environ; *entry != nullptr; ++entry) out << *entry << '\0';
+  }
+  if (std::string seconds = flag("escape-child", ""); !seconds.empty()) {
+    Escape(seconds, flag("escape-pid-file", "escapee"), flag("escape-style", "setsid") == "daemon",
+           flag("escape-env", "inherit") == "inherit");
   }
   if (std::string path = flag("pid-file", ""); !path.empty()) std::ofstream(path) << getpid();
   if (std::string dir = flag("barrier-dir", ""); !dir.empty()) {

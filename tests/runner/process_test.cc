@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,7 +20,9 @@ namespace hpsearch::runner {
 namespace {
 
 using test_util::ProcessExists;
+using test_util::ProcessReaped;
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAreArray;
@@ -170,6 +173,38 @@ TEST(TrialProcessTest, NonExecutableFileIsPermissionDenied) {
 
 TEST(TrialProcessTest, EmptyArgvIsRejected) {
   EXPECT_EQ(TrialProcess::Start(Spec({})).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ChildSubreaperTest, AdoptsOrphansThatCanBeListedToldApartAndReaped) {
+  pid_t orphan;
+  {
+    ChildSubreaper subreaper;
+    LaunchSpec spec = Spec({"/bin/sh", "-c", "setsid sleep 60 >/dev/null & echo $!"});
+    spec.env.push_back("HPSEARCH_TRIAL_NAME=t-1");
+    auto process = TrialProcess::Start(spec);
+    ASSERT_TRUE(process.ok()) << process.status();
+    orphan = std::stoi(ReadAll(process->stdout_fd()));
+    process->Wait();  // the sleeper's parent is gone: it is ours now
+
+    EXPECT_THAT(ListChildren(), Contains(orphan));
+    EXPECT_EQ(StartupEnvironmentValue(orphan, "HPSEARCH_TRIAL_NAME"), "t-1");
+    EXPECT_EQ(StartupEnvironmentValue(orphan, "HPSEARCH_TRIAL"), std::nullopt);
+    EXPECT_FALSE(ReapIfEnded(orphan));
+    kill(orphan, SIGKILL);
+    for (int i = 0; i < 10000 && !ReapIfEnded(orphan); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_TRUE(ProcessReaped(orphan));
+  }
+  int subreaper = -1;
+  prctl(PR_GET_CHILD_SUBREAPER, &subreaper);
+  EXPECT_EQ(subreaper, 0) << "restored when the ChildSubreaper goes";
+}
+
+TEST(EnvironmentValueTest, FindsTheFirstEntryOfExactlyThatName) {
+  std::vector<std::string> env = {"AB=2", "A=1", "A=3", "B="};
+  EXPECT_EQ(EnvironmentValue(env, "A"), "1");
+  EXPECT_EQ(EnvironmentValue(env, "AB"), "2");
+  EXPECT_EQ(EnvironmentValue(env, "B"), "");
+  EXPECT_EQ(EnvironmentValue(env, "C"), std::nullopt);
 }
 
 class ResolveCommandTest : public ::testing::Test {

@@ -406,22 +406,28 @@ TEST_F(RunCommandTest, InterruptStopsTrialsLeavesNoOrphansAndResumes) {
   ExperimentYaml experiment;
   experiment.parallel = 2;
   experiment.max_trials = 2;
+  // Each trial also leaves a daemon behind, out of its process group.
+  for (const char* escape : {"--escape-child=60", "--escape-style=daemon", "--escape-pid-file=escapee"}) {
+    experiment.args.push_back(escape);
+  }
   experiment.args.push_back("--pid-file=pid");
   experiment.args.push_back("--mode=hang");
   std::string file = Write(experiment);
   auto process = Start({"run", file, "--workdir", workdir_.string()});
   ASSERT_TRUE(process.ok());
 
-  std::vector<pid_t> trial_pids;
-  for (int i = 0; i < 2000 && trial_pids.size() < 2; ++i) {
+  std::vector<pid_t> trial_pids;  // the trials' and their daemons'
+  for (int i = 0; i < 2000 && trial_pids.size() < 4; ++i) {
     std::this_thread::sleep_for(10ms);
     trial_pids.clear();
     for (const char* trial : {"e2e-0001", "e2e-0002"}) {
-      std::string pid = ReadFile(TrialDir(trial) / "pid");
-      if (!pid.empty()) trial_pids.push_back(std::stoi(pid));
+      for (const char* pid_file : {"escapee", "pid"}) {
+        std::string pid = ReadFile(TrialDir(trial) / pid_file);
+        if (!pid.empty()) trial_pids.push_back(std::stoi(pid));
+      }
     }
   }
-  ASSERT_EQ(trial_pids.size(), 2u);
+  ASSERT_EQ(trial_pids.size(), 4u);
   kill(process->pid(), SIGINT);
   Outcome run = Finish(*process);
   EXPECT_EQ(run.exit.exit_code, 128 + SIGINT) << run.err;

@@ -40,4 +40,9 @@ inline bool ProcessExists(pid_t pid) {
   return static_cast<bool>(stat >> pid_field >> command >> state) && state != "Z";
 }
 
+// Whether `pid` is gone for good: ended and reaped, not even a zombie.
+inline bool ProcessReaped(pid_t pid) {
+  return !std::filesystem::exists("/proc/" + std::to_string(pid));
+}
+
 }  // namespace hpsearch::runner::test_util

@@ -16,6 +16,7 @@ namespace hpsearch::runner {
 namespace {
 
 using test_util::ProcessExists;
+using test_util::ProcessReaped;
 using test_util::ReadFile;
 
 using ::testing::HasSubstr;
@@ -43,6 +44,45 @@ class TrialSupervisorTest : public ::testing::Test {
                     .working_dir = dir_};
     return supervisor.Launch(trial, spec, Log(trial, "stdout"), Log(trial, "stderr"), timeout);
   }
+
+  // Launches tests/runner/fake_trial.cc with `args`, in the environment
+  // variable the supervisor tells trials apart by.
+  absl::Status LaunchFake(TrialSupervisor& supervisor, const std::string& trial,
+                          std::vector<std::string> args) {
+    args.insert(args.begin(), HPSEARCH_FAKE_TRIAL);
+    LaunchSpec spec{.argv = std::move(args),
+                    .env = {"PATH=/usr/bin:/bin", std::string(kTrialVariable) + "=" + trial},
+                    .working_dir = dir_};
+    return supervisor.Launch(trial, spec, Log(trial, "stdout"), Log(trial, "stderr"));
+  }
+
+  // Fake trial flags to start a process that escapes the trial's process
+  // group in `style` (setsid or daemon) and sleeps for a minute.
+  static std::vector<std::string> Escaping(const std::string& trial, const std::string& style) {
+    return {"--escape-child=60", "--escape-style=" + style, "--escape-pid-file=" + trial + ".escapee"};
+  }
+
+  // The pid of the trial's escaped process, once the trial has written it.
+  pid_t EscapeePid(TrialSupervisor& supervisor, const std::string& trial) {
+    std::filesystem::path file = dir_ / (trial + ".escapee");
+    for (int i = 0; i < 1000 && ReadFile(file).empty(); ++i) supervisor.Poll(10ms);
+    return std::stoi(ReadFile(file));
+  }
+
+  // Polls until the trial has printed its first epoch: it has escaped by then.
+  void PollUntilStarted(TrialSupervisor& supervisor, const std::string& trial) {
+    for (int i = 0; i < 1000 && stdout_[trial].find("epoch=1") == std::string::npos; ++i) {
+      supervisor.Poll(10ms);
+    }
+  }
+
+  // Polls for up to ten seconds until `pid` is dead and reaped.
+  static bool PollUntilReaped(TrialSupervisor& supervisor, pid_t pid) {
+    for (int i = 0; i < 1000 && !ProcessReaped(pid); ++i) supervisor.Poll(10ms);
+    return ProcessReaped(pid);
+  }
+
+  static constexpr const char* kTrialVariable = "HPSEARCH_TRIAL_NAME";
 
   std::filesystem::path Log(const std::string& trial, const std::string& stream) const {
     return dir_ / (trial + "." + stream + ".log");
@@ -128,6 +168,77 @@ TEST_F(TrialSupervisorTest, ProcessLeavingTheGroupDoesNotHangTheEngine) {
   pid_t escapee = std::stoi(stdout_["escapee"]);
   kill(escapee, SIGKILL);
   EXPECT_TRUE(ends_.at("escapee").exit.success());
+}
+
+TEST_F(TrialSupervisorTest, EscapedDescendantIsKilledAndReapedWhenItsTrialEnds) {
+  TrialSupervisor supervisor(Recording(), 5s, kTrialVariable);
+  std::vector<std::string> args = Escaping("leaver", "setsid");
+  args.push_back("--epochs=1");
+  ASSERT_TRUE(LaunchFake(supervisor, "leaver", args).ok());
+  RunToCompletion(supervisor);
+  EXPECT_TRUE(ends_.at("leaver").exit.success());
+  EXPECT_TRUE(PollUntilReaped(supervisor, EscapeePid(supervisor, "leaver")));
+}
+
+TEST_F(TrialSupervisorTest, RunningTrialsDaemonLivesUntilItsTrialEnds) {
+  TrialSupervisor supervisor(Recording(), 5s, kTrialVariable);
+  std::vector<std::string> args = Escaping("owner", "daemon");
+  args.insert(args.end(), {"--mode=hang", "--epochs=1"});
+  ASSERT_TRUE(LaunchFake(supervisor, "owner", args).ok());
+  pid_t daemon = EscapeePid(supervisor, "owner");
+  PollUntilStarted(supervisor, "owner");  // the daemon is an orphan by then
+  // Another trial's end makes the supervisor look at its adopted orphans.
+  ASSERT_TRUE(LaunchFake(supervisor, "brief", {"--epochs=1"}).ok());
+  while (!ends_.contains("brief")) supervisor.Poll(100ms);
+  EXPECT_TRUE(ProcessExists(daemon));
+
+  supervisor.Stop("owner");
+  RunToCompletion(supervisor);
+  EXPECT_TRUE(ends_.at("owner").stopped);
+  EXPECT_TRUE(PollUntilReaped(supervisor, daemon));
+}
+
+TEST_F(TrialSupervisorTest, AnAdoptedProcessEndingLeavesTrialExitCodesAlone) {
+  TrialSupervisor supervisor(Recording(), 5s, kTrialVariable);
+  // The daemon ends (and is reaped by the supervisor) while its trial runs.
+  ASSERT_TRUE(LaunchFake(supervisor, "parent", {"--escape-child=0", "--escape-style=daemon",
+                                                "--escape-pid-file=parent.escapee", "--mode=fail",
+                                                "--epochs=2", "--sleep-ms=200"})
+                  .ok());
+  pid_t daemon = EscapeePid(supervisor, "parent");
+  RunToCompletion(supervisor);
+  EXPECT_FALSE(ends_.at("parent").exit.signaled);
+  EXPECT_EQ(ends_.at("parent").exit.exit_code, 3);
+  EXPECT_TRUE(PollUntilReaped(supervisor, daemon));
+}
+
+TEST_F(TrialSupervisorTest, StopAllLeavesNoEscapedDescendantEvenOneThatCannotBeTold) {
+  TrialSupervisor supervisor(Recording(), 5s, kTrialVariable);
+  std::vector<std::string> named = Escaping("named", "daemon");
+  std::vector<std::string> anonymous = Escaping("anonymous", "daemon");
+  anonymous.push_back("--escape-env=none");
+  for (auto* args : {&named, &anonymous}) args->insert(args->end(), {"--mode=hang", "--epochs=1"});
+  ASSERT_TRUE(LaunchFake(supervisor, "named", named).ok());
+  ASSERT_TRUE(LaunchFake(supervisor, "anonymous", anonymous).ok());
+  std::vector<pid_t> escapees = {EscapeePid(supervisor, "named"), EscapeePid(supervisor, "anonymous")};
+  PollUntilStarted(supervisor, "named");
+  PollUntilStarted(supervisor, "anonymous");
+
+  supervisor.StopAll(5s);
+  EXPECT_EQ(supervisor.running(), 0u);
+  for (pid_t escapee : escapees) EXPECT_TRUE(ProcessReaped(escapee)) << escapee;
+}
+
+TEST_F(TrialSupervisorTest, DestructionLeavesNoEscapedDescendant) {
+  pid_t escapee;
+  {
+    TrialSupervisor supervisor(Recording(), 5s, kTrialVariable);
+    std::vector<std::string> args = Escaping("left", "setsid");
+    args.insert(args.end(), {"--mode=hang", "--epochs=1"});
+    ASSERT_TRUE(LaunchFake(supervisor, "left", args).ok());
+    escapee = EscapeePid(supervisor, "left");
+  }
+  EXPECT_TRUE(ProcessReaped(escapee));
 }
 
 TEST_F(TrialSupervisorTest, InterruptIsAnEventAndStopAllEndsEveryTrial) {
