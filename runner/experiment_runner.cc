@@ -8,6 +8,8 @@
 #include <cstring>
 #include <optional>
 #include <set>
+#include <span>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -19,12 +21,14 @@
 #include "gpu/nvml_backend.h"
 #include "gpu/partitioner.h"
 #include "gpu/process_tree.h"
+#include "metrics/go_float.h"
 #include "metrics/katib_time.h"
 #include "runner/objective.h"
 #include "runner/process.h"
 #include "runner/trial_collector.h"
 #include "runner/trial_command.h"
 #include "runner/trial_supervisor.h"
+#include "suggestion/median_stop.h"
 #include "suggestion/suggest.h"
 
 extern char** environ;
@@ -92,15 +96,29 @@ std::map<std::string, std::string> ProcessEnvironment() {
   return env;
 }
 
-absl::StatusOr<std::vector<metrics::MetricSummary>> Summarize(
-    const std::vector<metrics::StoredObservation>& stored,
-    const std::vector<metrics::MetricStrategy>& strategies) {
+std::vector<metrics::MetricLog> ToMetricLog(const std::vector<metrics::StoredObservation>& stored) {
   std::vector<metrics::MetricLog> log;
   log.reserve(stored.size());
   for (const metrics::StoredObservation& o : stored) {
     log.push_back({metrics::FormatMicrosRfc3339Nano(o.time_us), o.metric, o.value});
   }
-  return metrics::SummarizeMetrics(log, strategies);
+  return log;
+}
+
+absl::StatusOr<std::vector<metrics::MetricSummary>> Summarize(
+    const std::vector<metrics::StoredObservation>& stored,
+    const std::vector<metrics::MetricStrategy>& strategies) {
+  return metrics::SummarizeMetrics(ToMetricLog(stored), strategies);
+}
+
+// A metric's numeric reports, in the order the trial printed them.
+std::vector<double> NumericReports(std::span<const metrics::MetricLog> log, std::string_view metric) {
+  std::vector<double> values;
+  for (const metrics::MetricLog& entry : log) {
+    if (entry.name != metric) continue;
+    if (std::optional<double> value = metrics::ParseGoFloat(entry.value)) values.push_back(*value);
+  }
+  return values;
 }
 
 // The local stand-in for a collector kind, or an error for kinds that need
@@ -116,12 +134,14 @@ absl::Status CheckCollector(const api::Experiment& experiment) {
 
 class Run {
  public:
-  Run(const api::Experiment& experiment, pb::Experiment proto, const RunOptions& options,
-      RunObserver& observer)
+  Run(const api::Experiment& experiment, pb::Experiment proto, suggestion::ExperimentSuggester suggester,
+      std::optional<suggestion::MedianStop> median_stop, const RunOptions& options, RunObserver& observer)
       : experiment_(experiment),
         options_(options),
         observer_(observer),
         proto_(std::move(proto)),
+        median_stop_(std::move(median_stop)),
+        suggester_(std::move(suggester)),
         direction_(ObjectiveDirectionOf(experiment)),
         strategies_(Strategies(experiment)),
         environment_(ProcessEnvironment()),
@@ -129,7 +149,7 @@ class Run {
                                          std::string_view chunk) { OnStdout(trial, chunk); },
                      .on_end = [this](const std::string& trial,
                                       const TrialEnd& end) { OnTrialEnd(trial, end); }},
-                    std::chrono::seconds(5)) {
+                    std::chrono::seconds(5), /*trial_variable=*/"HPSEARCH_TRIAL_NAME") {
     if (options_.command_search_path.empty()) {
       options_.command_search_path = DefaultCommandSearchPath();
     }
@@ -162,6 +182,11 @@ class Run {
     std::optional<int> gpu_lease;
     // Why the engine stopped it for using too much GPU memory.
     std::optional<std::string> gpu_overrun;
+    // Its early-stopping rule, applied to collector.log() up to rule_checked.
+    std::optional<suggestion::StoppingRuleCheck> stopping_rule;
+    size_t rule_checked = 0;
+    // Why the engine stopped it early, by the rule.
+    std::optional<std::string> early_stop;
   };
   // A trial that has ended, its result not yet recorded.
   struct Ended {
@@ -170,6 +195,7 @@ class Run {
   };
 
   const std::string& name() const { return experiment_.metadata.name; }
+  const std::string& objective_name() const { return experiment_.spec.objective->objective_metric_name; }
   TrialCounts Counts() const;
   // Adds a trial that has reached its final state to ended_counts_, once.
   void CountEnded(const TrialRecord& record);
@@ -180,6 +206,7 @@ class Run {
   // At most `wanted` places on the GPUs for new trials; all `wanted` without GPUs.
   std::vector<std::optional<gpu::GpuLease>> GpuPlaces(int wanted, int active);
   void WatchGpuMemory();
+  void ApplyStoppingRules();
   void Launch(TrialRecord record, std::optional<gpu::GpuLease> lease);
   absl::Status MakeTrialDir(const std::filesystem::path& trial_dir) const;
   absl::StatusOr<LaunchSpec> MakeLaunchSpec(const TrialRecord& record, const std::filesystem::path& trial_dir,
@@ -198,6 +225,11 @@ class Run {
   RunOptions options_;
   RunObserver& observer_;
   pb::Experiment proto_;
+  std::optional<suggestion::MedianStop> median_stop_;  // the experiment's earlyStopping
+  // The algorithm with the trials Katib's controller would send it, in
+  // creation order, kept up to date trial by trial rather than re-read for
+  // every call.
+  suggestion::ExperimentSuggester suggester_;
   metrics::ObjectiveDirection direction_;
   std::vector<metrics::MetricStrategy> strategies_;
   metrics::ParserOptions parser_options_;
@@ -217,11 +249,7 @@ class Run {
   TrialCounts ended_counts_;
   std::set<std::string> counted_;
   const TrialView* best_ = nullptr;  // in trials_
-  // The algorithm with the trials Katib's controller would send it, in
-  // creation order, kept up to date trial by trial rather than re-read for
-  // every call; and the first trial it could not take.
-  std::optional<suggestion::ExperimentSuggester> suggester_;
-  absl::Status suggester_error_;
+  absl::Status suggester_error_;  // the first trial the algorithm could not take
   std::vector<std::string> reruns_;  // interrupted trials to start again
   std::string stop_reason_;          // for trials stopped by the engine
   bool exhausted_ = false;
@@ -257,9 +285,6 @@ absl::Status Run::Open(const std::string& spec_text) {
     return s;
   }
 
-  auto suggester = suggestion::ExperimentSuggester::Create(proto_);
-  if (!suggester.ok()) return suggester.status();
-  suggester_ = *std::move(suggester);
 
   auto records = store_->ListTrials(name());
   if (!records.ok()) return records.status();
@@ -274,8 +299,12 @@ absl::Status Run::Open(const std::string& spec_text) {
     } else {
       auto observations = store_->GetObservations(record.name);
       if (!observations.ok()) return observations.status();
-      auto summary = Summarize(*observations, strategies_);
+      std::vector<metrics::MetricLog> log = ToMetricLog(*observations);
+      auto summary = metrics::SummarizeMetrics(log, strategies_);
       if (summary.ok()) view.metrics = *std::move(summary);
+      if (median_stop_ && record.status == TrialStatus::kSucceeded) {
+        median_stop_->AddSucceeded(record.name, NumericReports(log, objective_name()));
+      }
     }
     order_.push_back(record.name);
     Updated(trials_.emplace(record.name, std::move(view)).first->second);
@@ -384,6 +413,7 @@ std::optional<RunResult> Run::Finished(const TrialCounts& counts) const {
 absl::StatusOr<RunResult> Run::Loop() {
   while (true) {
     FlushCollectors();
+    ApplyStoppingRules();
     TrialCounts counts = Counts();
     observer_.OnTick(counts, best_, Clock::now() - started_);
     if (std::optional<RunResult> finished = Finished(counts)) {
@@ -487,11 +517,33 @@ void Run::WatchGpuMemory() {
   }
 }
 
+// Katib's metrics collector's part of early stopping: every new objective
+// report of a trial with a rule goes through it, and a trial the rule stops
+// is stopped (EarlyStopped once it has ended).
+void Run::ApplyStoppingRules() {
+  for (auto& [trial, active] : active_) {
+    if (!active.stopping_rule || active.early_stop) continue;
+    const std::vector<metrics::MetricLog>& log = active.collector.log();
+    for (; active.rule_checked < log.size() && !active.early_stop; ++active.rule_checked) {
+      const metrics::MetricLog& entry = log[active.rule_checked];
+      if (entry.name != objective_name()) continue;
+      std::optional<double> value = metrics::ParseGoFloat(entry.value);
+      if (!value || !active.stopping_rule->Report(*value)) continue;
+      const suggestion::StoppingRule& rule = active.stopping_rule->rule();
+      active.early_stop = absl::StrFormat("best %s %g in %d reports is worse than the median rule's %g",
+                                          objective_name(), active.stopping_rule->best(), rule.start_step,
+                                          rule.value);
+      observer_.OnMessage(absl::StrCat(trial, ": stopping it early (medianstop)"));
+      supervisor_.Stop(trial);
+    }
+  }
+}
+
 void Run::Updated(const TrialView& view) {
   const TrialRecord& record = view.record;
   CountEnded(record);
   if (!InRequest(view)) {
-    suggester_->Forget(record.name);
+    suggester_.Forget(record.name);
   } else {
     std::vector<suggestion::AssignmentView> assignments;
     assignments.reserve(record.assignments.size());
@@ -499,7 +551,7 @@ void Run::Updated(const TrialView& view) {
     const std::string& objective_name = experiment_.spec.objective->objective_metric_name;
     auto objective = std::find_if(view.metrics.begin(), view.metrics.end(),
                                   [&](const metrics::MetricSummary& m) { return m.name == objective_name; });
-    absl::Status status = suggester_->Observe(record.name, assignments, Condition(record.status),
+    absl::Status status = suggester_.Observe(record.name, assignments, Condition(record.status),
                                               objective != view.metrics.end() && objective->available()
                                                   ? absl::string_view(objective->value())
                                                   : absl::string_view());
@@ -517,7 +569,7 @@ absl::StatusOr<std::vector<std::map<std::string, std::string>>> Run::Suggest(int
   suggestion::SuggestOptions suggest_options;
   suggest_options.shortfall = suggestion::SuggestOptions::Shortfall::kReturnFewer;
   // As Katib's controller counts: every trial created so far was suggested before.
-  auto suggested = suggester_->Suggest(count, order_.size(), suggest_options);
+  auto suggested = suggester_.Suggest(count, order_.size(), suggest_options);
   if (!suggested.ok()) {
     if (suggested.status().code() == absl::StatusCode::kOutOfRange) return std::vector<std::map<std::string, std::string>>{};
     return algorithm_error(suggested.status());
@@ -623,11 +675,17 @@ void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   if (!started.ok()) return fail(started.message());
   overhead_.launch_to_started_ms.push_back(Milliseconds(Clock::now() - launched));
   if (lease) gpus_->Attach(lease->id, *supervisor_.ProcessId(record.name));
+  std::optional<suggestion::StoppingRule> rule;
+  if (median_stop_) rule = median_stop_->RuleForNewTrial();
   active_.emplace(record.name, Active{.collector = *std::move(collector),
                                       .launched = launched,
                                       .first_line = {},
                                       .gpu_lease = lease ? std::optional<int>(lease->id) : std::nullopt,
-                                      .gpu_overrun = {}});
+                                      .gpu_overrun = {},
+                                      .stopping_rule = rule ? std::optional(suggestion::StoppingRuleCheck(*rule))
+                                                            : std::nullopt,
+                                      .rule_checked = 0,
+                                      .early_stop = {}});
   TrialView& view = trials_.at(record.name);
   view = TrialView{.record = std::move(record), .metrics = {}};
   Updated(view);
@@ -679,6 +737,8 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
     record.gpu_mean_utilization = usage.mean_utilization;
   }
   const std::optional<std::string> gpu_overrun = std::move(active.gpu_overrun);
+  const std::optional<std::string> early_stop = std::move(active.early_stop);
+  const std::vector<double> objective_reports = NumericReports(active.collector.log(), objective_name());
   active_.erase(it);
 
   record.end_us = NowMicros();
@@ -692,6 +752,11 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
     record.status = TrialStatus::kFailed;
     record.reason = "GpuMemoryBudgetExceeded";
     record.message = absl::StrCat(*gpu_overrun, " (", end.exit.Describe(), ")");
+  } else if (early_stop) {
+    // Katib's reason; the message says why.
+    record.status = TrialStatus::kEarlyStopped;
+    record.reason = "TrialEarlyStopped";
+    record.message = absl::StrCat("Trial is early stopped: ", *early_stop, " (", end.exit.Describe(), ")");
   } else if (end.stopped) {
     record.status = TrialStatus::kKilled;
     record.reason = stop_reason_;
@@ -717,6 +782,7 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
   } else {
     record.status = TrialStatus::kSucceeded;
     record.reason = "TrialSucceeded";
+    if (median_stop_) median_stop_->AddSucceeded(trial, objective_reports);
   }
   Updated(view);
   ended_.push_back({.trial = trial, .exited_at = end.exited_at});
@@ -814,11 +880,20 @@ absl::StatusOr<RunResult> RunExperiment(const api::Experiment& experiment, const
                                         const RunOptions& options, RunObserver& observer) {
   if (absl::Status s = CheckCollector(experiment); !s.ok()) return s;
   pb::Experiment proto = api::ToProto(experiment);
-  if (absl::Status s = suggestion::ValidateSettings(proto); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("algorithm ", experiment.spec.algorithm->algorithm_name,
-                                               ": ", s.message()));
+  auto suggester = suggestion::ExperimentSuggester::Create(proto);
+  if (!suggester.ok()) {
+    return absl::Status(suggester.status().code(), absl::StrCat("algorithm ", experiment.spec.algorithm->algorithm_name,
+                                                                ": ", suggester.status().message()));
   }
-  Run run(experiment, std::move(proto), options, observer);
+  std::optional<suggestion::MedianStop> median_stop;
+  if (proto.spec().has_early_stopping()) {
+    auto settings = suggestion::ParseMedianStopSettings(proto.spec().early_stopping());
+    if (!settings.ok()) {
+      return absl::Status(settings.status().code(), absl::StrCat("early stopping: ", settings.status().message()));
+    }
+    median_stop.emplace(*settings, ObjectiveDirectionOf(experiment) == metrics::ObjectiveDirection::kMaximize);
+  }
+  Run run(experiment, std::move(proto), *std::move(suggester), std::move(median_stop), options, observer);
   if (absl::Status s = run.Open(spec_text); !s.ok()) return s;
   return run.Loop();
 }

@@ -6,8 +6,11 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -497,6 +500,69 @@ TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
     ASSERT_TRUE(log.ok());
     EXPECT_THAT(*log, SizeIs(3)) << trial["name"] << ": one observation per epoch, none twice";
   }
+}
+
+// Katib's medianstop, applied in process. The grid runs x = 0.3, 0.35, 0.9,
+// 0.32, 1.0 one at a time; once two trials have succeeded, a trial whose best
+// loss by its second report is worse than the mean of their first two is
+// stopped there. A resumed run rebuilds the rule from the recorded trials.
+TEST_F(RunCommandTest, MedianStopStopsHopelessTrialsEarly) {
+  constexpr int kEpochs = 40;
+  ExperimentYaml experiment;
+  experiment.algorithm = "grid";
+  experiment.parallel = 1;
+  experiment.max_trials = 2;
+  experiment.parameters = R"(
+    - name: x
+      parameterType: discrete
+      feasibleSpace: {list: ["0.3", "0.35", "0.9", "0.32", "1.0"]})";
+  experiment.args = {"--x=${trialParameters.x}", absl::StrCat("--epochs=", kEpochs), "--sleep-ms=25"};
+  experiment.extra_spec = R"(  earlyStopping:
+    algorithmName: medianstop
+    algorithmSettings:
+      - {name: min_trials_required, value: "2"}
+      - {name: start_step, value: "2"}
+)";
+  Outcome first = Run(experiment);
+  ASSERT_TRUE(first.exit.success()) << first.err;
+  experiment.max_trials = 5;
+  Outcome resumed = Run(experiment, {"--force"});
+  ASSERT_TRUE(resumed.exit.success()) << resumed.err;
+
+  std::map<std::string, json> by_x;
+  for (const json& trial : Trials()) by_x[trial["parameters"]["x"].get<std::string>()] = trial;
+  ASSERT_THAT(by_x, SizeIs(5));
+  auto epochs_run = [&](const std::string& x) {
+    std::string log = ReadFile(TrialDir(by_x[x]["name"]) / "stdout.log");
+    return std::count(log.begin(), log.end(), '\n');
+  };
+  for (const std::string x : {"0.3", "0.35", "0.32"}) {
+    EXPECT_EQ(by_x[x]["status"], "Succeeded") << by_x[x].dump();
+    EXPECT_EQ(epochs_run(x), kEpochs) << x;
+  }
+  for (const std::string x : {"0.9", "1.0"}) {
+    EXPECT_EQ(by_x[x]["status"], "EarlyStopped") << by_x[x].dump();
+    EXPECT_EQ(by_x[x]["reason"], "TrialEarlyStopped");
+    EXPECT_THAT(by_x[x]["message"].get<std::string>(), HasSubstr("worse than the median rule's"));
+    EXPECT_LT(epochs_run(x), kEpochs / 2) << x;
+    // Its reports so far are its observation, as in Katib.
+    const double loss = std::pow(std::stod(x) - 0.3, 2);
+    EXPECT_GT(by_x[x]["objective"].get<double>(), loss);
+  }
+  EXPECT_THAT(resumed.err, HasSubstr("stopping it early (medianstop)"));
+}
+
+TEST_F(RunCommandTest, BadEarlyStoppingSettingsStopTheRunBeforeAnyTrial) {
+  ExperimentYaml experiment;
+  experiment.extra_spec = R"(  earlyStopping:
+    algorithmName: medianstop
+    algorithmSettings:
+      - {name: min_trials, value: "2"}
+)";
+  Outcome run = Run(experiment);
+  EXPECT_FALSE(run.exit.success());
+  EXPECT_THAT(run.err, HasSubstr("unknown setting min_trials for algorithm medianstop"));
+  EXPECT_FALSE(std::filesystem::exists(TrialDir("e2e-0001")));
 }
 
 TEST_F(RunCommandTest, ChangedSpecIsRefusedUnlessForced) {
