@@ -25,6 +25,12 @@ namespace {
 // up on them: one stuck in uninterruptible sleep must not hang the engine.
 constexpr std::chrono::milliseconds kOrphanReapLimit = std::chrono::seconds(5);
 
+// Finding adopted processes scans /proc, which costs about what starting a
+// trial does; scanning at most this often keeps the engine's cost per trial
+// flat with trials that end back to back (bench/runner.md), and an escaped
+// process outlives its trial by at most this much.
+constexpr std::chrono::milliseconds kAdoptedScanInterval = std::chrono::seconds(1);
+
 // Writes all of `data`; a full disk loses log text, never the engine.
 void WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -126,6 +132,7 @@ std::optional<int> TrialSupervisor::Poll(std::chrono::milliseconds wait) {
   for (const auto& [name, trial] : trials_) {
     if (trial.deadline) until = std::min(until, *trial.deadline);
   }
+  if (children_changed_) until = std::min(until, next_adopted_scan_);
 
   std::vector<pollfd> fds = {{.fd = signal_fd_, .events = POLLIN, .revents = 0}};
   std::vector<std::pair<Running*, bool>> owners = {{nullptr, false}};
@@ -149,7 +156,7 @@ std::optional<int> TrialSupervisor::Poll(std::chrono::milliseconds wait) {
   }
   EnforceTimeouts();
   Reap();
-  if (children_changed_) CollectAdopted();
+  if (children_changed_ && Clock::now() >= next_adopted_scan_) CollectAdopted();
   return signal;
 }
 
@@ -304,6 +311,7 @@ bool TrialSupervisor::RunsTrialMarked(const std::string& mark) const {
 
 void TrialSupervisor::CollectAdopted() {
   children_changed_ = false;
+  next_adopted_scan_ = Clock::now() + kAdoptedScanInterval;
   for (pid_t pid : Adopted()) {
     if (ReapIfEnded(pid)) continue;
     std::optional<std::string> mark = TrialMarkOf(pid);

@@ -132,7 +132,7 @@ class TrialSupervisor {
   std::optional<std::string> TrialMarkOf(pid_t adopted) const;
   bool RunsTrialMarked(const std::string& mark) const;
   // Reaps the adopted processes that have ended and kills those whose trial
-  // no longer runs.
+  // no longer runs; Poll calls it at most once a second.
   void CollectAdopted();
   // Kills every adopted process and reaps it, waiting for that at most
   // `limit`.
@@ -144,6 +144,7 @@ class TrialSupervisor {
   std::chrono::milliseconds kill_grace_;
   std::string trial_variable_;
   bool children_changed_ = false;  // a SIGCHLD came since the last CollectAdopted
+  std::chrono::steady_clock::time_point next_adopted_scan_;  // CollectAdopted runs no earlier
   sigset_t previous_mask_;
   int signal_fd_ = -1;
   std::map<std::string, Running> trials_;
