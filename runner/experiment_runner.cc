@@ -548,9 +548,8 @@ void Run::Updated(const TrialView& view) {
     std::vector<suggestion::AssignmentView> assignments;
     assignments.reserve(record.assignments.size());
     for (const auto& [parameter, value] : record.assignments) assignments.push_back({parameter, value});
-    const std::string& objective_name = experiment_.spec.objective->objective_metric_name;
     auto objective = std::find_if(view.metrics.begin(), view.metrics.end(),
-                                  [&](const metrics::MetricSummary& m) { return m.name == objective_name; });
+                                  [&](const metrics::MetricSummary& m) { return m.name == objective_name(); });
     absl::Status status = suggester_.Observe(record.name, assignments, Condition(record.status),
                                               objective != view.metrics.end() && objective->available()
                                                   ? absl::string_view(objective->value())
