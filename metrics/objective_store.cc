@@ -58,6 +58,7 @@ constexpr std::string_view kMigrations[] = {
     )sql",
     // 1 -> 2: GPU accounting per trial.
     R"sql(
+      -- A device label: "0" is stored as the integer, "0:3" as text.
       ALTER TABLE trials ADD COLUMN gpu_device INTEGER;
       ALTER TABLE trials ADD COLUMN gpu_memory_budget_bytes INTEGER;
       ALTER TABLE trials ADD COLUMN gpu_peak_memory_bytes INTEGER;
@@ -120,7 +121,7 @@ absl::StatusOr<TrialRecord> ReadTrial(const Statement& row) {
   trial.start_us = row.OptionalInt64(6);
   trial.end_us = row.OptionalInt64(7);
   trial.exit_code = row.OptionalInt64(8);
-  trial.gpu_device = row.OptionalInt64(9);
+  trial.gpu_device = row.OptionalText(9);
   trial.gpu_memory_budget_bytes = row.OptionalInt64(10);
   trial.gpu_peak_memory_bytes = row.OptionalInt64(11);
   trial.gpu_mean_utilization = row.OptionalDouble(12);
@@ -436,7 +437,7 @@ absl::Status ObjectiveStore::PutTrials(std::span<const TrialRecord> trials, Dura
       upsert.Bind(7, trial.start_us);
       upsert.Bind(8, trial.end_us);
       upsert.Bind(9, as_int64(trial.exit_code));
-      upsert.Bind(10, as_int64(trial.gpu_device));
+      upsert.Bind(10, trial.gpu_device);
       upsert.Bind(11, trial.gpu_memory_budget_bytes);
       upsert.Bind(12, trial.gpu_peak_memory_bytes);
       upsert.Bind(13, trial.gpu_mean_utilization);

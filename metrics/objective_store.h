@@ -83,7 +83,9 @@ struct TrialRecord {
   std::string message;
   std::optional<int64_t> start_us, end_us;
   std::optional<int> exit_code;
-  std::optional<int> gpu_device;
+  // The device it ran on as `hpsearch gpus` labels it: "0", or "0:3" for
+  // MIG device 3 of GPU 0.
+  std::optional<std::string> gpu_device;
   std::optional<int64_t> gpu_memory_budget_bytes, gpu_peak_memory_bytes;
   std::optional<double> gpu_mean_utilization;  // percent
   // The objective under its metric strategy: Katib's text and, when it is a

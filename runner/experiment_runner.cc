@@ -666,7 +666,7 @@ void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   record.gpu_peak_memory_bytes.reset();
   record.gpu_mean_utilization.reset();
   if (lease) {
-    record.gpu_device = lease->device.index;
+    record.gpu_device = gpu::DeviceIndexText(lease->device);
     record.gpu_memory_budget_bytes = static_cast<int64_t>(lease->budget_bytes);
   }
   absl::Status started = supervisor_.Launch(record.name, *spec, trial_dir / "stdout.log",

@@ -46,7 +46,7 @@ std::string Mib(std::optional<int64_t> bytes) { return bytes ? std::to_string(*b
 // Where a trial ran on the GPUs and what it used there, as table cells.
 std::vector<std::string> GpuCells(const metrics::TrialRecord& record) {
   if (!record.gpu_device) return {"", "", "", ""};
-  return {std::to_string(*record.gpu_device), Mib(record.gpu_peak_memory_bytes), Mib(record.gpu_memory_budget_bytes),
+  return {*record.gpu_device, Mib(record.gpu_peak_memory_bytes), Mib(record.gpu_memory_budget_bytes),
           record.gpu_mean_utilization ? absl::StrFormat("%.0f", *record.gpu_mean_utilization) : ""};
 }
 

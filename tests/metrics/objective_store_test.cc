@@ -104,7 +104,7 @@ TEST_F(ObjectiveStoreTest, TrialsRoundTripKeepOrderAndFindTheBest) {
   full.start_us = 10;
   full.end_us = 20;
   full.exit_code = 0;
-  full.gpu_device = 1;
+  full.gpu_device = "1:2";
   full.gpu_memory_budget_bytes = int64_t{8} << 30;
   full.gpu_peak_memory_bytes = int64_t{3} << 30;
   full.gpu_mean_utilization = 87.5;
@@ -274,9 +274,9 @@ TEST_F(ObjectiveStoreTest, MigratesAVersion1Store) {
   EXPECT_EQ((*old)->assignments, (std::vector<std::pair<std::string, std::string>>{{"lr", "0.1"}}));
   EXPECT_EQ((*old)->gpu_device, std::nullopt);
   TrialRecord gpu = Trial("new", TrialStatus::kRunning, std::nullopt);
-  gpu.gpu_device = 0;
+  gpu.gpu_device = "0";
   ASSERT_TRUE(store->PutTrial(gpu).ok());
-  EXPECT_EQ((*store->GetTrial("new"))->gpu_device, 0);
+  EXPECT_EQ((*store->GetTrial("new"))->gpu_device, "0");
 }
 
 TEST_F(ObjectiveStoreTest, RefusesANewerSchema) {

@@ -35,21 +35,25 @@ using ::testing::HasSubstr;
 
 constexpr uint64_t kGiB = uint64_t{1} << 30;
 
-// One 16 GiB GPU whose compute processes are the live trials that wrote a
-// pid file named "<GiB>-<trial>.pid" in `dir`, each using that many GiB.
+// One 16 GiB GPU (or MIG instance, with `mig`) whose compute processes are
+// the live trials that wrote a pid file named "<GiB>-<trial>.pid" in `dir`,
+// each using that many GiB.
 class PidFileGpu : public gpu::GpuBackend {
  public:
-  explicit PidFileGpu(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  explicit PidFileGpu(std::filesystem::path dir, std::optional<gpu::MigSlot> mig = std::nullopt)
+      : dir_(std::move(dir)), mig_(std::move(mig)) {}
 
   int DeviceCount() const override { return 1; }
   absl::StatusOr<gpu::GpuDevice> Device(int) override {
     uint64_t used = 0;
     for (const gpu::GpuProcessMemory& process : List()) used += process.used_bytes;
     return gpu::GpuDevice{.index = 0,
-                          .name = "Simulated GPU",
-                          .uuid = "GPU-5e5e5e5e-0000-0000-0000-000000000000",
+                          .name = mig_ ? "Simulated GPU MIG 3g.16gb" : "Simulated GPU",
+                          .uuid = mig_ ? "MIG-5e5e5e5e-0000-0000-0000-000000000003"
+                                       : "GPU-5e5e5e5e-0000-0000-0000-000000000000",
                           .total_bytes = 16 * kGiB,
-                          .free_bytes = 16 * kGiB - std::min(used, 16 * kGiB)};
+                          .free_bytes = 16 * kGiB - std::min(used, 16 * kGiB),
+                          .mig = mig_};
   }
   absl::StatusOr<std::vector<gpu::GpuProcessMemory>> Processes(int) override { return List(); }
   absl::StatusOr<gpu::GpuUtilization> Utilization(int) override {
@@ -74,6 +78,7 @@ class PidFileGpu : public gpu::GpuBackend {
   }
 
   std::filesystem::path dir_;
+  std::optional<gpu::MigSlot> mig_;
 };
 
 class Messages : public RunObserver {
@@ -187,7 +192,7 @@ TEST_F(RunGpusTest, TrialsArePinnedCappedAndNeverOvercommitTheGpu) {
   EXPECT_THAT(observer_.messages, Contains("sharing 1 GPU (Simulated GPU): 50% of a GPU per trial"));
   for (const TrialView& trial : result->trials) {
     EXPECT_EQ(trial.record.status, TrialStatus::kSucceeded) << trial.record.name << ": " << trial.record.message;
-    EXPECT_EQ(trial.record.gpu_device, 0);
+    EXPECT_EQ(trial.record.gpu_device, "0");
     EXPECT_EQ(trial.record.gpu_memory_budget_bytes, static_cast<int64_t>(8 * kGiB));
     const std::map<std::string, std::string> env = TrialEnv(trial.record.name);
     EXPECT_EQ(env.at("CUDA_VISIBLE_DEVICES"), "GPU-5e5e5e5e-0000-0000-0000-000000000000");
@@ -197,6 +202,26 @@ TEST_F(RunGpusTest, TrialsArePinnedCappedAndNeverOvercommitTheGpu) {
     EXPECT_EQ(env.at("HPSEARCH_GPU_MEMORY_LIMIT_MB"), "7692");
     EXPECT_EQ(env.count("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), 0u);
   }
+}
+
+// On a GPU in MIG mode trials run on its instances: pinned by the
+// instance's UUID and recorded by its label (GPU:instance).
+TEST_F(RunGpusTest, TrialsOnAMigInstanceArePinnedToItAndRecordedByIt) {
+  options_.open_gpus = [pids = dir_ / "pids"]() -> absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> {
+    return std::make_unique<PidFileGpu>(
+        pids, gpu::MigSlot{.index = 3, .parent_uuid = "GPU-5e5e5e5e-0000-0000-0000-000000000000"});
+  };
+  absl::StatusOr<RunResult> result =
+      Run(Experiment("hpsearch.kubeflow.org/gpu-memory-fraction: \"0.5\"", 2, {1, 2}, 50));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->trials.size(), 2u);
+  for (const TrialView& trial : result->trials) {
+    EXPECT_EQ(trial.record.status, TrialStatus::kSucceeded) << trial.record.name << ": " << trial.record.message;
+    EXPECT_EQ(trial.record.gpu_device, "0:3");
+    EXPECT_EQ(TrialEnv(trial.record.name).at("CUDA_VISIBLE_DEVICES"), "MIG-5e5e5e5e-0000-0000-0000-000000000003");
+  }
+  const std::string table = FormatTrials(result->trials, experiment_, ReportFormat::kTable);
+  EXPECT_THAT(table, HasSubstr(" 0:3 "));
 }
 
 TEST_F(RunGpusTest, ATrialOverItsBudgetIsStoppedWhileItsNeighbourFinishes) {
