@@ -13,6 +13,8 @@
 #
 # TRIAL_SECONDS=S makes each trial sleep S seconds before printing (through
 # /bin/sh), for the engine's CPU share with trials that take some time.
+# TRIAL_PYTHON=1 makes each trial a one-line Python program (/usr/bin/python3
+# printing the metric), the smallest trial most users would write.
 #
 # Each run gets a fresh workdir, never deleted between runs: on ext4 without
 # a journal (this VM), creating files right after deleting many costs far
@@ -33,7 +35,9 @@ else
   trap 'rm -rf "$tmp"' EXIT
 fi
 
-if [[ -n "${TRIAL_SECONDS:-}" ]]; then
+if [[ -n "${TRIAL_PYTHON:-}" ]]; then
+  command="[/usr/bin/python3, -c, \"print('loss=\${trialParameters.x}')\"]"
+elif [[ -n "${TRIAL_SECONDS:-}" ]]; then
   command="[/bin/sh, -c, \"sleep $TRIAL_SECONDS; echo loss=\${trialParameters.x}\"]"
 else
   command="[/bin/echo, \"loss=\${trialParameters.x}\"]"
