@@ -285,7 +285,6 @@ absl::Status Run::Open(const std::string& spec_text) {
     return s;
   }
 
-
   auto records = store_->ListTrials(name());
   if (!records.ok()) return records.status();
   for (TrialRecord& record : *records) {
@@ -737,7 +736,8 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
   }
   const std::optional<std::string> gpu_overrun = std::move(active.gpu_overrun);
   const std::optional<std::string> early_stop = std::move(active.early_stop);
-  const std::vector<double> objective_reports = NumericReports(active.collector.log(), objective_name());
+  std::vector<double> objective_reports;  // for the early-stopping rule, should it succeed
+  if (median_stop_) objective_reports = NumericReports(active.collector.log(), objective_name());
   active_.erase(it);
 
   record.end_us = NowMicros();
