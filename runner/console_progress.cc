@@ -44,6 +44,7 @@ std::string ConsoleProgress::StatusLine(const TrialCounts& counts, const TrialVi
   std::string line = absl::StrFormat("%d%s done, %d running, %d failed", done,
                                      max_trials ? absl::StrCat("/", *max_trials) : "", counts.running,
                                      counts.failed);
+  if (counts.early_stopped > 0) absl::StrAppend(&line, ", ", counts.early_stopped, " early stopped");
   if (best) {
     absl::StrAppend(&line, " | best ", objective_metric, "=", *best->record.objective_value, " (",
                     Assignments(best->record), ")");

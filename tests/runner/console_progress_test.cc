@@ -30,6 +30,12 @@ TEST(ConsoleProgressTest, StatusLineShowsCountsBestAndTimeLeft) {
             "1m20s, ~2m40s left");
 }
 
+TEST(ConsoleProgressTest, StatusLineCountsEarlyStoppedTrialsWhenThereAreAny) {
+  TrialCounts counts{.running = 1, .succeeded = 3, .failed = 0, .killed = 0, .early_stopped = 2};
+  EXPECT_EQ(ConsoleProgress::StatusLine(counts, nullptr, 50s, 10, "loss"),
+            "5/10 done, 1 running, 0 failed, 2 early stopped | 50s, ~50s left");
+}
+
 TEST(ConsoleProgressTest, StatusLineWithoutBestOrMaximum) {
   TrialCounts counts{.running = 1, .succeeded = 0, .failed = 0, .killed = 0, .early_stopped = 0};
   EXPECT_EQ(ConsoleProgress::StatusLine(counts, nullptr, 5s, std::nullopt, "loss"),
