@@ -114,20 +114,13 @@ std::optional<GpuPartitioner::DeviceState> GpuPartitioner::Query(
   listing_[position] = true;
   state.measured = true;
 
-  std::vector<int64_t> roots;
-  std::map<int64_t, int> lease_of_root;
-  for (const auto& [id, lease] : leases_) {
-    if (lease.pid.has_value()) {
-      roots.push_back(*lease.pid);
-      lease_of_root[*lease.pid] = id;
-    }
-  }
+  const AttachedTrials trials = Attached();
   std::vector<int64_t> ours;
   std::set<int64_t> unseen;
   for (const GpuProcessMemory& process : *gpu_processes) {
-    const std::optional<int64_t> root = FindTrialRoot(*processes_, process.pid, roots);
-    if (root.has_value()) {
-      state.used_by_lease[lease_of_root[*root]] += process.used_bytes;
+    const std::optional<int> lease_id = LeaseOf(process.pid, trials);
+    if (lease_id.has_value()) {
+      state.used_by_lease[*lease_id] += process.used_bytes;
       ours.push_back(process.pid);
     } else if (!processes_->Lookup(process.pid).has_value()) {
       unseen.insert(process.pid);
@@ -136,6 +129,31 @@ std::optional<GpuPartitioner::DeviceState> GpuPartitioner::Query(
   state.load.foreign_used_bytes = ForeignUsedBytes(*device, *gpu_processes, ours, reserved_[position]);
   if (now.has_value()) CheckUnseenProcesses(position, unseen, *now);
   return state;
+}
+
+GpuPartitioner::AttachedTrials GpuPartitioner::Attached() const {
+  AttachedTrials trials;
+  for (const auto& [id, lease] : leases_) {
+    if (!lease.pid.has_value()) continue;
+    trials.roots.push_back(*lease.pid);
+    trials.lease_of_root[*lease.pid] = id;
+    trials.lease_of_mark[lease.trial_mark] = id;
+  }
+  return trials;
+}
+
+// The tree misses a descendant that left its trial's process group and was
+// reparented when its parent died (to the engine, a subreaper, or to init);
+// the environment it inherited from the trial still names the trial.
+std::optional<int> GpuPartitioner::LeaseOf(int64_t pid, const AttachedTrials& trials) const {
+  if (const std::optional<int64_t> root = FindTrialRoot(*processes_, pid, trials.roots); root.has_value()) {
+    return trials.lease_of_root.at(*root);
+  }
+  const std::optional<std::string> mark = processes_->TrialMark(pid);
+  if (!mark.has_value()) return std::nullopt;
+  const auto it = trials.lease_of_mark.find(*mark);
+  if (it == trials.lease_of_mark.end()) return std::nullopt;
+  return it->second;
 }
 
 // A GPU process that stays invisible in /proc for seconds lives in another
@@ -193,8 +211,11 @@ std::vector<GpuLease> GpuPartitioner::Acquire(int count) {
   return granted;
 }
 
-void GpuPartitioner::Attach(int lease_id, int64_t pid) {
-  if (auto it = leases_.find(lease_id); it != leases_.end()) it->second.pid = pid;
+void GpuPartitioner::Attach(int lease_id, int64_t pid, std::string trial_mark) {
+  auto it = leases_.find(lease_id);
+  if (it == leases_.end()) return;
+  it->second.pid = pid;
+  it->second.trial_mark = std::move(trial_mark);
 }
 
 GpuUsage GpuPartitioner::Release(int lease_id) {

@@ -10,8 +10,8 @@
 //
 // Single-threaded, like the runner that drives it:
 //   auto partitioner = GpuPartitioner::Create(std::move(backend), std::move(table), options);
-//   for (GpuLease& lease : partitioner->Acquire(free_slots)) { ...launch with lease.env...;
-//                                                             partitioner->Attach(lease.id, pid); }
+//   for (GpuLease& lease : partitioner->Acquire(free_slots)) {
+//     ...launch with lease.env...; partitioner->Attach(lease.id, pid, trial_mark); }
 //   each tick: for (const BudgetOverrun& overrun : partitioner->Sample(now)) stop that trial;
 //   when a trial ends: GpuUsage usage = partitioner->Release(lease_id);
 #pragma once
@@ -85,8 +85,10 @@ class GpuPartitioner {
   // budget fitting beside the leases held and the memory other processes
   // use; fewer (maybe none) when there is no room.
   std::vector<GpuLease> Acquire(int count);
-  // The trial holding `lease_id` runs as process (and group leader) `pid`.
-  void Attach(int lease_id, int64_t pid);
+  // The trial holding `lease_id` runs as process (and group leader) `pid`,
+  // started with `trial_mark` (see ProcessTable::TrialMark): GPU processes
+  // outside its process tree that carry the mark count as the trial's too.
+  void Attach(int lease_id, int64_t pid, std::string trial_mark);
   // Gives the lease back; returns what its trial used.
   GpuUsage Release(int lease_id);
   // Samples each device holding attached leases (at most once per
@@ -107,6 +109,7 @@ class GpuPartitioner {
     int position = 0;
     uint64_t budget_bytes = 0;
     std::optional<int64_t> pid;
+    std::string trial_mark;
     uint64_t peak_bytes = 0;
     double utilization_sum = 0;
     int utilization_samples = 0;
@@ -120,6 +123,12 @@ class GpuPartitioner {
     bool measured = false;
     std::map<int, uint64_t> used_by_lease;
   };
+  // The attached leases, by what tells their trials' processes apart.
+  struct AttachedTrials {
+    std::vector<int64_t> roots;
+    std::map<int64_t, int> lease_of_root;
+    std::map<std::string, int> lease_of_mark;
+  };
 
   GpuPartitioner(std::unique_ptr<GpuBackend> backend, std::unique_ptr<ProcessTable> processes,
                  GpuSharingOptions options, std::vector<GpuDevice> devices, std::vector<uint64_t> reserved,
@@ -129,6 +138,10 @@ class GpuPartitioner {
   // missing from our process table.
   std::optional<DeviceState> Query(int position,
                                    std::optional<std::chrono::steady_clock::time_point> now = std::nullopt);
+  AttachedTrials Attached() const;
+  // The lease whose trial process `pid` belongs to: by the process tree, or
+  // else by the trial mark in its environment.
+  std::optional<int> LeaseOf(int64_t pid, const AttachedTrials& trials) const;
   // Says once when GPU processes stay missing from our process table.
   void CheckUnseenProcesses(int position, const std::set<int64_t>& unseen,
                             std::chrono::steady_clock::time_point now);

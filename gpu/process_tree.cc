@@ -23,6 +23,17 @@ std::optional<ProcessInfo> ProcfsProcessTable::Lookup(int64_t pid) const {
   return info;
 }
 
+std::optional<std::string> ProcfsProcessTable::TrialMark(int64_t pid) const {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/environ");
+  if (!file) return std::nullopt;
+  const std::string prefix = trial_variable_ + "=";
+  // NUL-terminated "NAME=value" entries; the first of a name is the one getenv sees.
+  for (std::string entry; std::getline(file, entry, '\0');) {
+    if (entry.starts_with(prefix)) return entry.substr(prefix.size());
+  }
+  return std::nullopt;
+}
+
 std::optional<int64_t> FindTrialRoot(const ProcessTable& table, int64_t pid, std::span<const int64_t> roots) {
   auto is_root = [&](int64_t candidate) { return std::find(roots.begin(), roots.end(), candidate) != roots.end(); };
   std::optional<ProcessInfo> info = table.Lookup(pid);

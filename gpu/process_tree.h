@@ -4,12 +4,17 @@
 // whose child (or grandchild) does the GPU work. Trials are started as
 // process group leaders (runner/process.h), so a process belongs to a trial
 // when it is in the trial's process group, or, having moved to a group of
-// its own, when the trial's root process is among its ancestors.
+// its own, when the trial's root process is among its ancestors. A
+// descendant that left the group and then lost its parent (a daemonized data
+// loader) is reparented away from the trial: only its environment, inherited
+// from the trial, still tells whose it is (its trial mark).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
+#include <utility>
 
 namespace hpsearch::gpu {
 
@@ -23,12 +28,22 @@ class ProcessTable {
   virtual ~ProcessTable() = default;
   // std::nullopt when there is no such process (in this PID namespace).
   virtual std::optional<ProcessInfo> Lookup(int64_t pid) const = 0;
+  // The trial the process was started for, as its environment says;
+  // std::nullopt when it says none or cannot be read.
+  virtual std::optional<std::string> TrialMark(int64_t pid) const = 0;
 };
 
-// The live process table, from /proc/<pid>/stat.
+// The live process table, from /proc/<pid>/stat; a process's trial mark is
+// the value of `trial_variable` in /proc/<pid>/environ (the environment it
+// started with, readable for processes of the same user).
 class ProcfsProcessTable : public ProcessTable {
  public:
+  explicit ProcfsProcessTable(std::string trial_variable) : trial_variable_(std::move(trial_variable)) {}
   std::optional<ProcessInfo> Lookup(int64_t pid) const override;
+  std::optional<std::string> TrialMark(int64_t pid) const override;
+
+ private:
+  std::string trial_variable_;
 };
 
 // The element of `roots` (trial root PIDs, each its group's leader) that

@@ -44,6 +44,9 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kTick(200);
 // The reason of trials stopped by an interrupt: they run again on resume.
 constexpr std::string_view kInterruptedReason = "Interrupted";
+// Set to the trial's name in each trial's environment: its processes inherit
+// it, so it tells whose a process is that escaped the trial's process tree.
+constexpr char kTrialVariable[] = "HPSEARCH_TRIAL_NAME";
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
@@ -149,7 +152,7 @@ class Run {
                                          std::string_view chunk) { OnStdout(trial, chunk); },
                      .on_end = [this](const std::string& trial,
                                       const TrialEnd& end) { OnTrialEnd(trial, end); }},
-                    std::chrono::seconds(5), /*trial_variable=*/"HPSEARCH_TRIAL_NAME") {
+                    std::chrono::seconds(5), kTrialVariable) {
     if (options_.command_search_path.empty()) {
       options_.command_search_path = DefaultCommandSearchPath();
     }
@@ -339,7 +342,7 @@ absl::Status Run::SetUpGpus() {
       gpu::ChooseBudget(options_.gpu_budget, annotated, parallel, (*backend)->DeviceCount());
   if (!budget.ok()) return budget.status();
   absl::StatusOr<std::unique_ptr<gpu::GpuPartitioner>> partitioner = gpu::GpuPartitioner::Create(
-      *std::move(backend), std::make_unique<gpu::ProcfsProcessTable>(),
+      *std::move(backend), std::make_unique<gpu::ProcfsProcessTable>(kTrialVariable),
       {.budget = *budget, .mps = options_.gpu_mps, .over_budget_grace = options_.gpu_over_budget_grace});
   if (!partitioner.ok()) return partitioner.status();
   gpus_ = *std::move(partitioner);
@@ -611,7 +614,7 @@ absl::StatusOr<LaunchSpec> Run::MakeLaunchSpec(const TrialRecord& record, const 
     absl::StrReplaceAll(remap, &variable.value);
     env[variable.name] = variable.value;
   }
-  env["HPSEARCH_TRIAL_NAME"] = record.name;
+  env[kTrialVariable] = record.name;
   env["HPSEARCH_EXPERIMENT_NAME"] = name();
   env.try_emplace("PYTHONUNBUFFERED", "1");  // metrics arrive as printed
   if (lease) {
@@ -672,7 +675,7 @@ void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
                                             trial_dir / "stderr.log", options_.trial_timeout);
   if (!started.ok()) return fail(started.message());
   overhead_.launch_to_started_ms.push_back(Milliseconds(Clock::now() - launched));
-  if (lease) gpus_->Attach(lease->id, *supervisor_.ProcessId(record.name));
+  if (lease) gpus_->Attach(lease->id, *supervisor_.ProcessId(record.name), record.name);
   std::optional<suggestion::StoppingRule> rule;
   if (median_stop_) rule = median_stop_->RuleForNewTrial();
   active_.emplace(record.name, Active{.collector = *std::move(collector),

@@ -58,19 +58,31 @@ class FakeBackend : public GpuBackend {
   std::set<int> unlisted_;
 };
 
-// A process table given as pid -> {parent, group}.
+// A process table given as pid -> {parent, group}, and the trial mark some
+// processes carry.
 class FakeProcessTable : public ProcessTable {
  public:
   std::optional<ProcessInfo> Lookup(int64_t pid) const override {
     auto it = processes_.find(pid);
     if (it == processes_.end()) return std::nullopt;
-    return it->second;
+    return it->second.info;
   }
-  void Add(int64_t pid, int64_t parent, int64_t group) { processes_[pid] = {.parent = parent, .group = group}; }
+  std::optional<std::string> TrialMark(int64_t pid) const override {
+    auto it = processes_.find(pid);
+    if (it == processes_.end()) return std::nullopt;
+    return it->second.trial_mark;
+  }
+  void Add(int64_t pid, int64_t parent, int64_t group, std::optional<std::string> trial_mark = std::nullopt) {
+    processes_[pid] = {.info = {.parent = parent, .group = group}, .trial_mark = std::move(trial_mark)};
+  }
   void Remove(int64_t pid) { processes_.erase(pid); }
 
  private:
-  std::map<int64_t, ProcessInfo> processes_;
+  struct Process {
+    ProcessInfo info;
+    std::optional<std::string> trial_mark;
+  };
+  std::map<int64_t, Process> processes_;
 };
 
 inline constexpr uint64_t kGiB = uint64_t{1} << 30;

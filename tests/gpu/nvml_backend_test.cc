@@ -186,8 +186,8 @@ TEST(NvmlSharingTest, MpsClientsMemoryCountsAgainstTheirTrialsBudget) {
   ASSERT_NE(partitioner, nullptr);
   std::vector<GpuLease> leases = partitioner->Acquire(2);
   ASSERT_EQ(leases.size(), 2u);
-  partitioner->Attach(leases[0].id, 901);
-  partitioner->Attach(leases[1].id, 902);
+  partitioner->Attach(leases[0].id, 901, "trial-901");
+  partitioner->Attach(leases[1].id, 902, "trial-902");
   const auto start = std::chrono::steady_clock::now();
   EXPECT_THAT(partitioner->Sample(start), IsEmpty());
   std::vector<BudgetOverrun> overruns = partitioner->Sample(start + std::chrono::seconds(4));

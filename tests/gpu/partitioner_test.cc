@@ -94,7 +94,7 @@ TEST(GpuPartitionerTest, OurTrialsMemoryIsNotForeign) {
   Rig rig = MakeRig({MakeDevice(0, 16, 16)}, *MemoryBudget::Fraction(0.5));
   std::vector<GpuLease> first = rig.partitioner->Acquire(1);
   ASSERT_EQ(first.size(), 1u);
-  rig.partitioner->Attach(first[0].id, 100);
+  rig.partitioner->Attach(first[0].id, 100, "trial-100");
   rig.table->Add(100, 1, 100);
   rig.table->Add(101, 100, 100);
   rig.backend->SetProcesses(0, {{.pid = 101, .used_bytes = 3 * kGiB}});
@@ -102,12 +102,67 @@ TEST(GpuPartitionerTest, OurTrialsMemoryIsNotForeign) {
   EXPECT_THAT(rig.partitioner->Acquire(1), IsEmpty());
 }
 
+// A trial's descendant that left the trial's process group (setsid) and lost
+// its parent is reparented to the engine, a subreaper: outside every trial's
+// tree, only the trial mark in its environment tells whose it is.
+constexpr int64_t kEngine = 10;
+
+TEST(GpuPartitionerTest, AnEscapedProcessCountsAgainstTheTrialItsMarkNames) {
+  Rig rig = MakeRig({MakeDevice(0, 16, 16)}, *MemoryBudget::Fraction(0.25));  // 4 GiB each
+  std::vector<GpuLease> leases = rig.partitioner->Acquire(1);
+  ASSERT_EQ(leases.size(), 1u);
+  rig.partitioner->Attach(leases[0].id, 100, "trial-a");
+  rig.table->Add(100, kEngine, 100, "trial-a");
+  rig.table->Add(150, kEngine, 150, "trial-a");  // its daemonized data loader
+  rig.backend->SetProcesses(0, {{.pid = 100, .used_bytes = 3 * kGiB}, {.pid = 150, .used_bytes = 2 * kGiB}});
+  EXPECT_THAT(rig.SampleAfter(seconds(1)), IsEmpty());
+  const std::vector<BudgetOverrun> overruns = rig.SampleAfter(seconds(3));
+  ASSERT_EQ(overruns.size(), 1u);
+  EXPECT_EQ(overruns[0].lease_id, leases[0].id);
+  EXPECT_EQ(overruns[0].used_bytes, 5 * kGiB);
+}
+
+TEST(GpuPartitionerTest, AnEscapedProcessCountsAgainstItsOwnTrialNotANeighbours) {
+  Rig rig = MakeRig({MakeDevice(0, 16, 16)}, *MemoryBudget::Fraction(0.25));
+  std::vector<GpuLease> leases = rig.partitioner->Acquire(2);
+  ASSERT_EQ(leases.size(), 2u);
+  rig.partitioner->Attach(leases[0].id, 100, "trial-a");
+  rig.partitioner->Attach(leases[1].id, 200, "trial-b");
+  rig.table->Add(100, kEngine, 100, "trial-a");
+  rig.table->Add(200, kEngine, 200, "trial-b");
+  rig.table->Add(250, kEngine, 250, "trial-b");
+  rig.backend->SetProcesses(0, {{.pid = 100, .used_bytes = 1 * kGiB},
+                                {.pid = 200, .used_bytes = 1 * kGiB},
+                                {.pid = 250, .used_bytes = 2 * kGiB}});
+  rig.SampleAfter(seconds(1));
+  EXPECT_EQ(rig.partitioner->Release(leases[0].id).peak_bytes, 1 * kGiB);
+  EXPECT_EQ(rig.partitioner->Release(leases[1].id).peak_bytes, 3 * kGiB);
+}
+
+TEST(GpuPartitionerTest, AnEscapedProcessWithoutARunningTrialsMarkIsForeign) {
+  Rig rig = MakeRig({MakeDevice(0, 16, 16)}, *MemoryBudget::Fraction(0.5));  // 8 GiB each
+  std::vector<GpuLease> leases = rig.partitioner->Acquire(1);
+  ASSERT_EQ(leases.size(), 1u);
+  rig.partitioner->Attach(leases[0].id, 100, "trial-a");
+  rig.table->Add(100, kEngine, 100, "trial-a");
+  rig.table->Add(300, kEngine, 300);  // no mark
+  rig.table->Add(400, kEngine, 400, "trial-ended");
+  rig.backend->SetProcesses(0, {{.pid = 100, .used_bytes = 1 * kGiB},
+                                {.pid = 300, .used_bytes = 4 * kGiB},
+                                {.pid = 400, .used_bytes = 2 * kGiB}});
+  EXPECT_THAT(rig.SampleAfter(seconds(5)), IsEmpty());
+  // Their 6 GiB leave no room for a second 8 GiB budget; counted as the
+  // trial's, they would.
+  EXPECT_THAT(rig.partitioner->Acquire(1), IsEmpty());
+  EXPECT_EQ(rig.partitioner->Release(leases[0].id).peak_bytes, 1 * kGiB);
+}
+
 TEST(GpuPartitionerTest, StopsATrialThatStaysOverBudgetAndSparesItsNeighbour) {
   Rig rig = MakeRig({MakeDevice(0, 16, 16)}, *MemoryBudget::Fraction(0.25));  // 4 GiB each
   std::vector<GpuLease> leases = rig.partitioner->Acquire(2);
   ASSERT_EQ(leases.size(), 2u);
-  rig.partitioner->Attach(leases[0].id, 100);
-  rig.partitioner->Attach(leases[1].id, 200);
+  rig.partitioner->Attach(leases[0].id, 100, "trial-100");
+  rig.partitioner->Attach(leases[1].id, 200, "trial-200");
   rig.table->Add(100, 1, 100);
   rig.table->Add(200, 1, 200);
   rig.backend->SetProcesses(0, {{.pid = 100, .used_bytes = 3 * kGiB}, {.pid = 200, .used_bytes = 2 * kGiB}});
@@ -137,7 +192,7 @@ TEST(GpuPartitionerTest, StopsATrialThatStaysOverBudgetAndSparesItsNeighbour) {
 TEST(GpuPartitionerTest, SamplesAtMostOncePerInterval) {
   Rig rig = MakeRig({MakeDevice(0, 16, 16)}, *MemoryBudget::Fraction(0.5));
   std::vector<GpuLease> leases = rig.partitioner->Acquire(1);
-  rig.partitioner->Attach(leases[0].id, 100);
+  rig.partitioner->Attach(leases[0].id, 100, "trial-100");
   rig.table->Add(100, 1, 100);
   rig.backend->SetProcesses(0, {{.pid = 100, .used_bytes = 1 * kGiB}});
   rig.backend->SetUtilization(0, 40);
@@ -158,7 +213,7 @@ TEST(GpuPartitionerTest, AGpuThatDisappearsGetsNoTrialsAndIsReportedOnce) {
   Rig rig = MakeRig({MakeDevice(0, 16, 16), MakeDevice(1, 16, 16)}, *MemoryBudget::Fraction(0.5));
   std::vector<GpuLease> leases = rig.partitioner->Acquire(1);
   ASSERT_THAT(Devices(leases), ElementsAre("GPU-0"));
-  rig.partitioner->Attach(leases[0].id, 100);
+  rig.partitioner->Attach(leases[0].id, 100, "trial-100");
   rig.table->Add(100, 1, 100);
   rig.backend->Lose(0);
   EXPECT_THAT(rig.SampleAfter(seconds(1)), IsEmpty());
@@ -179,7 +234,7 @@ TEST(GpuPartitionerTest, AGpuThatDisappearsGetsNoTrialsAndIsReportedOnce) {
 TEST(GpuPartitionerTest, SaysOnceWhenGpuProcessesStayInAnotherPidNamespace) {
   Rig rig = MakeRig({MakeDevice(0, 16, 16)}, *MemoryBudget::Fraction(0.5));
   std::vector<GpuLease> leases = rig.partitioner->Acquire(1);
-  rig.partitioner->Attach(leases[0].id, 100);
+  rig.partitioner->Attach(leases[0].id, 100, "trial-100");
   rig.table->Add(100, 1, 100);
   rig.backend->SetProcesses(0, {{.pid = 4242, .used_bytes = 1 * kGiB}});  // a host PID
   // A process that just exited may linger in NVML's list for a few seconds.
@@ -206,7 +261,7 @@ TEST(GpuPartitionerTest, AGpuWhoseProcessesCannotBeListedIsUsedByBudgetsUnenforc
   EXPECT_THAT(Devices(leases), ElementsAre("GPU-0", "GPU-0"));
   EXPECT_THAT(rig.partitioner->TakeNotices(),
               ElementsAre(HasSubstr("cannot list the processes using GPU 0 (Fake GPU, GPU-0aaaaaaa")));
-  rig.partitioner->Attach(leases[0].id, 100);
+  rig.partitioner->Attach(leases[0].id, 100, "trial-100");
   EXPECT_THAT(rig.SampleAfter(seconds(5)), IsEmpty());
   EXPECT_THAT(rig.partitioner->TakeNotices(), IsEmpty());  // said once
 }
@@ -214,7 +269,7 @@ TEST(GpuPartitionerTest, AGpuWhoseProcessesCannotBeListedIsUsedByBudgetsUnenforc
 TEST(GpuPartitionerTest, AnOverrunMustLastAWholeGraceOfAnsweredSamples) {
   Rig rig = MakeRig({MakeDevice(0, 16, 16)}, *MemoryBudget::Fraction(0.25));
   std::vector<GpuLease> leases = rig.partitioner->Acquire(1);
-  rig.partitioner->Attach(leases[0].id, 100);
+  rig.partitioner->Attach(leases[0].id, 100, "trial-100");
   rig.table->Add(100, 1, 100);
   rig.backend->SetProcesses(0, {{.pid = 100, .used_bytes = 5 * kGiB}});
   EXPECT_THAT(rig.SampleAfter(seconds(1)), IsEmpty());

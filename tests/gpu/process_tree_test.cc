@@ -1,8 +1,13 @@
 // Matching GPU processes to the trials they belong to.
 #include "gpu/process_tree.h"
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -41,12 +46,36 @@ TEST(FindTrialRootTest, OrphansKeepTheirGroupAndCyclesEnd) {
 }
 
 TEST(ProcfsProcessTableTest, ReadsThisProcess) {
-  const ProcfsProcessTable table;
+  const ProcfsProcessTable table("HPSEARCH_TRIAL_NAME");
   std::optional<ProcessInfo> self = table.Lookup(getpid());
   ASSERT_TRUE(self.has_value());
   EXPECT_EQ(self->parent, getppid());
   EXPECT_EQ(self->group, getpgrp());
   EXPECT_EQ(table.Lookup(-5), std::nullopt);
+}
+
+TEST(ProcfsProcessTableTest, ReadsTheTrialMarkAProcessStartedWith) {
+  char program[] = "sleep";
+  char duration[] = "30";
+  char* argv[] = {program, duration, nullptr};
+  char longer_name[] = "HPSEARCH_TRIAL_NAMES=not-this";
+  char mark[] = "HPSEARCH_TRIAL_NAME=trial-7";
+  char* envp[] = {longer_name, mark, nullptr};
+  pid_t child = 0;
+  ASSERT_EQ(posix_spawn(&child, "/bin/sleep", nullptr, nullptr, argv, envp), 0);
+  // posix_spawn returns once the exec has begun: the new environment shows
+  // in /proc a moment later.
+  const ProcfsProcessTable table("HPSEARCH_TRIAL_NAME");
+  std::optional<std::string> read = table.TrialMark(child);
+  for (int attempt = 0; attempt < 500 && !read.has_value(); ++attempt) {
+    usleep(10'000);
+    read = table.TrialMark(child);
+  }
+  EXPECT_EQ(read, "trial-7");
+  EXPECT_EQ(ProcfsProcessTable("OTHER_VARIABLE").TrialMark(child), std::nullopt);
+  EXPECT_EQ(table.TrialMark(-5), std::nullopt);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
 }
 
 }  // namespace
