@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace hpsearch::gpu {
@@ -72,6 +73,11 @@ class GpuBackend {
   virtual absl::StatusOr<std::vector<GpuProcessMemory>> Processes(int position) = 0;
   // UNIMPLEMENTED when the device does not report it (MIG instances).
   virtual absl::StatusOr<GpuUtilization> Utilization(int position) = 0;
+  // Why Processes() cannot include the device's MPS clients (the driver
+  // lacks their list, or the GPU does not give it), or OK. Under MPS the
+  // clients are the trials, which the compute list shows only as the MPS
+  // server. A backend without a list of its own for them has none missing.
+  virtual absl::Status MpsClientsListed(int /*position*/) { return absl::OkStatus(); }
 };
 
 // Every device of `backend`, in position order; fails if any query fails.

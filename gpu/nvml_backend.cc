@@ -142,15 +142,20 @@ class NvmlBackend : public GpuBackend {
     const std::string where = Where(devices_[position]);
     absl::StatusOr<std::vector<GpuProcessMemory>> compute =
         ReadProcesses(api_.get_processes, *handle, "nvmlDeviceGetComputeRunningProcesses", where);
-    if (!compute.ok() || api_.get_mps_processes == nullptr) return compute;
+    if (!compute.ok()) return compute;
     // Under MPS the compute list shows the MPS server where its clients (our
     // trials) run; the clients have a list of their own, empty without MPS.
-    // Where the driver cannot give it (GPUs before Volta) the compute list
-    // is all there is.
-    absl::StatusOr<std::vector<GpuProcessMemory>> mps_clients =
-        ReadProcesses(api_.get_mps_processes, *handle, "nvmlDeviceGetMPSComputeRunningProcesses", where);
+    // Where the driver cannot give it (GPUs before Volta, old drivers) the
+    // compute list is all there is, as MpsClientsListed tells.
+    absl::StatusOr<std::vector<GpuProcessMemory>> mps_clients = ReadMpsClients(*handle, where);
     if (!mps_clients.ok()) return compute;
     return MergeProcessLists(*compute, *mps_clients);
+  }
+
+  absl::Status MpsClientsListed(int position) override {
+    absl::StatusOr<nvmlDevice_t> handle = HandleAt(position);
+    if (!handle.ok()) return handle.status();
+    return ReadMpsClients(*handle, Where(devices_[position])).status();
   }
 
   absl::StatusOr<GpuUtilization> Utilization(int position) override {
@@ -260,6 +265,13 @@ class NvmlBackend : public GpuBackend {
       infos.resize(count + 8);
     }
     return absl::UnavailableError(absl::StrCat(call, " on ", where, ": process list kept growing"));
+  }
+
+  absl::StatusOr<std::vector<GpuProcessMemory>> ReadMpsClients(nvmlDevice_t handle, absl::string_view where) const {
+    if (api_.get_mps_processes == nullptr) {
+      return absl::UnimplementedError("the driver lacks nvmlDeviceGetMPSComputeRunningProcesses");
+    }
+    return ReadProcesses(api_.get_mps_processes, handle, "nvmlDeviceGetMPSComputeRunningProcesses", where);
   }
 
   absl::StatusOr<nvmlDevice_t> HandleAt(int position) const {

@@ -58,7 +58,19 @@ absl::StatusOr<std::unique_ptr<GpuPartitioner>> GpuPartitioner::Create(std::uniq
                                                                         std::move(options), *std::move(devices),
                                                                         std::move(reserved), std::move(usable)));
   if (!why_not.empty()) partitioner->Notice(absl::StrCat("some GPUs get no trials: ", why_not));
+  if (partitioner->options_.mps) partitioner->CheckMpsClientsListed();
   return partitioner;
+}
+
+void GpuPartitioner::CheckMpsClientsListed() {
+  for (int position = 0; position < static_cast<int>(devices_.size()); ++position) {
+    if (!usable_[position]) continue;
+    const absl::Status listed = backend_->MpsClientsListed(position);
+    if (listed.ok()) continue;
+    Notice(absl::StrCat("cannot list the MPS clients on ", DeviceLabel(devices_[position]), " (", listed.message(),
+                        "): trials there are held by MPS's own limits, but their memory may go unmeasured and "
+                        "their budgets unenforced"));
+  }
 }
 
 GpuPartitioner::GpuPartitioner(std::unique_ptr<GpuBackend> backend, std::unique_ptr<ProcessTable> processes,

@@ -142,6 +142,8 @@ class GpuPartitioner {
   // The lease whose trial process `pid` belongs to: by the process tree, or
   // else by the trial mark in its environment.
   std::optional<int> LeaseOf(int64_t pid, const AttachedTrials& trials) const;
+  // Says which devices cannot list their MPS clients (the trials, under MPS).
+  void CheckMpsClientsListed();
   // Says once when GPU processes stay missing from our process table.
   void CheckUnseenProcesses(int position, const std::set<int64_t>& unseen,
                             std::chrono::steady_clock::time_point now);

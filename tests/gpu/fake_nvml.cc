@@ -8,6 +8,8 @@
 //   "mps": GPU 0, 16 GiB, served by an MPS daemon: the compute list shows the
 //          MPS server (pid 900, 256 MiB) and client 902 (1 GiB); the MPS
 //          client list shows clients 901 (5 GiB) and 902 (1 GiB).
+//   "mps-pre-volta": the same GPU, but like GPUs before Volta it does not
+//          give the MPS client list (NOT_SUPPORTED).
 // As on real drivers, MIG devices do not report utilization, and a GPU in
 // MIG mode lists its processes only to privileged callers. Built with
 // FAKE_NVML_OLD_DRIVER, it lacks the MIG and MPS functions, as drivers
@@ -44,6 +46,7 @@ struct FakeDevice {
   unsigned long long total = 0;
   std::vector<ProcessInfo> compute;
   std::vector<ProcessInfo> mps_clients;
+  bool lists_mps_clients = true;
   bool mig_mode = false;
   bool is_mig_instance = false;
   std::map<unsigned int, FakeDevice*> mig_slots;  // MIG slot -> instance
@@ -73,10 +76,11 @@ void BuildMachine(const std::string& scenario) {
     large->compute = {{4242, 2 * kGiB, 3, 0}};
     a100->mig_slots = {{0, small}, {3, large}};
     gpus = {a100, Add("Fake T4", "GPU-7474f4f4-0000-0000-0000-000000000000", 16 * kGiB)};
-  } else if (scenario == "mps") {
+  } else if (scenario == "mps" || scenario == "mps-pre-volta") {
     FakeDevice* v100 = Add("Fake V100", "GPU-0100f100-0000-0000-0000-000000000000", 16 * kGiB);
     v100->compute = {{900, 256 * kMiB, 0, 0}, {902, 1 * kGiB, 0, 0}};
     v100->mps_clients = {{901, 5 * kGiB, 0, 0}, {902, 1 * kGiB, 0, 0}};
+    v100->lists_mps_clients = scenario == "mps";
     gpus = {v100};
   }
 }
@@ -194,6 +198,7 @@ nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(void* device, unsigned int inde
 }
 nvmlReturn_t nvmlDeviceGetMPSComputeRunningProcesses_v2(void* device, unsigned int* count, ProcessInfo* infos) {
   if (Of(device)->mig_mode) return kNoPermission;
+  if (!Of(device)->lists_mps_clients) return kNotSupported;
   return ListProcesses(Of(device)->mps_clients, count, infos);
 }
 #endif

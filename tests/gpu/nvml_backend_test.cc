@@ -147,9 +147,9 @@ TEST(NvmlOldDriverTest, WithoutMigAndMpsFunctionsListsWholeGpusAndTheComputeList
 
 // Sharing GPUs as `hpsearch run` does, over the stand-in driver.
 std::unique_ptr<GpuPartitioner> Share(std::unique_ptr<GpuBackend> backend, std::unique_ptr<FakeProcessTable> table,
-                                      MemoryBudget budget) {
+                                      MemoryBudget budget, bool mps = false) {
   absl::StatusOr<std::unique_ptr<GpuPartitioner>> partitioner =
-      GpuPartitioner::Create(std::move(backend), std::move(table), {.budget = budget});
+      GpuPartitioner::Create(std::move(backend), std::move(table), {.budget = budget, .mps = mps});
   EXPECT_TRUE(partitioner.ok()) << partitioner.status();
   return partitioner.ok() ? *std::move(partitioner) : nullptr;
 }
@@ -195,6 +195,45 @@ TEST(NvmlSharingTest, MpsClientsMemoryCountsAgainstTheirTrialsBudget) {
   EXPECT_EQ(overruns[0].lease_id, leases[0].id);
   EXPECT_EQ(overruns[0].used_bytes, 5 * kGiB);
   EXPECT_EQ(partitioner->Release(leases[1].id).peak_bytes, 1 * kGiB);
+}
+
+TEST(NvmlSharingTest, UnderMpsSaysOnceForEachGpuWhoseMpsClientsCannotBeListed) {
+  struct Case {
+    const char* machine;
+    std::string folder;
+    const char* why;
+  };
+  for (const Case& driver : {Case{"mps-pre-volta", FAKE_NVML_DIR,
+                                  "(nvmlDeviceGetMPSComputeRunningProcesses on GPU 0: Not Supported)"},
+                             Case{"mps", FAKE_NVML_OLD_DRIVER_DIR,
+                                  "(the driver lacks nvmlDeviceGetMPSComputeRunningProcesses)"}}) {
+    SCOPED_TRACE(driver.folder + " " + driver.machine);
+    std::unique_ptr<GpuBackend> backend = OpenFakeDriver(driver.machine, std::nullopt, driver.folder);
+    ASSERT_NE(backend, nullptr);
+    std::unique_ptr<GpuPartitioner> partitioner = Share(
+        std::move(backend), std::make_unique<FakeProcessTable>(), *MemoryBudget::Bytes(4 * kGiB), /*mps=*/true);
+    ASSERT_NE(partitioner, nullptr);
+    EXPECT_THAT(partitioner->TakeNotices(),
+                ElementsAre(::testing::AllOf(HasSubstr("cannot list the MPS clients on GPU 0 (Fake V100, GPU-0100f100"),
+                                             HasSubstr(driver.why), HasSubstr("unenforced"))));
+    std::vector<GpuLease> leases = partitioner->Acquire(1);
+    ASSERT_EQ(leases.size(), 1u);
+    partitioner->Attach(leases[0].id, 901, "trial-901");
+    partitioner->Sample(std::chrono::steady_clock::now());
+    EXPECT_THAT(partitioner->TakeNotices(), IsEmpty());
+  }
+}
+
+TEST(NvmlSharingTest, SaysNothingOfMpsClientsWhereTheyAreListedOrMpsIsOff) {
+  for (const auto& [machine, mps] : {std::pair("mps", true), std::pair("mps-pre-volta", false)}) {
+    SCOPED_TRACE(machine);
+    std::unique_ptr<GpuBackend> backend = OpenFakeDriver(machine);
+    ASSERT_NE(backend, nullptr);
+    std::unique_ptr<GpuPartitioner> partitioner =
+        Share(std::move(backend), std::make_unique<FakeProcessTable>(), *MemoryBudget::Bytes(4 * kGiB), mps);
+    ASSERT_NE(partitioner, nullptr);
+    EXPECT_THAT(partitioner->TakeNotices(), IsEmpty());
+  }
 }
 
 }  // namespace
