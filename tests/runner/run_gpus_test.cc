@@ -103,13 +103,14 @@ class RunGpusTest : public ::testing::Test {
   }
 
   // A grid over `gib` (the GPU memory each trial will be seen using): one
-  // trial per value, each running `sleep_ms`.
+  // trial per value, each running `sleep_ms`; `extra_args` are more of the
+  // fake trial's flags, quoted and comma-terminated.
   std::string Experiment(const std::string& annotations, int parallel, const std::vector<int>& gib,
-                         int sleep_ms) const {
+                         int sleep_ms, const std::string& extra_args = "") const {
     std::string values;
     for (int g : gib) absl::StrAppend(&values, values.empty() ? "" : ", ", "\"", g, "\"");
     const std::string args = absl::StrCat(
-        "[\"", HPSEARCH_FAKE_TRIAL, "\", \"--x=0.3\", \"--epochs=1\", \"--sleep-ms=", sleep_ms, "\", ",
+        "[\"", HPSEARCH_FAKE_TRIAL, "\", \"--x=0.3\", \"--epochs=1\", ", extra_args, "\"--sleep-ms=", sleep_ms, "\", ",
         "\"--pid-file=", (dir_ / "pids").string(), "/${trialParameters.gib}-${trialParameters.trialName}.pid\", ",
         "\"--env-file=", (dir_ / "env").string(), "/${trialParameters.trialName}\"]");
     return absl::StrCat(R"(apiVersion: kubeflow.org/v1beta1
@@ -258,6 +259,23 @@ TEST_F(RunGpusTest, ATrialOverItsBudgetIsStoppedWhileItsNeighbourFinishes) {
   EXPECT_THAT(table, HasSubstr("9216"));  // the hog's peak
   EXPECT_THAT(table, HasSubstr("6144"));  // the budget
   EXPECT_THAT(table, HasSubstr("GpuMemoryBudgetExceeded"));
+}
+
+// A daemonized child (out of the trial's group, orphaned, so adopted by the
+// engine) counts against its trial by the HPSEARCH_TRIAL_NAME it inherited.
+TEST_F(RunGpusTest, AnEscapedDaemonsGpuMemoryCountsAgainstItsTrial) {
+  options_.gpu_budget.size = "6Gi";
+  options_.gpu_over_budget_grace = std::chrono::milliseconds(500);
+  // The daemon's pid file says it uses 9 GiB; the trial itself 1 GiB.
+  const std::string escape = absl::StrCat("\"--escape-child=30\", \"--escape-style=daemon\", \"--escape-pid-file=",
+                                          (dir_ / "pids").string(), "/9-escapee-${trialParameters.trialName}.pid\", ");
+  absl::StatusOr<RunResult> result = Run(Experiment("", 1, {1}, 6000, escape));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->trials.size(), 1u);
+  const TrialView& trial = result->trials[0];
+  EXPECT_EQ(trial.record.status, TrialStatus::kFailed);
+  EXPECT_EQ(trial.record.reason, "GpuMemoryBudgetExceeded");
+  EXPECT_THAT(trial.record.message, HasSubstr("used 10.0 GiB of 6.0 GiB"));
 }
 
 TEST_F(RunGpusTest, WithoutAGpuTrialsRunOnCpuAndTheUserIsToldOnce) {
