@@ -13,10 +13,13 @@
 #   share       manifests/examples/gpu-shared.yaml: four trials at 25% each
 #   overbudget  bench/gpu_sharing/over-budget.yaml: the 8 GiB trial stopped
 #   throughput  bench/gpu_sharing/throughput.yaml with 1, 2, 4, 8 trials at once
+#   mps         the share step under an MPS daemon of its own (--gpu-mps): the
+#               trials' memory must still be measured (MPS clients listed);
+#               the daemon is stopped afterwards, the GPU's settings untouched
 set -uo pipefail
 out=${1:?usage: scripts/gpu-check.sh OUT_DIR [STEP...]}
 shift
-steps=${*:-build cap share overbudget throughput}
+steps=${*:-build cap share overbudget throughput mps}
 work=${WORK:-/tmp/hpsearch-gpu-check}
 mkdir -p "$out" "$work"
 root=$PWD
@@ -97,6 +100,25 @@ for step in $steps; do
         say "$(awk -v p="$parallel" -v s="$start" -v e="$end" -v rc="$status" -v f="$failed" \
           'BEGIN {printf "parallel %d: %.1f s for 8 trials, %.0f trials/hour, exit %d, %d failed", p, e - s, 8 * 3600 / (e - s), rc, f}')"
       done
+      ;;
+    mps)
+      section "four trials share the GPU at 25% each under MPS"
+      if ! command -v nvidia-cuda-mps-control >/dev/null; then
+        say "nvidia-cuda-mps-control not found: no MPS here"
+        continue
+      fi
+      # A private daemon: its pipe and log folders are ours, so it serves only
+      # this run (the engine's environment reaches the trials).
+      export CUDA_MPS_PIPE_DIRECTORY=$work/mps-pipe CUDA_MPS_LOG_DIRECTORY=$work/mps-log
+      mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
+      record nvidia-cuda-mps-control -d
+      watcher=$(watch_gpu "$out/mps-smi.csv")
+      record hpsearch run manifests/examples/gpu-shared.yaml --workdir "$work/mps" --gpu-mps --force
+      kill "$watcher"
+      record hpsearch trials --workdir "$work/mps"
+      echo quit | nvidia-cuda-mps-control
+      say "MPS daemon stopped, exit $?"
+      unset CUDA_MPS_PIPE_DIRECTORY CUDA_MPS_LOG_DIRECTORY
       ;;
     *)
       say "unknown step $step"
