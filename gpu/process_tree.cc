@@ -1,17 +1,42 @@
 #include "gpu/process_tree.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <fstream>
-#include <iterator>
+#include <cerrno>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace hpsearch::gpu {
 
-std::optional<ProcessInfo> ProcfsProcessTable::Lookup(int64_t pid) const {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-  if (!file) return std::nullopt;
-  const std::string stat{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+namespace {
+
+// The whole of a /proc file; "" when it cannot be read (the process is gone,
+// or is not ours to inspect).
+std::string ReadProcFile(const std::string& path) {
+  std::string text;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buffer[4096];
+  while (true) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+  return text;
+}
+
+}  // namespace
+
+std::optional<ProcessInfo> ReadProcessInfo(int64_t pid) {
+  const std::string stat = ReadProcFile(absl::StrCat("/proc/", pid, "/stat"));
   // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses,
   // so the fields start after the last ')'.
   const std::size_t comm_end = stat.rfind(')');
@@ -23,15 +48,19 @@ std::optional<ProcessInfo> ProcfsProcessTable::Lookup(int64_t pid) const {
   return info;
 }
 
-std::optional<std::string> ProcfsProcessTable::TrialMark(int64_t pid) const {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/environ");
-  if (!file) return std::nullopt;
-  const std::string prefix = trial_variable_ + "=";
-  // NUL-terminated "NAME=value" entries; the first of a name is the one getenv sees.
-  for (std::string entry; std::getline(file, entry, '\0');) {
-    if (entry.starts_with(prefix)) return entry.substr(prefix.size());
+std::optional<std::string> EnvironmentValue(std::span<const std::string> env, std::string_view name) {
+  for (std::string_view entry : env) {
+    if (entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=') {
+      return std::string(entry.substr(name.size() + 1));
+    }
   }
   return std::nullopt;
+}
+
+std::optional<std::string> StartupEnvironmentValue(int64_t pid, std::string_view name) {
+  const std::vector<std::string> env =
+      absl::StrSplit(ReadProcFile(absl::StrCat("/proc/", pid, "/environ")), '\0', absl::SkipEmpty());
+  return EnvironmentValue(env, name);
 }
 
 std::optional<int64_t> FindTrialRoot(const ProcessTable& table, int64_t pid, std::span<const int64_t> roots) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace hpsearch::gpu {
@@ -33,14 +34,28 @@ class ProcessTable {
   virtual std::optional<std::string> TrialMark(int64_t pid) const = 0;
 };
 
-// The live process table, from /proc/<pid>/stat; a process's trial mark is
-// the value of `trial_variable` in /proc/<pid>/environ (the environment it
-// started with, readable for processes of the same user).
+// Process `pid`'s parent and group, from /proc/<pid>/stat; std::nullopt when
+// there is no such process.
+std::optional<ProcessInfo> ReadProcessInfo(int64_t pid);
+
+// The value of the variable `name` in `env` (entries "NAME=value"; the first
+// wins, as with getenv); std::nullopt when it has none.
+std::optional<std::string> EnvironmentValue(std::span<const std::string> env, std::string_view name);
+
+// The value of the variable `name` in the environment process `pid` started
+// with (/proc/<pid>/environ); std::nullopt when that has none or cannot be
+// read (another user's process, or one that is exiting).
+std::optional<std::string> StartupEnvironmentValue(int64_t pid, std::string_view name);
+
+// The live process table: ReadProcessInfo, and as a process's trial mark the
+// StartupEnvironmentValue of `trial_variable`.
 class ProcfsProcessTable : public ProcessTable {
  public:
   explicit ProcfsProcessTable(std::string trial_variable) : trial_variable_(std::move(trial_variable)) {}
-  std::optional<ProcessInfo> Lookup(int64_t pid) const override;
-  std::optional<std::string> TrialMark(int64_t pid) const override;
+  std::optional<ProcessInfo> Lookup(int64_t pid) const override { return ReadProcessInfo(pid); }
+  std::optional<std::string> TrialMark(int64_t pid) const override {
+    return StartupEnvironmentValue(pid, trial_variable_);
+  }
 
  private:
   std::string trial_variable_;

@@ -17,9 +17,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "gpu/process_tree.h"
 #include "runner/internal/scoped_fd.h"
 
 namespace hpsearch::runner {
@@ -291,38 +292,6 @@ ChildSubreaper::ChildSubreaper() {
 
 ChildSubreaper::~ChildSubreaper() { prctl(PR_SET_CHILD_SUBREAPER, previous_); }
 
-namespace {
-
-// The whole of a /proc file; "" when it cannot be read (the process is gone,
-// or is not ours to inspect).
-std::string ReadProcFile(const std::string& path) {
-  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  std::string text;
-  if (!fd.valid()) return text;
-  char buffer[4096];
-  while (true) {
-    ssize_t n = read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return text;
-    text.append(buffer, static_cast<size_t>(n));
-  }
-}
-
-// The parent of process `pid`, from /proc/<pid>/stat: "pid (comm) state ppid ...",
-// where comm may hold spaces and parentheses.
-std::optional<pid_t> ParentOf(pid_t pid) {
-  std::string stat = ReadProcFile(absl::StrCat("/proc/", pid, "/stat"));
-  size_t comm_end = stat.rfind(')');
-  if (comm_end == std::string::npos) return std::nullopt;
-  std::vector<absl::string_view> fields =
-      absl::StrSplit(absl::string_view(stat).substr(comm_end + 1), ' ', absl::SkipEmpty());
-  pid_t parent;
-  if (fields.size() < 2 || !absl::SimpleAtoi(fields[1], &parent)) return std::nullopt;
-  return parent;
-}
-
-}  // namespace
-
 std::vector<pid_t> ListChildren() {
   std::vector<pid_t> children;
   std::unique_ptr<DIR, int (*)(DIR*)> proc(opendir("/proc"), closedir);
@@ -330,24 +299,11 @@ std::vector<pid_t> ListChildren() {
   const pid_t self = getpid();
   while (const dirent* entry = readdir(proc.get())) {
     pid_t pid;
-    if (absl::SimpleAtoi(entry->d_name, &pid) && ParentOf(pid) == self) children.push_back(pid);
+    if (!absl::SimpleAtoi(entry->d_name, &pid)) continue;
+    std::optional<gpu::ProcessInfo> info = gpu::ReadProcessInfo(pid);
+    if (info.has_value() && info->parent == self) children.push_back(pid);
   }
   return children;
-}
-
-std::optional<std::string> EnvironmentValue(const std::vector<std::string>& env, std::string_view name) {
-  for (std::string_view entry : env) {
-    if (entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=') {
-      return std::string(entry.substr(name.size() + 1));
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> StartupEnvironmentValue(pid_t pid, std::string_view name) {
-  std::vector<std::string> env = absl::StrSplit(ReadProcFile(absl::StrCat("/proc/", pid, "/environ")), '\0',
-                                                absl::SkipEmpty());
-  return EnvironmentValue(env, name);
 }
 
 bool ReapIfEnded(pid_t pid) {

@@ -14,7 +14,6 @@
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -92,7 +91,8 @@ class TrialProcess {
 // once its parent dies it is reparented to init, out of the engine's reach.
 // While a ChildSubreaper lives, such orphans are reparented to this process
 // instead (PR_SET_CHILD_SUBREAPER), where ListChildren finds them to be
-// killed and ReapIfEnded reaps them.
+// killed and ReapIfEnded reaps them (gpu::StartupEnvironmentValue tells
+// their trial).
 class ChildSubreaper {
  public:
   ChildSubreaper();
@@ -108,15 +108,6 @@ class ChildSubreaper {
 // The pids of this process's children, zombies included (from /proc, which
 // needs no CONFIG_PROC_CHILDREN).
 std::vector<pid_t> ListChildren();
-
-// The value of the variable `name` in `env` (entries "NAME=value"; the first
-// wins, as with getenv); nullopt when it has none.
-std::optional<std::string> EnvironmentValue(const std::vector<std::string>& env, std::string_view name);
-
-// The value of the environment variable `name` in the environment process
-// `pid` was started with (/proc/<pid>/environ); nullopt when that has none,
-// or cannot be read (another user's process, or one that is exiting).
-std::optional<std::string> StartupEnvironmentValue(pid_t pid, std::string_view name);
 
 // Reaps the child `pid` if it has ended. Returns whether it is gone: reaped
 // now, or no child of this process any more.

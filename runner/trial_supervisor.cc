@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gpu/process_tree.h"
 #include "runner/internal/scoped_fd.h"
 
 namespace hpsearch::runner {
@@ -118,7 +119,7 @@ absl::Status TrialSupervisor::Launch(const std::string& trial, const LaunchSpec&
   absl::StatusOr<TrialProcess> process = TrialProcess::Start(spec);
   if (!process.ok()) return process.status();
   Running running{.name = trial,
-                  .mark = trial_variable_.empty() ? std::nullopt : EnvironmentValue(spec.env, trial_variable_),
+                  .mark = trial_variable_.empty() ? std::nullopt : gpu::EnvironmentValue(spec.env, trial_variable_),
                   .process = std::move(*process),
                   .stdout_log = LazyLog(stdout_log),
                   .stderr_log = LazyLog(stderr_log)};
@@ -302,7 +303,7 @@ std::vector<pid_t> TrialSupervisor::Adopted() const {
 
 std::optional<std::string> TrialSupervisor::TrialMarkOf(pid_t adopted) const {
   if (trial_variable_.empty()) return std::nullopt;
-  return StartupEnvironmentValue(adopted, trial_variable_);
+  return gpu::StartupEnvironmentValue(adopted, trial_variable_);
 }
 
 bool TrialSupervisor::RunsTrialMarked(const std::string& mark) const {

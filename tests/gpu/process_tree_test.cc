@@ -45,6 +45,14 @@ TEST(FindTrialRootTest, OrphansKeepTheirGroupAndCyclesEnd) {
   EXPECT_EQ(FindTrialRoot(table, 7, roots), std::nullopt);
 }
 
+TEST(EnvironmentValueTest, FindsTheFirstEntryOfExactlyThatName) {
+  std::vector<std::string> env = {"AB=2", "A=1", "A=3", "B="};
+  EXPECT_EQ(EnvironmentValue(env, "A"), "1");
+  EXPECT_EQ(EnvironmentValue(env, "AB"), "2");
+  EXPECT_EQ(EnvironmentValue(env, "B"), "");
+  EXPECT_EQ(EnvironmentValue(env, "C"), std::nullopt);
+}
+
 TEST(ProcfsProcessTableTest, ReadsThisProcess) {
   const ProcfsProcessTable table("HPSEARCH_TRIAL_NAME");
   std::optional<ProcessInfo> self = table.Lookup(getpid());

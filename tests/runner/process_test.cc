@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "gpu/process_tree.h"
 #include "gtest/gtest.h"
 #include "tests/runner/test_util.h"
 
@@ -187,8 +188,8 @@ TEST(ChildSubreaperTest, AdoptsOrphansThatCanBeListedToldApartAndReaped) {
     process->Wait();  // the sleeper's parent is gone: it is ours now
 
     EXPECT_THAT(ListChildren(), Contains(orphan));
-    EXPECT_EQ(StartupEnvironmentValue(orphan, "HPSEARCH_TRIAL_NAME"), "t-1");
-    EXPECT_EQ(StartupEnvironmentValue(orphan, "HPSEARCH_TRIAL"), std::nullopt);
+    EXPECT_EQ(gpu::StartupEnvironmentValue(orphan, "HPSEARCH_TRIAL_NAME"), "t-1");
+    EXPECT_EQ(gpu::StartupEnvironmentValue(orphan, "HPSEARCH_TRIAL"), std::nullopt);
     EXPECT_FALSE(ReapIfEnded(orphan));
     kill(orphan, SIGKILL);
     for (int i = 0; i < 10000 && !ReapIfEnded(orphan); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -197,14 +198,6 @@ TEST(ChildSubreaperTest, AdoptsOrphansThatCanBeListedToldApartAndReaped) {
   int subreaper = -1;
   prctl(PR_GET_CHILD_SUBREAPER, &subreaper);
   EXPECT_EQ(subreaper, 0) << "restored when the ChildSubreaper goes";
-}
-
-TEST(EnvironmentValueTest, FindsTheFirstEntryOfExactlyThatName) {
-  std::vector<std::string> env = {"AB=2", "A=1", "A=3", "B="};
-  EXPECT_EQ(EnvironmentValue(env, "A"), "1");
-  EXPECT_EQ(EnvironmentValue(env, "AB"), "2");
-  EXPECT_EQ(EnvironmentValue(env, "B"), "");
-  EXPECT_EQ(EnvironmentValue(env, "C"), std::nullopt);
 }
 
 class ResolveCommandTest : public ::testing::Test {
