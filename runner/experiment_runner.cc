@@ -108,12 +108,6 @@ std::vector<metrics::MetricLog> ToMetricLog(const std::vector<metrics::StoredObs
   return log;
 }
 
-absl::StatusOr<std::vector<metrics::MetricSummary>> Summarize(
-    const std::vector<metrics::StoredObservation>& stored,
-    const std::vector<metrics::MetricStrategy>& strategies) {
-  return metrics::SummarizeMetrics(ToMetricLog(stored), strategies);
-}
-
 // A metric's numeric reports, in the order the trial printed them.
 std::vector<double> NumericReports(std::span<const metrics::MetricLog> log, std::string_view metric) {
   std::vector<double> values;
@@ -909,7 +903,7 @@ absl::StatusOr<std::vector<TrialView>> LoadTrialViews(metrics::ObjectiveStore& s
   for (metrics::TrialRecord& record : *records) {
     auto observations = store.GetObservations(record.name);
     if (!observations.ok()) return observations.status();
-    auto summary = Summarize(*observations, strategies);
+    auto summary = metrics::SummarizeMetrics(ToMetricLog(*observations), strategies);
     views.push_back({.record = std::move(record),
                      .metrics = summary.ok() ? *std::move(summary) : std::vector<metrics::MetricSummary>{}});
   }
