@@ -89,8 +89,8 @@ int RunFile(const RunFlags& flags) {
   options.force = flags.force;
   options.trial_timeout = std::chrono::milliseconds(static_cast<int64_t>(flags.trial_timeout_seconds * 1000));
   options.stop_grace = std::chrono::milliseconds(static_cast<int64_t>(flags.stop_grace_seconds * 1000));
-  options.gpu_budget = {.fraction = flags.gpu_memory_fraction, .size = flags.gpu_memory};
-  options.gpu_mps = flags.gpu_mps;
+  options.gpus.budget = {.fraction = flags.gpu_memory_fraction, .size = flags.gpu_memory};
+  options.gpus.mps = flags.gpu_mps;
 
   runner::ConsoleProgress progress(stderr, isatty(STDERR_FILENO) == 1, experiment.spec.max_trial_count,
                                    experiment.spec.objective->objective_metric_name);

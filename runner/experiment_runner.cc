@@ -1,10 +1,6 @@
 #include "runner/experiment_runner.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -14,24 +10,18 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "api/experiment_proto.h"
-#include "gpu/nvml_backend.h"
 #include "gpu/partitioner.h"
-#include "gpu/process_tree.h"
 #include "metrics/go_float.h"
-#include "metrics/katib_time.h"
 #include "runner/objective.h"
-#include "runner/process.h"
 #include "runner/trial_collector.h"
-#include "runner/trial_command.h"
+#include "runner/trial_launch.h"
+#include "runner/trial_outcome.h"
 #include "runner/trial_supervisor.h"
 #include "suggestion/median_stop.h"
 #include "suggestion/suggest.h"
-
-extern char** environ;
 
 namespace hpsearch::runner {
 namespace {
@@ -44,23 +34,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kTick(200);
 // The reason of trials stopped by an interrupt: they run again on resume.
 constexpr std::string_view kInterruptedReason = "Interrupted";
-// Set to the trial's name in each trial's environment: its processes inherit
-// it, so it tells whose a process is that escaped the trial's process tree.
-constexpr char kTrialVariable[] = "HPSEARCH_TRIAL_NAME";
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
-
-std::vector<metrics::MetricStrategy> Strategies(const api::Experiment& experiment) {
-  const api::Objective& objective = *experiment.spec.objective;
-  std::vector<metrics::MetricStrategy> overrides;
-  for (const api::MetricStrategy& strategy : objective.metric_strategies) {
-    if (auto type = metrics::ParseMetricStrategyType(strategy.value)) {
-      overrides.push_back({strategy.name, *type});
-    }
-  }
-  return metrics::DefaultMetricStrategies(ObjectiveDirectionOf(experiment), objective.objective_metric_name,
-                                          objective.additional_metric_names, overrides);
-}
 
 pb::TrialStatus::TrialConditionType Condition(TrialStatus status) {
   switch (status) {
@@ -88,51 +63,11 @@ double Milliseconds(Clock::duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
 }
 
-// The process environment as a map, read once: every trial's starts from it.
-std::map<std::string, std::string> ProcessEnvironment() {
-  std::map<std::string, std::string> env;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    std::string_view text(*entry);
-    size_t equals = text.find('=');
-    if (equals != std::string_view::npos) env[std::string(text.substr(0, equals))] = text.substr(equals + 1);
-  }
-  return env;
-}
-
-std::vector<metrics::MetricLog> ToMetricLog(const std::vector<metrics::StoredObservation>& stored) {
-  std::vector<metrics::MetricLog> log;
-  log.reserve(stored.size());
-  for (const metrics::StoredObservation& o : stored) {
-    log.push_back({metrics::FormatMicrosRfc3339Nano(o.time_us), o.metric, o.value});
-  }
-  return log;
-}
-
-// A metric's numeric reports, in the order the trial printed them.
-std::vector<double> NumericReports(std::span<const metrics::MetricLog> log, std::string_view metric) {
-  std::vector<double> values;
-  for (const metrics::MetricLog& entry : log) {
-    if (entry.name != metric) continue;
-    if (std::optional<double> value = metrics::ParseGoFloat(entry.value)) values.push_back(*value);
-  }
-  return values;
-}
-
-// The local stand-in for a collector kind, or an error for kinds that need
-// a cluster.
-absl::Status CheckCollector(const api::Experiment& experiment) {
-  const auto& spec = experiment.spec.metrics_collector_spec;
-  api::CollectorKind kind = spec ? api::ParseCollectorKind(spec->collector_kind) : api::CollectorKind::kStdOut;
-  if (kind == api::CollectorKind::kStdOut || kind == api::CollectorKind::kFile) return absl::OkStatus();
-  return absl::UnimplementedError(absl::StrCat(
-      "spec.metricsCollectorSpec.collector.kind: ", spec->collector_kind,
-      " is not supported by hpsearch run; use StdOut or File"));
-}
-
 class Run {
  public:
   Run(const api::Experiment& experiment, pb::Experiment proto, suggestion::ExperimentSuggester suggester,
-      std::optional<suggestion::MedianStop> median_stop, const RunOptions& options, RunObserver& observer)
+      std::optional<suggestion::MedianStop> median_stop, CollectorSetup collector, const RunOptions& options,
+      RunObserver& observer)
       : experiment_(experiment),
         options_(options),
         observer_(observer),
@@ -140,32 +75,16 @@ class Run {
         median_stop_(std::move(median_stop)),
         suggester_(std::move(suggester)),
         direction_(ObjectiveDirectionOf(experiment)),
-        strategies_(Strategies(experiment)),
-        environment_(ProcessEnvironment()),
+        strategies_(MetricStrategiesOf(experiment)),
+        parser_options_(std::move(collector.parser)),
+        planner_(experiment,
+                 options.command_search_path.empty() ? DefaultCommandSearchPath() : options.command_search_path,
+                 std::move(collector.metrics_file)),
         supervisor_({.on_stdout = [this](const std::string& trial,
                                          std::string_view chunk) { OnStdout(trial, chunk); },
                      .on_end = [this](const std::string& trial,
                                       const TrialEnd& end) { OnTrialEnd(trial, end); }},
-                    std::chrono::seconds(5), kTrialVariable) {
-    if (options_.command_search_path.empty()) {
-      options_.command_search_path = DefaultCommandSearchPath();
-    }
-    const api::Objective& objective = *experiment.spec.objective;
-    parser_options_.metric_names.push_back(objective.objective_metric_name);
-    for (const std::string& name : objective.additional_metric_names) {
-      parser_options_.metric_names.push_back(name);
-    }
-    if (const auto& collector = experiment.spec.metrics_collector_spec) {
-      if (collector->metrics_format) parser_options_.filters = *collector->metrics_format;
-      if (api::ParseCollectorKind(collector->collector_kind) == api::CollectorKind::kFile &&
-          collector->file_system_path) {
-        metrics_file_ = collector->file_system_path->path;
-        if (collector->file_system_path->format == "JSON") {
-          parser_options_.format = metrics::MetricsFormat::kJson;
-        }
-      }
-    }
-  }
+                    std::chrono::seconds(5), kTrialNameVariable) {}
 
   absl::Status Open(const std::string& spec_text);
   absl::StatusOr<RunResult> Loop();
@@ -199,15 +118,11 @@ class Run {
   std::optional<RunResult> Finished(const TrialCounts& counts) const;
   absl::Status StartTrials(int active, const TrialCounts& counts);
   absl::StatusOr<std::vector<std::map<std::string, std::string>>> Suggest(int count);
-  absl::Status SetUpGpus();
   // At most `wanted` places on the GPUs for new trials; all `wanted` without GPUs.
   std::vector<std::optional<gpu::GpuLease>> GpuPlaces(int wanted, int active);
   void WatchGpuMemory();
   void ApplyStoppingRules();
   void Launch(TrialRecord record, std::optional<gpu::GpuLease> lease);
-  absl::Status MakeTrialDir(const std::filesystem::path& trial_dir) const;
-  absl::StatusOr<LaunchSpec> MakeLaunchSpec(const TrialRecord& record, const std::filesystem::path& trial_dir,
-                                            const std::optional<gpu::GpuLease>& lease) const;
   void FailTrial(TrialRecord record, std::string reason, std::string message);
   void OnStdout(const std::string& trial, std::string_view chunk);
   void OnTrialEnd(const std::string& trial, const TrialEnd& end);
@@ -230,8 +145,7 @@ class Run {
   metrics::ObjectiveDirection direction_;
   std::vector<metrics::MetricStrategy> strategies_;
   metrics::ParserOptions parser_options_;
-  std::optional<std::filesystem::path> metrics_file_;  // File collector
-  std::map<std::string, std::string> environment_;  // the engine's, for every trial
+  TrialLaunchPlanner planner_;
   std::unique_ptr<metrics::ObjectiveStore> store_;
   std::unique_ptr<gpu::GpuPartitioner> gpus_;  // none: trials run without GPU placement
   bool waiting_for_gpus_ = false;  // told the user that trials wait for GPU memory
@@ -309,42 +223,10 @@ absl::Status Run::Open(const std::string& spec_text) {
     observer_.OnMessage(absl::StrFormat("resuming %s: %d trials recorded, %d to run again", name(),
                                         order_.size(), reruns_.size()));
   }
-  return SetUpGpus();
-}
-
-// Without a usable GPU the trials run as they are, said once; with GPUs
-// every trial gets a place and a memory budget on one of them.
-absl::Status Run::SetUpGpus() {
-  absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> backend =
-      options_.open_gpus ? options_.open_gpus() : gpu::OpenNvml();
-  const gpu::BudgetRequest annotated = gpu::BudgetRequestFromAnnotations(experiment_.metadata.annotations);
-  const bool asked = !options_.gpu_budget.empty() || !annotated.empty() || options_.gpu_mps;
-  const std::string ignored = asked ? "; the GPU memory budget and MPS settings asked for are ignored" : "";
-  if (!backend.ok()) {
-    observer_.OnMessage(absl::StrCat("no NVIDIA GPU: ", backend.status().message(), "; trials run on CPU", ignored));
-    return absl::OkStatus();
-  }
-  if ((*backend)->DeviceCount() == 0) {
-    observer_.OnMessage(
-        absl::StrCat("no NVIDIA GPU: CUDA_VISIBLE_DEVICES hides them all; trials run on CPU", ignored));
-    return absl::OkStatus();
-  }
-  // Katib's rule for how many trials run at once.
-  int parallel = experiment_.spec.parallel_trial_count.value_or(3);
-  if (experiment_.spec.max_trial_count) parallel = std::min(parallel, *experiment_.spec.max_trial_count);
-  absl::StatusOr<gpu::MemoryBudget> budget =
-      gpu::ChooseBudget(options_.gpu_budget, annotated, parallel, (*backend)->DeviceCount());
-  if (!budget.ok()) return budget.status();
-  absl::StatusOr<std::unique_ptr<gpu::GpuPartitioner>> partitioner = gpu::GpuPartitioner::Create(
-      *std::move(backend), std::make_unique<gpu::ProcfsProcessTable>(kTrialVariable),
-      {.budget = *budget, .mps = options_.gpu_mps, .over_budget_grace = options_.gpu_over_budget_grace});
-  if (!partitioner.ok()) return partitioner.status();
-  gpus_ = *std::move(partitioner);
-  const std::vector<gpu::GpuDevice>& devices = gpus_->devices();
-  observer_.OnMessage(absl::StrFormat("sharing %d GPU%s (%s%s): %s per trial%s", devices.size(),
-                                      devices.size() == 1 ? "" : "s", devices.front().name,
-                                      devices.size() == 1 ? "" : ", ...", gpus_->budget().ToString(),
-                                      options_.gpu_mps ? ", with MPS limits" : ""));
+  auto gpus = OpenGpuSharing(experiment_, options_.gpus, kTrialNameVariable,
+                             [this](const std::string& message) { observer_.OnMessage(message); });
+  if (!gpus.ok()) return gpus.status();
+  gpus_ = *std::move(gpus);
   return absl::OkStatus();
 }
 
@@ -577,63 +459,6 @@ absl::StatusOr<std::vector<std::map<std::string, std::string>>> Run::Suggest(int
   return suggestions;
 }
 
-absl::StatusOr<LaunchSpec> Run::MakeLaunchSpec(const TrialRecord& record, const std::filesystem::path& trial_dir,
-                                               const std::optional<gpu::GpuLease>& lease) const {
-  TrialIdentity identity{.name = record.name,
-                         .namespace_ = experiment_.metadata.namespace_,
-                         .assignments = {record.assignments.begin(), record.assignments.end()}};
-  auto command = BuildTrialCommand(experiment_, identity);
-  if (!command.ok()) return command.status();
-
-  // The File collector's path is the trial's own: like a pod's filesystem,
-  // each trial gets a private root under its directory.
-  std::vector<std::pair<std::string, std::string>> remap;
-  if (metrics_file_) {
-    std::filesystem::path local = trial_dir / "fs" / metrics_file_->relative_path();
-    std::error_code error;
-    if (!std::filesystem::create_directories(local.parent_path(), error) && error) {
-      return absl::UnavailableError(absl::StrCat("cannot create ", local.parent_path().string(), ": ", error.message()));
-    }
-    remap.emplace_back(metrics_file_->string(), local.string());
-  }
-  for (std::string& word : command->argv) absl::StrReplaceAll(remap, &word);
-
-  auto program = ResolveCommand(command->argv.front(), options_.command_search_path);
-  if (!program.ok()) return program.status();
-  LaunchSpec spec{.argv = command->argv, .env = {}, .working_dir = trial_dir};
-  spec.argv.front() = program->string();
-
-  std::map<std::string, std::string> env = environment_;
-  for (api::NameValue& variable : command->env) {
-    absl::StrReplaceAll(remap, &variable.value);
-    env[variable.name] = variable.value;
-  }
-  env[kTrialVariable] = record.name;
-  env["HPSEARCH_EXPERIMENT_NAME"] = name();
-  env.try_emplace("PYTHONUNBUFFERED", "1");  // metrics arrive as printed
-  if (lease) {
-    for (const auto& [key, value] : lease->env) env[key] = value;
-  }
-  for (const auto& [key, value] : env) spec.env.push_back(absl::StrCat(key, "=", value));
-  return spec;
-}
-
-// A trial's directory, empty: a rerun (or a trial whose start a crash lost)
-// starts clean.
-absl::Status Run::MakeTrialDir(const std::filesystem::path& trial_dir) const {
-  int made = mkdir(trial_dir.c_str(), 0755);
-  if (made != 0 && errno == EEXIST) {
-    std::error_code ignored;  // mkdir says what went wrong
-    std::filesystem::remove_all(trial_dir, ignored);
-    made = mkdir(trial_dir.c_str(), 0755);
-  }
-  if (made != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create ", trial_dir.string(), ": ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
-}
-
 void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   Clock::time_point launched = Clock::now();
   auto fail = [&](absl::string_view message) {
@@ -641,12 +466,12 @@ void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
     FailTrial(std::move(record), "LaunchFailed", std::string(message));
   };
   std::filesystem::path trial_dir = options_.workdir / "trials" / record.name;
-  if (absl::Status made = MakeTrialDir(trial_dir); !made.ok()) return fail(made.message());
-  auto spec = MakeLaunchSpec(record, trial_dir, lease);
+  if (absl::Status made = MakeEmptyTrialDir(trial_dir); !made.ok()) return fail(made.message());
+  std::span<const std::pair<std::string, std::string>> gpu_env;
+  if (lease) gpu_env = lease->env;
+  auto spec = planner_.Plan(record, trial_dir, gpu_env);
   if (!spec.ok()) return fail(spec.status().message());
-  std::optional<std::filesystem::path> followed;
-  if (metrics_file_) followed = trial_dir / "fs" / metrics_file_->relative_path();
-  auto collector = TrialCollector::Create(parser_options_, record.name, followed);
+  auto collector = TrialCollector::Create(parser_options_, record.name, planner_.MetricsFileIn(trial_dir));
   if (!collector.ok()) return fail(collector.status().message());
 
   record.status = TrialStatus::kRunning;
@@ -731,55 +556,36 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
     record.gpu_peak_memory_bytes = static_cast<int64_t>(usage.peak_bytes);
     record.gpu_mean_utilization = usage.mean_utilization;
   }
-  const std::optional<std::string> gpu_overrun = std::move(active.gpu_overrun);
-  const std::optional<std::string> early_stop = std::move(active.early_stop);
+  TrialEnding ending{.exit = end.exit,
+                     .stopped = end.stopped,
+                     .stop_reason = stop_reason_,
+                     .timed_out = end.timed_out,
+                     .timeout = options_.trial_timeout,
+                     .gpu_overrun = std::move(active.gpu_overrun),
+                     .early_stop = std::move(active.early_stop),
+                     .objective_available = !view.metrics.empty() && view.metrics.front().available(),
+                     .objective_metric_name = objective_name(),
+                     .stderr_log = {}};
   std::vector<double> objective_reports;  // for the early-stopping rule, should it succeed
   if (median_stop_) objective_reports = NumericReports(active.collector.log(), objective_name());
   active_.erase(it);
 
   record.end_us = NowMicros();
   if (!end.exit.signaled) record.exit_code = end.exit.exit_code;
-  bool objective_available = !view.metrics.empty() && view.metrics.front().available();
-  if (objective_available) {
+  if (ending.objective_available) {
     record.objective_value = view.metrics.front().value();
     record.objective_numeric = view.metrics.front().numeric_value();
   }
-  if (gpu_overrun) {
-    record.status = TrialStatus::kFailed;
-    record.reason = "GpuMemoryBudgetExceeded";
-    record.message = absl::StrCat(*gpu_overrun, " (", end.exit.Describe(), ")");
-  } else if (early_stop) {
-    // Katib's reason; the message says why.
-    record.status = TrialStatus::kEarlyStopped;
-    record.reason = "TrialEarlyStopped";
-    record.message = absl::StrCat("Trial is early stopped: ", *early_stop, " (", end.exit.Describe(), ")");
-  } else if (end.stopped) {
-    record.status = TrialStatus::kKilled;
-    record.reason = stop_reason_;
-    record.message = absl::StrCat("stopped by hpsearch (", end.exit.Describe(), ")");
-  } else if (end.timed_out) {
-    record.status = TrialStatus::kFailed;
-    record.reason = "Timeout";
-    record.message = absl::StrFormat("exceeded the trial timeout of %.1f s (%s)",
-                                     options_.trial_timeout.count() / 1000.0, end.exit.Describe());
-  } else if (!end.exit.success()) {
-    record.status = TrialStatus::kFailed;
-    record.reason = "TrialFailed";
+  if (!end.exit.success()) {
     std::filesystem::path stderr_log = options_.workdir / "trials" / trial / "stderr.log";
     std::error_code error;
-    record.message = std::filesystem::exists(stderr_log, error)
-                         ? absl::StrCat(end.exit.Describe(), "; see ", stderr_log.string())
-                         : absl::StrCat(end.exit.Describe(), "; nothing on stderr");
-  } else if (!objective_available) {
-    record.status = TrialStatus::kMetricsUnavailable;
-    record.reason = "MetricsUnavailable";
-    record.message = absl::StrCat("the trial exited 0 without reporting ",
-                                  experiment_.spec.objective->objective_metric_name);
-  } else {
-    record.status = TrialStatus::kSucceeded;
-    record.reason = "TrialSucceeded";
-    if (median_stop_) median_stop_->AddSucceeded(trial, objective_reports);
+    if (std::filesystem::exists(stderr_log, error)) ending.stderr_log = std::move(stderr_log);
   }
+  TrialOutcome outcome = ConcludeTrial(ending);
+  record.status = outcome.status;
+  record.reason = std::move(outcome.reason);
+  record.message = std::move(outcome.message);
+  if (median_stop_ && record.status == TrialStatus::kSucceeded) median_stop_->AddSucceeded(trial, objective_reports);
   Updated(view);
   ended_.push_back({.trial = trial, .exited_at = end.exited_at});
 }
@@ -840,41 +646,16 @@ RunResult Run::Result(RunOutcome outcome, std::string reason, std::string messag
   RunResult result = Outcome(outcome, std::move(reason), std::move(message));
   for (const std::string& trial : order_) result.trials.push_back(trials_.at(trial));
   result.overhead = overhead_;
-  if (!overhead_.exit_to_recorded_ms.empty()) {
-    auto figures = [](const std::vector<double>& samples) {
-      LatencySummary summary = SummarizeLatency(samples);
-      return absl::StrFormat("%.2f/%.2f", summary.p50_ms, summary.p99_ms);
-    };
-    observer_.OnMessage(absl::StrCat(
-        "engine overhead per trial, p50/p99 ms: launch to started ",
-        figures(overhead_.launch_to_started_ms), ", to first line ",
-        figures(overhead_.launch_to_first_line_ms), "; exit to recorded ",
-        figures(overhead_.exit_to_recorded_ms), ", exit to durable ",
-        figures(overhead_.exit_to_durable_ms)));
-  }
+  if (!overhead_.exit_to_recorded_ms.empty()) observer_.OnMessage(DescribeEngineOverhead(overhead_));
   return result;
 }
 
 }  // namespace
 
-LatencySummary SummarizeLatency(std::vector<double> samples_ms) {
-  LatencySummary summary;
-  summary.count = samples_ms.size();
-  if (samples_ms.empty()) return summary;
-  std::sort(samples_ms.begin(), samples_ms.end());
-  auto rank = [&](double p) {
-    size_t index = static_cast<size_t>(std::ceil(p * static_cast<double>(samples_ms.size())));
-    return samples_ms[std::clamp<size_t>(index, 1, samples_ms.size()) - 1];
-  };
-  summary.p50_ms = rank(0.50);
-  summary.p99_ms = rank(0.99);
-  summary.max_ms = samples_ms.back();
-  return summary;
-}
-
 absl::StatusOr<RunResult> RunExperiment(const api::Experiment& experiment, const std::string& spec_text,
                                         const RunOptions& options, RunObserver& observer) {
-  if (absl::Status s = CheckCollector(experiment); !s.ok()) return s;
+  absl::StatusOr<CollectorSetup> collector = CollectorSetupOf(experiment);
+  if (!collector.ok()) return collector.status();
   pb::Experiment proto = api::ToProto(experiment);
   auto suggester = suggestion::ExperimentSuggester::Create(proto);
   if (!suggester.ok()) {
@@ -889,25 +670,10 @@ absl::StatusOr<RunResult> RunExperiment(const api::Experiment& experiment, const
     }
     median_stop.emplace(*settings, ObjectiveDirectionOf(experiment) == metrics::ObjectiveDirection::kMaximize);
   }
-  Run run(experiment, std::move(proto), *std::move(suggester), std::move(median_stop), options, observer);
+  Run run(experiment, std::move(proto), *std::move(suggester), std::move(median_stop), *std::move(collector),
+          options, observer);
   if (absl::Status s = run.Open(spec_text); !s.ok()) return s;
   return run.Loop();
-}
-
-absl::StatusOr<std::vector<TrialView>> LoadTrialViews(metrics::ObjectiveStore& store,
-                                                      const api::Experiment& experiment) {
-  std::vector<metrics::MetricStrategy> strategies = Strategies(experiment);
-  auto records = store.ListTrials(experiment.metadata.name);
-  if (!records.ok()) return records.status();
-  std::vector<TrialView> views;
-  for (metrics::TrialRecord& record : *records) {
-    auto observations = store.GetObservations(record.name);
-    if (!observations.ok()) return observations.status();
-    auto summary = metrics::SummarizeMetrics(ToMetricLog(*observations), strategies);
-    views.push_back({.record = std::move(record),
-                     .metrics = summary.ok() ? *std::move(summary) : std::vector<metrics::MetricSummary>{}});
-  }
-  return views;
 }
 
 }  // namespace hpsearch::runner

@@ -18,26 +18,17 @@
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
-#include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "api/experiment.h"
-#include "gpu/budget.h"
-#include "gpu/device.h"
-#include "metrics/metric_strategy.h"
 #include "metrics/objective_store.h"
+#include "runner/engine_overhead.h"
+#include "runner/gpu_sharing.h"
+#include "runner/trial_view.h"
 
 namespace hpsearch::runner {
-
-// A trial with its metrics summarised by the experiment's metric strategies.
-struct TrialView {
-  metrics::TrialRecord record;
-  std::vector<metrics::MetricSummary> metrics;  // objective first
-};
 
 // Counts of the experiment's trials, Katib's way.
 struct TrialCounts {
@@ -72,47 +63,11 @@ struct RunOptions {
   // Where trial commands are looked up; empty means DefaultCommandSearchPath().
   std::vector<std::filesystem::path> command_search_path;
 
-  // GPU sharing (gpu/partitioner.h). Each trial's GPU memory budget: from
-  // here (the command line) when set, else the experiment's annotations,
-  // else an equal share of a GPU per parallel trial.
-  gpu::BudgetRequest gpu_budget;
-  // An NVIDIA MPS daemon serves the GPUs: trials also get its limits.
-  bool gpu_mps = false;
-  // How long a trial may stay above its GPU memory budget before it is stopped.
-  std::chrono::milliseconds gpu_over_budget_grace = std::chrono::seconds(3);
-  // Where the GPUs come from; empty means NVML (gpu::OpenNvml). Failing or
-  // finding no GPU means the trials run without GPU placement.
-  std::function<absl::StatusOr<std::unique_ptr<gpu::GpuBackend>>()> open_gpus;
+  // GPU sharing; without a usable GPU trials run without placement.
+  GpuSharingOptions gpus;
 };
 
 enum class RunOutcome { kSucceeded, kFailed, kInterrupted };
-
-// What the engine itself adds around each trial, measured inside it: one
-// sample per trial, in milliseconds (bench/runner.md).
-struct EngineOverhead {
-  // From the engine starting to launch a trial (its directory, command,
-  // environment, process) to the trial's program running (exec done): the
-  // engine's share of the launch.
-  std::vector<double> launch_to_started_ms;
-  // ... to the trial's first line of stdout arriving: adds the program's
-  // own start-up until it prints.
-  std::vector<double> launch_to_first_line_ms;
-  // From the engine seeing a trial's process end to its result committed to
-  // the store: visible to readers, and kept if the engine is killed.
-  std::vector<double> exit_to_recorded_ms;
-  // ... and then durable against power loss, by the one fsync shared by the
-  // trials that ended together; the trial is reported finished then.
-  std::vector<double> exit_to_durable_ms;
-};
-
-struct LatencySummary {
-  size_t count = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-  double max_ms = 0;
-};
-// Nearest-rank percentiles of `samples_ms`.
-LatencySummary SummarizeLatency(std::vector<double> samples_ms);
 
 struct RunResult {
   RunOutcome outcome = RunOutcome::kSucceeded;
@@ -133,10 +88,5 @@ struct RunResult {
 absl::StatusOr<RunResult> RunExperiment(const api::Experiment& experiment,
                                         const std::string& spec_text, const RunOptions& options,
                                         RunObserver& observer);
-
-// Every trial of `experiment_name` in `store`, summarised with the metric
-// strategies of the experiment stored there (what `hpsearch trials` shows).
-absl::StatusOr<std::vector<TrialView>> LoadTrialViews(metrics::ObjectiveStore& store,
-                                                      const api::Experiment& experiment);
 
 }  // namespace hpsearch::runner

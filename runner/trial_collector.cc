@@ -2,7 +2,33 @@
 
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
+
 namespace hpsearch::runner {
+
+absl::StatusOr<CollectorSetup> CollectorSetupOf(const api::Experiment& experiment) {
+  CollectorSetup setup;
+  const api::Objective& objective = *experiment.spec.objective;
+  setup.parser.metric_names.push_back(objective.objective_metric_name);
+  for (const std::string& name : objective.additional_metric_names) setup.parser.metric_names.push_back(name);
+  const auto& collector = experiment.spec.metrics_collector_spec;
+  if (!collector) return setup;
+  switch (api::ParseCollectorKind(collector->collector_kind)) {
+    case api::CollectorKind::kStdOut: break;
+    case api::CollectorKind::kFile:
+      if (collector->file_system_path) {
+        setup.metrics_file = collector->file_system_path->path;
+        if (collector->file_system_path->format == "JSON") setup.parser.format = metrics::MetricsFormat::kJson;
+      }
+      break;
+    default:
+      return absl::UnimplementedError(absl::StrCat("spec.metricsCollectorSpec.collector.kind: ",
+                                                   collector->collector_kind,
+                                                   " is not supported by hpsearch run; use StdOut or File"));
+  }
+  if (collector->metrics_format) setup.parser.filters = *collector->metrics_format;
+  return setup;
+}
 
 absl::StatusOr<TrialCollector> TrialCollector::Create(
     const metrics::ParserOptions& options, std::string trial,

@@ -16,11 +16,23 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "api/experiment.h"
 #include "metrics/metric_log.h"
 #include "metrics/metrics_parser.h"
 #include "metrics/objective_store.h"
 
 namespace hpsearch::runner {
+
+// How an experiment's trials' metrics are collected here: what the parser
+// looks for, and the File collector's path (unset: the StdOut collector).
+struct CollectorSetup {
+  metrics::ParserOptions parser;
+  std::optional<std::filesystem::path> metrics_file;
+};
+
+// From spec.objective and spec.metricsCollectorSpec. Fails with
+// UNIMPLEMENTED for the collector kinds that need a cluster.
+absl::StatusOr<CollectorSetup> CollectorSetupOf(const api::Experiment& experiment);
 
 class TrialCollector {
  public:

@@ -1,7 +1,6 @@
 #include "runner/objective.h"
 
 #include "gtest/gtest.h"
-#include "runner/experiment_runner.h"
 
 namespace hpsearch::runner {
 namespace {
@@ -46,18 +45,6 @@ TEST(ObjectiveTest, NewBestNeedsASucceededTrialStrictlyBetter) {
   EXPECT_FALSE(IsNewBest(Trial(TrialStatus::kSucceeded, std::nullopt), nullptr,
                          ObjectiveDirection::kMinimize));
   EXPECT_TRUE(IsNewBest(Trial(TrialStatus::kSucceeded, 0.6), &first, ObjectiveDirection::kMaximize));
-}
-
-TEST(LatencySummaryTest, NearestRankPercentiles) {
-  EXPECT_EQ(SummarizeLatency({}).count, 0u);
-  std::vector<double> samples;
-  for (int i = 100; i >= 1; --i) samples.push_back(i);
-  LatencySummary summary = SummarizeLatency(samples);
-  EXPECT_EQ(summary.count, 100u);
-  EXPECT_EQ(summary.p50_ms, 50);
-  EXPECT_EQ(summary.p99_ms, 99);
-  EXPECT_EQ(summary.max_ms, 100);
-  EXPECT_EQ(SummarizeLatency({7}).p99_ms, 7);
 }
 
 }  // namespace

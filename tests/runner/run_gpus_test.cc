@@ -97,7 +97,7 @@ class RunGpusTest : public ::testing::Test {
     std::filesystem::create_directories(dir_ / "pids");
     std::filesystem::create_directories(dir_ / "env");
     options_.workdir = dir_ / "work";
-    options_.open_gpus = [pids = dir_ / "pids"]() -> absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> {
+    options_.gpus.open = [pids = dir_ / "pids"]() -> absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> {
       return std::make_unique<PidFileGpu>(pids);
     };
   }
@@ -208,7 +208,7 @@ TEST_F(RunGpusTest, TrialsArePinnedCappedAndNeverOvercommitTheGpu) {
 // On a GPU in MIG mode trials run on its instances: pinned by the
 // instance's UUID and recorded by its label (GPU:instance).
 TEST_F(RunGpusTest, TrialsOnAMigInstanceArePinnedToItAndRecordedByIt) {
-  options_.open_gpus = [pids = dir_ / "pids"]() -> absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> {
+  options_.gpus.open = [pids = dir_ / "pids"]() -> absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> {
     return std::make_unique<PidFileGpu>(
         pids, gpu::MigSlot{.index = 3, .parent_uuid = "GPU-5e5e5e5e-0000-0000-0000-000000000000"});
   };
@@ -226,9 +226,9 @@ TEST_F(RunGpusTest, TrialsOnAMigInstanceArePinnedToItAndRecordedByIt) {
 }
 
 TEST_F(RunGpusTest, ATrialOverItsBudgetIsStoppedWhileItsNeighbourFinishes) {
-  options_.gpu_budget.size = "6Gi";  // the command line wins over the annotation
-  options_.gpu_mps = true;
-  options_.gpu_over_budget_grace = std::chrono::milliseconds(500);
+  options_.gpus.budget.size = "6Gi";  // the command line wins over the annotation
+  options_.gpus.mps = true;
+  options_.gpus.over_budget_grace = std::chrono::milliseconds(500);
   absl::StatusOr<RunResult> result =
       Run(Experiment("hpsearch.kubeflow.org/gpu-memory-fraction: \"0.1\"", 2, {1, 9}, 6000));
   ASSERT_TRUE(result.ok()) << result.status();
@@ -264,8 +264,8 @@ TEST_F(RunGpusTest, ATrialOverItsBudgetIsStoppedWhileItsNeighbourFinishes) {
 // A daemonized child (out of the trial's group, orphaned, so adopted by the
 // engine) counts against its trial by the HPSEARCH_TRIAL_NAME it inherited.
 TEST_F(RunGpusTest, AnEscapedDaemonsGpuMemoryCountsAgainstItsTrial) {
-  options_.gpu_budget.size = "6Gi";
-  options_.gpu_over_budget_grace = std::chrono::milliseconds(500);
+  options_.gpus.budget.size = "6Gi";
+  options_.gpus.over_budget_grace = std::chrono::milliseconds(500);
   // The daemon's pid file says it uses 9 GiB; the trial itself 1 GiB.
   const std::string escape = absl::StrCat("\"--escape-child=30\", \"--escape-style=daemon\", \"--escape-pid-file=",
                                           (dir_ / "pids").string(), "/9-escapee-${trialParameters.trialName}.pid\", ");
@@ -279,7 +279,7 @@ TEST_F(RunGpusTest, AnEscapedDaemonsGpuMemoryCountsAgainstItsTrial) {
 }
 
 TEST_F(RunGpusTest, WithoutAGpuTrialsRunOnCpuAndTheUserIsToldOnce) {
-  options_.open_gpus = []() -> absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> {
+  options_.gpus.open = []() -> absl::StatusOr<std::unique_ptr<gpu::GpuBackend>> {
     return absl::UnavailableError("cannot load libnvidia-ml.so.1");
   };
   absl::StatusOr<RunResult> result =
@@ -298,7 +298,7 @@ TEST_F(RunGpusTest, WithoutAGpuTrialsRunOnCpuAndTheUserIsToldOnce) {
 }
 
 TEST_F(RunGpusTest, ABudgetNoGpuCanHoldStopsTheRunBeforeAnyTrial) {
-  options_.gpu_budget.size = "20Gi";
+  options_.gpus.budget.size = "20Gi";
   absl::StatusOr<RunResult> result = Run(Experiment("", 2, {1, 2}, 0));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);

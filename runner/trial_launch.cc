@@ -1,0 +1,94 @@
+#include "runner/trial_launch.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "runner/trial_command.h"
+
+extern char** environ;
+
+namespace hpsearch::runner {
+namespace {
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    size_t equals = text.find('=');
+    if (equals != std::string_view::npos) env[std::string(text.substr(0, equals))] = text.substr(equals + 1);
+  }
+  return env;
+}
+
+}  // namespace
+
+TrialLaunchPlanner::TrialLaunchPlanner(const api::Experiment& experiment,
+                                       std::vector<std::filesystem::path> command_search_path,
+                                       std::optional<std::filesystem::path> metrics_file)
+    : experiment_(experiment),
+      command_search_path_(std::move(command_search_path)),
+      metrics_file_(std::move(metrics_file)),
+      engine_environment_(ProcessEnvironment()) {}
+
+std::optional<std::filesystem::path> TrialLaunchPlanner::MetricsFileIn(const std::filesystem::path& trial_dir) const {
+  if (!metrics_file_) return std::nullopt;
+  return trial_dir / "fs" / metrics_file_->relative_path();
+}
+
+absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
+    const metrics::TrialRecord& trial, const std::filesystem::path& trial_dir,
+    std::span<const std::pair<std::string, std::string>> extra_env) const {
+  TrialIdentity identity{.name = trial.name,
+                         .namespace_ = experiment_.metadata.namespace_,
+                         .assignments = {trial.assignments.begin(), trial.assignments.end()}};
+  auto command = BuildTrialCommand(experiment_, identity);
+  if (!command.ok()) return command.status();
+
+  std::vector<std::pair<std::string, std::string>> remap;
+  if (std::optional<std::filesystem::path> local = MetricsFileIn(trial_dir)) {
+    std::error_code error;
+    if (!std::filesystem::create_directories(local->parent_path(), error) && error) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot create ", local->parent_path().string(), ": ", error.message()));
+    }
+    remap.emplace_back(metrics_file_->string(), local->string());
+  }
+  for (std::string& word : command->argv) absl::StrReplaceAll(remap, &word);
+
+  auto program = ResolveCommand(command->argv.front(), command_search_path_);
+  if (!program.ok()) return program.status();
+  LaunchSpec spec{.argv = command->argv, .env = {}, .working_dir = trial_dir};
+  spec.argv.front() = program->string();
+
+  std::map<std::string, std::string> env = engine_environment_;
+  for (api::NameValue& variable : command->env) {
+    absl::StrReplaceAll(remap, &variable.value);
+    env[variable.name] = variable.value;
+  }
+  env[kTrialNameVariable] = trial.name;
+  env["HPSEARCH_EXPERIMENT_NAME"] = experiment_.metadata.name;
+  env.try_emplace("PYTHONUNBUFFERED", "1");  // metrics arrive as printed
+  for (const auto& [key, value] : extra_env) env[key] = value;
+  for (const auto& [key, value] : env) spec.env.push_back(absl::StrCat(key, "=", value));
+  return spec;
+}
+
+absl::Status MakeEmptyTrialDir(const std::filesystem::path& trial_dir) {
+  int made = mkdir(trial_dir.c_str(), 0755);
+  if (made != 0 && errno == EEXIST) {
+    std::error_code ignored;  // mkdir says what went wrong
+    std::filesystem::remove_all(trial_dir, ignored);
+    made = mkdir(trial_dir.c_str(), 0755);
+  }
+  if (made != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot create ", trial_dir.string(), ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hpsearch::runner

@@ -1,0 +1,57 @@
+// What the supervisor starts for one trial: its argv, environment and
+// working directory, the local equivalent of the trial's pod.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "api/experiment.h"
+#include "metrics/objective_store.h"
+#include "runner/process.h"
+
+namespace hpsearch::runner {
+
+// Set to the trial's name in each trial's environment: its processes
+// inherit it, so it tells whose a process is that escaped the trial's
+// process tree.
+inline constexpr char kTrialNameVariable[] = "HPSEARCH_TRIAL_NAME";
+
+class TrialLaunchPlanner {
+ public:
+  // `metrics_file`: the File collector's path, if the experiment uses it.
+  // The engine's environment is read now: every trial's starts from it.
+  TrialLaunchPlanner(const api::Experiment& experiment, std::vector<std::filesystem::path> command_search_path,
+                     std::optional<std::filesystem::path> metrics_file);
+
+  // The trial template's primary container for `trial`, placeholders
+  // substituted and its command resolved on the search path, run in
+  // `trial_dir`. Its environment is the engine's, then the container's env,
+  // then HPSEARCH_TRIAL_NAME, HPSEARCH_EXPERIMENT_NAME and `extra_env` (the
+  // trial's GPU placement). The File collector's path, wherever it appears,
+  // becomes the trial's own under `trial_dir`, as each pod has its own
+  // filesystem; its folder is created.
+  absl::StatusOr<LaunchSpec> Plan(const metrics::TrialRecord& trial, const std::filesystem::path& trial_dir,
+                                  std::span<const std::pair<std::string, std::string>> extra_env) const;
+
+  // Where the trial in `trial_dir` writes the File collector's metrics.
+  std::optional<std::filesystem::path> MetricsFileIn(const std::filesystem::path& trial_dir) const;
+
+ private:
+  const api::Experiment& experiment_;
+  std::vector<std::filesystem::path> command_search_path_;
+  std::optional<std::filesystem::path> metrics_file_;
+  std::map<std::string, std::string> engine_environment_;
+};
+
+// Makes `trial_dir` an empty directory: a rerun (or a trial whose start a
+// crash lost) starts clean.
+absl::Status MakeEmptyTrialDir(const std::filesystem::path& trial_dir);
+
+}  // namespace hpsearch::runner
