@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <list>
-#include <mutex>
 #include <numeric>
 #include <optional>
 #include <set>
@@ -14,12 +12,12 @@
 
 #include <Eigen/Dense>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "suggestion/internal/acquisition.h"
 #include "suggestion/internal/gaussian_process.h"
 #include "suggestion/internal/halton.h"
+#include "suggestion/internal/model_cache.h"
 #include "suggestion/internal/normal.h"
 #include "suggestion/random_search.h"
 
@@ -107,85 +105,10 @@ constexpr double kRefitGrowth = 1.25;
 
 absl::Status Cancelled() { return absl::CancelledError("the call was cancelled"); }
 
-// Fitted hyperparameters by experiment, most recently used first: warm
-// starts for later calls' fits. A snapshot records which observations it
-// was fitted on (a hash of each: point and value), and a call starts only
-// from a snapshot fitted on a strict subset of its own observations, the
-// largest one: so a repeated request (Katib retries a call whose reply it
-// rejected) gets the same answer, and a call's answer depends on the
-// trials it is sent and on earlier calls for the same experiment alone.
-class ModelCache {
- public:
-  struct Snapshot {
-    Eigen::VectorXd log_hyperparameters;
-    std::vector<uint64_t> observations;  // sorted hashes
-    // Observations at the last full (multi-start) fit in this lineage.
-    size_t full_fit_rows = 0;
-  };
-
-  // The largest snapshot fitted on a strict subset of `observations`
-  // (sorted hashes), if any.
-  std::optional<Snapshot> Find(const std::string& key,
-                               const std::vector<uint64_t>& observations) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = index_.find(key);
-    if (it == index_.end()) return std::nullopt;
-    entries_.splice(entries_.begin(), entries_, it->second);
-    const Snapshot* best = nullptr;
-    for (const Snapshot& snapshot : it->second->second) {
-      if (snapshot.observations.size() >= observations.size() ||
-          (best && snapshot.observations.size() <= best->observations.size()) ||
-          !std::includes(observations.begin(), observations.end(),
-                         snapshot.observations.begin(), snapshot.observations.end())) {
-        continue;
-      }
-      best = &snapshot;
-    }
-    if (!best) return std::nullopt;
-    return *best;
-  }
-
-  void Put(const std::string& key, Snapshot snapshot) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = index_.find(key);
-    if (it == index_.end()) {
-      entries_.emplace_front(key, std::vector<Snapshot>());
-      it = index_.emplace(key, entries_.begin()).first;
-      while (entries_.size() > kCacheCapacity) {
-        index_.erase(entries_.back().first);
-        entries_.pop_back();
-      }
-    } else {
-      entries_.splice(entries_.begin(), entries_, it->second);
-    }
-    std::vector<Snapshot>& snapshots = it->second->second;
-    std::erase_if(snapshots, [&](const Snapshot& old) {
-      return old.observations == snapshot.observations;
-    });
-    snapshots.push_back(std::move(snapshot));
-    if (snapshots.size() > kSnapshotsPerExperiment) snapshots.erase(snapshots.begin());
-  }
-
-  void Clear() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    index_.clear();
-    entries_.clear();
-  }
-
-  size_t size() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return entries_.size();
-  }
-
- private:
-  using Entries = std::list<std::pair<std::string, std::vector<Snapshot>>>;
-  std::mutex mutex_;
-  Entries entries_;
-  absl::flat_hash_map<std::string, Entries::iterator> index_;
-};
+using internal::ModelCache;
 
 ModelCache& Cache() {
-  static ModelCache* const cache = new ModelCache;
+  static ModelCache* const cache = new ModelCache(kCacheCapacity, kSnapshotsPerExperiment);
   return *cache;
 }
 
