@@ -53,6 +53,9 @@ class Validator {
   void Error(std::string path, std::string message) {
     out_.push_back({Severity::kError, std::move(path), std::move(message), {}});
   }
+  void Warning(std::string path, std::string message) {
+    out_.push_back({Severity::kWarning, std::move(path), std::move(message), {}});
+  }
 
   void Name() {
     static const RE2 kNaming("[a-z]([-a-z0-9]*[a-z0-9])?");
@@ -243,6 +246,11 @@ class Validator {
     if (!fs.step.empty()) {
       const std::optional<double> step = number("step", fs.step);
       if (step && *step <= 0) Error(ChildPath(fs_path, "step"), "must be greater than 0");
+      if (!is_int && min && max && step && *step > 0 && *min <= *max && GridLosesMax(*min, *max, *step)) {
+        Warning(ChildPath(fs_path, "max"),
+                Cat("rounding stops the grid of step ", fs.step, " one value short of max (", fs.max,
+                    "), as in Katib (numpy.arange); write max a little larger to include it"));
+      }
     } else if (!is_int && spec_.algorithm && spec_.algorithm->algorithm_name == "grid") {
       Error(ChildPath(fs_path, "step"),
             Cat("Param ", p.name,

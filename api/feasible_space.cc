@@ -35,10 +35,23 @@ std::optional<double> ParseNumber(std::string_view s) {
 std::optional<int64_t> ParseInteger(std::string_view s) { return ParseWhole<int64_t>(s); }
 
 uint64_t CountGridValues(double min, double max, double step) {
-  // (0.3 - 0) / 0.1 comes out a hair below 3: the tolerance keeps max.
+  // numpy.arange's length is ceil((stop - start) / step); its values are
+  // start, start + step, then start + i * delta with delta = (start + step)
+  // - start. Katib then drops the last value when it lies above max.
+  const double length = std::ceil((max + step - min) / step);
+  if (!(length < 1.8e19)) return std::numeric_limits<uint64_t>::max();
+  if (length < 1) return 0;
+  const uint64_t count = static_cast<uint64_t>(length);
+  const double delta = (min + step) - min;
+  const double last = count == 1 ? min : count == 2 ? min + step : min + static_cast<double>(count - 1) * delta;
+  return last > max ? count - 1 : count;
+}
+
+bool GridLosesMax(double min, double max, double step) {
+  // The values meant: min + k * step up to max, forgiving rounding.
   const double intervals = std::floor((max - min) / step * (1 + 1e-15) + 1e-9);
-  if (!(intervals < 1.8e19)) return std::numeric_limits<uint64_t>::max();
-  return static_cast<uint64_t>(intervals) + 1;
+  if (!(intervals < 1.8e19)) return false;
+  return CountGridValues(min, max, step) < static_cast<uint64_t>(intervals) + 1;
 }
 
 std::optional<uint64_t> CountGridPoints(const ParameterSpec& parameter) {

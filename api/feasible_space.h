@@ -16,11 +16,17 @@ std::optional<double> ParseNumber(std::string_view s);
 // A base-10 integer such as "32" or "-1" that fits in int64.
 std::optional<int64_t> ParseInteger(std::string_view s);
 
-// How many values min, min + step, min + 2 step, ... a grid holds up to max
-// (min <= max, step > 0): with a tolerance for rounding, so that 0.1 to 0.5
-// in steps of 0.1 keeps 0.5. Saturates at UINT64_MAX. The one count both
-// `hpsearch validate` and the grid algorithm use.
+// How many values Katib's grid search takes from min to max in steps of
+// step (min <= max, step > 0): numpy.arange(min, max + step, step), less its
+// last value when that lies above max. Rounding decides, as in Katib:
+// [0, 0.3] step 0.1 gives 0, 0.1, 0.2 (0.30000000000000004 lies above 0.3),
+// [0.1, 0.3] step 0.1 gives 0.1, 0.2, 0.3. Saturates at UINT64_MAX. The one
+// count both `hpsearch validate` and the grid algorithm use.
 uint64_t CountGridValues(double min, double max, double step);
+
+// Whether that rounding makes the grid stop one value short of a max that
+// is min + k * step as written: worth a warning, as users mean max.
+bool GridLosesMax(double min, double max, double step);
 
 // Grid points of one parameter, as Katib's grid search enumerates them:
 // int: min, min+step, ... <= max (step 1 when unset); double: the same with

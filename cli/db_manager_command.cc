@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/listen_address.h"
 #include "cli/stop_signals.h"
 #include "metrics/db_manager_service.h"
 #include "metrics/objective_store.h"
@@ -55,6 +56,7 @@ void AddDbManagerCommand(CLI::App& app) {
   command
       ->add_option("--address", flags->address,
                    "HOST:PORT to listen on (Katib's default); port 0 picks a free port")
+      ->check(ListenAddress())
       ->capture_default_str();
   command
       ->add_option("--store", flags->store, "The objective store (SQLite file; created if absent)")

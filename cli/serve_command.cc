@@ -7,6 +7,7 @@
 
 #include "absl/time/time.h"
 #include "cli/commands.h"
+#include "cli/listen_address.h"
 #include "cli/stop_signals.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -51,10 +52,11 @@ void AddServeCommand(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* serve = app.add_subcommand(
       "serve",
-      "Serve Katib's Suggestion gRPC API (algorithms random and grid) with gRPC "
+      "Serve Katib's Suggestion gRPC API (algorithms random, grid and bayesianoptimization) with gRPC "
       "health checks, as a drop-in replacement for Katib's suggestion services");
   serve->add_option("--address", flags->address,
                     "HOST:PORT to listen on; port 0 picks a free port")
+      ->check(ListenAddress())
       ->capture_default_str();
   serve->add_option("--log-level", flags->log_level,
                     "Log verbosity (one line per call at info)")

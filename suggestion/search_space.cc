@@ -109,6 +109,11 @@ absl::Status FillNumeric(const pb::FeasibleSpace& space, Parameter& parameter) {
                         "distribution",
                         space.min(), DistributionName(parameter.distribution)));
   }
+  if (!std::isfinite(*max - *min)) {
+    return ParamError(parameter.name,
+                      absl::StrFormat("feasibleSpace.max - feasibleSpace.min (%s - %s) is beyond the largest double",
+                                      space.max(), space.min()));
+  }
   parameter.min = *min;
   parameter.max = *max;
 
@@ -128,11 +133,13 @@ absl::Status FillNumeric(const pb::FeasibleSpace& space, Parameter& parameter) {
 
   const double intervals = (parameter.max - parameter.min) / *parameter.step;
   if (intervals > kMaxGridPoints) {
-    return ParamError(parameter.name,
-                      absl::StrFormat("feasibleSpace.step (%s) is too small: "
-                                      "more than 10^12 values between min "
-                                      "and max",
-                                      space.step()));
+    return ParamError(
+        parameter.name,
+        space.step().empty()
+            ? absl::StrFormat("feasibleSpace [%s, %s] holds more than 10^12 integers; set feasibleSpace.step",
+                              space.min(), space.max())
+            : absl::StrFormat("feasibleSpace.step (%s) is too small: more than 10^12 values between min and max",
+                              space.step()));
   }
   parameter.cardinality = api::CountGridValues(parameter.min, parameter.max, *parameter.step);
   if (parameter.type == ParameterType::kDouble) {
@@ -409,6 +416,12 @@ std::vector<pb::ParameterAssignment> SearchSpace::ToAssignments(
   return assignments;
 }
 
+double SearchSpace::Nearest(size_t dimension, double value) const {
+  const Parameter& p = parameters_[dimension];
+  if (!p.step) return std::clamp(value, p.min, p.max);
+  return GridValue(dimension, GridIndex(dimension, std::clamp(value, p.min, p.max)));
+}
+
 absl::StatusOr<Point> SearchSpace::ParseAssignments(
     absl::string_view trial_name,
     std::span<const AssignmentView> assignments) const {
@@ -439,39 +452,13 @@ absl::StatusOr<Point> SearchSpace::ParseAssignments(
       case ParameterType::kInt: {
         std::optional<int64_t> value = ParseInt(text);
         if (!value) return infeasible("not an integer");
-        const double v = static_cast<double>(*value);
-        if (v < p.min || v > p.max ||
-            std::fmod(v - p.min, *p.step) != 0) {
-          return infeasible(absl::StrFormat("not in [%d, %d] with step %d",
-                                            static_cast<int64_t>(p.min),
-                                            static_cast<int64_t>(p.max),
-                                            static_cast<int64_t>(*p.step)));
-        }
-        point[i] = v;
+        point[i] = Nearest(i, static_cast<double>(*value));
         break;
       }
       case ParameterType::kDouble: {
         std::optional<double> value = ParseDouble(text);
         if (!value) return infeasible("not a number");
-        // Tolerances forgive printing noise, like Katib's
-        // "0.30000000000000004" for a grid point of [0.1, 0.3] step 0.1.
-        const double slack = 1e-9 * (p.max - p.min);
-        if (*value < p.min - slack || *value > p.max + slack) {
-          return infeasible(absl::StrFormat("outside [%s, %s]",
-                                            FormatDouble(p.min),
-                                            FormatDouble(p.max)));
-        }
-        if (p.step) {
-          const uint64_t k = GridIndex(i, *value);
-          const double grid_value = GridValue(i, k);
-          if (std::abs(*value - grid_value) > 1e-6 * *p.step) {
-            return infeasible(absl::StrFormat("not on the grid min + k * %s",
-                                              FormatDouble(*p.step)));
-          }
-          point[i] = grid_value;
-        } else {
-          point[i] = std::clamp(*value, p.min, p.max);
-        }
+        point[i] = Nearest(i, *value);
         break;
       }
       case ParameterType::kDiscrete:

@@ -99,15 +99,23 @@ class SearchSpace {
   // The grid index of a feasible coordinate of such a parameter.
   uint64_t GridIndex(size_t dimension, double value) const;
 
+  // The feasible coordinate of a numeric parameter nearest to `value`:
+  // clamped to [min, max], then snapped to its grid if it has a step.
+  double Nearest(size_t dimension, double value) const;
+
   // Katib's string for a coordinate: "32", "0.01", or the list element.
   std::string FormatValue(size_t dimension, double value) const;
   std::vector<::api::v1::beta1::ParameterAssignment> ToAssignments(
       const Point& point) const;
 
   // Reads a trial's assignments back into a Point. INVALID_ARGUMENT naming
-  // the trial and parameter when a parameter is unknown, missing or repeated,
-  // or its value is not feasible. Stepped doubles snap to their grid value,
-  // so "0.30000000000000004" reads as 0.3.
+  // the trial and parameter when a parameter is unknown, missing or
+  // repeated, a number does not parse or a list value is not in the list.
+  // A number outside the space or off its grid reads as the nearest
+  // feasible value (Nearest): Katib's own services make such trials
+  // (hyperopt's quniform rounds past max and to multiples of the step, not
+  // min + k * step), and rejecting them would stall the experiment for good.
+  // So "0.30000000000000004" reads as 0.3.
   absl::StatusOr<Point> ParseAssignments(
       absl::string_view trial_name,
       std::span<const AssignmentView> assignments) const;

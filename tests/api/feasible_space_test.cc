@@ -48,5 +48,38 @@ TEST(FeasibleSpace, CountsGridPointsLikeKatib) {
   EXPECT_EQ(CountGridPoints({list, Param("double", "0", "1")}), std::nullopt);
 }
 
+// The lengths of Katib's grids (numpy.arange(min, max + step, step) less a
+// last value above max), computed with numpy 1.24 by the expression Katib's
+// search_space.py runs: rounding drops max from some grids and not others.
+TEST(FeasibleSpace, CountsSteppedDoublesExactlyAsKatibsNumpyGrid) {
+  struct Case {
+    double min, max, step;
+    uint64_t katib;
+  };
+  for (const Case& c : std::initializer_list<Case>{{0, 0.3, 0.1, 3},
+                                                   {0, 0.7, 0.1, 7},
+                                                   {1, 2, 0.1, 10},
+                                                   {0.001, 0.01, 0.001, 9},
+                                                   {0.1, 0.3, 0.1, 3},
+                                                   {0.1, 0.5, 0.1, 5},
+                                                   {0.01, 0.05, 0.02, 3},
+                                                   {0.1, 0.95, 0.05, 17},
+                                                   {0, 1, 0.25, 5},
+                                                   {0.5, 0.5, 0.1, 1},
+                                                   {-1, 1, 0.2, 11},
+                                                   {1e-5, 1e-4, 1e-5, 10},
+                                                   {0, 10, 3, 4}}) {
+    EXPECT_EQ(CountGridValues(c.min, c.max, c.step), c.katib) << c.min << " " << c.max << " " << c.step;
+  }
+}
+
+TEST(FeasibleSpace, TellsWhenRoundingDropsMaxFromTheGrid) {
+  EXPECT_TRUE(GridLosesMax(0, 0.3, 0.1));
+  EXPECT_TRUE(GridLosesMax(1, 2, 0.1));
+  EXPECT_FALSE(GridLosesMax(0.1, 0.3, 0.1));
+  EXPECT_FALSE(GridLosesMax(0, 1, 0.25));
+  EXPECT_FALSE(GridLosesMax(0, 10, 3));  // 10 is not on the grid anyway
+}
+
 }  // namespace
 }  // namespace hpsearch::api

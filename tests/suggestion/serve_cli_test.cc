@@ -144,5 +144,16 @@ TEST(ServeCliTest, RejectsBadFlags) {
   EXPECT_THAT(child.output(), HasSubstr("--log-level"));
 }
 
+// gRPC itself would listen on 443 without a port and wrap 99999 around.
+TEST(ServeCliTest, RejectsAddressesWithoutAValidPort) {
+  for (const auto& [address, why] : {std::pair{"127.0.0.1", "expected HOST:PORT"},
+                                     std::pair{"127.0.0.1:99999", "port \"99999\" is not a number from 0 to 65535"},
+                                     std::pair{"::1:6789", "an IPv6 host goes in brackets"}}) {
+    Child child({"serve", "--address", address});
+    EXPECT_EQ(child.Finish(), 2) << address;
+    EXPECT_THAT(child.output(), HasSubstr(why));
+  }
+}
+
 }  // namespace
 }  // namespace hpsearch::suggestion

@@ -47,15 +47,15 @@ TEST(SuggestTest, RejectsAnEmptyRequest) {
   EXPECT_THAT(status.message(), HasSubstr("unknown algorithm name"));
 }
 
-TEST(SuggestTest, RejectsTrialsOutsideTheSpace) {
+TEST(SuggestTest, RejectsTrialsWhoseValuesAreNotNumbers) {
   pb::GetSuggestionsRequest request = Request(kExperiment, 1, 2);
   testing::AddTrial(request,
                     testing::ParseText<pb::GetSuggestionsReply>(
-                        "parameter_assignments { assignments { name: 'x' value: '3' } }"),
+                        "parameter_assignments { assignments { name: 'x' value: 'three' } }"),
                     0, pb::TrialStatus::SUCCEEDED, "0.1");
   const absl::Status status = StatusOf(request);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("trial e-1: parameter x: value \"3\" is not feasible"));
+  EXPECT_THAT(status.message(), HasSubstr("trial e-1: parameter x: value \"three\" is not feasible"));
 }
 
 TEST(SuggestTest, UnavailableObjectivesAreNotErrors) {
@@ -173,10 +173,10 @@ TEST(ExperimentSuggesterTest, RefusesInfeasibleTrialsAndBadCounts) {
   absl::StatusOr<ExperimentSuggester> suggester =
       ExperimentSuggester::Create(Request(kExperiment, 1, 1).experiment());
   ASSERT_TRUE(suggester.ok()) << suggester.status();
-  const AssignmentView outside[] = {{"x", "3"}};
-  const absl::Status status = suggester->Observe("e-9", outside, pb::TrialStatus::SUCCEEDED, "1");
+  const AssignmentView unparsable[] = {{"x", "three"}};
+  const absl::Status status = suggester->Observe("e-9", unparsable, pb::TrialStatus::SUCCEEDED, "1");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("trial e-9: parameter x: value \"3\" is not feasible"));
+  EXPECT_THAT(status.message(), HasSubstr("trial e-9: parameter x: value \"three\" is not feasible"));
   EXPECT_EQ(suggester->Suggest(0, 0).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(suggester->Suggest(3, 0).ok());
 }
