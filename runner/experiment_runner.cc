@@ -20,6 +20,7 @@
 #include "runner/trial_launch.h"
 #include "runner/trial_outcome.h"
 #include "runner/trial_supervisor.h"
+#include "runner/workdir_lock.h"
 #include "suggestion/median_stop.h"
 #include "suggestion/suggest.h"
 
@@ -146,6 +147,7 @@ class Run {
   std::vector<metrics::MetricStrategy> strategies_;
   metrics::ParserOptions parser_options_;
   TrialLaunchPlanner planner_;
+  std::optional<WorkdirLock> workdir_lock_;
   std::unique_ptr<metrics::ObjectiveStore> store_;
   std::unique_ptr<gpu::GpuPartitioner> gpus_;  // none: trials run without GPU placement
   bool waiting_for_gpus_ = false;  // told the user that trials wait for GPU memory
@@ -176,6 +178,9 @@ absl::Status Run::Open(const std::string& spec_text) {
     return absl::UnavailableError(absl::StrCat("cannot create workdir ", options_.workdir.string(),
                                                ": ", error.message()));
   }
+  auto lock = WorkdirLock::Acquire(options_.workdir);
+  if (!lock.ok()) return lock.status();
+  workdir_lock_.emplace(*std::move(lock));
   auto store = metrics::ObjectiveStore::Open((options_.workdir / "store.db").string());
   if (!store.ok()) return store.status();
   store_ = *std::move(store);

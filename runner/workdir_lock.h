@@ -1,0 +1,26 @@
+// One `hpsearch run` per workdir at a time: a second one would resume the
+// first one's running trials as interrupted and run them again beside it.
+#pragma once
+
+#include <filesystem>
+
+#include "absl/status/statusor.h"
+#include "runner/internal/scoped_fd.h"
+
+namespace hpsearch::runner {
+
+// Held while the run lasts; the kernel releases it when the process ends,
+// however it ends, so a killed engine never leaves a stale lock.
+class WorkdirLock {
+ public:
+  // Locks `workdir` (which must exist) through the file run.lock in it,
+  // which records the holder's pid. FAILED_PRECONDITION naming that pid
+  // when another process holds it.
+  static absl::StatusOr<WorkdirLock> Acquire(const std::filesystem::path& workdir);
+
+ private:
+  explicit WorkdirLock(internal::ScopedFd fd) : fd_(std::move(fd)) {}
+  internal::ScopedFd fd_;
+};
+
+}  // namespace hpsearch::runner
