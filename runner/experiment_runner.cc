@@ -51,15 +51,6 @@ pb::TrialStatus::TrialConditionType Condition(TrialStatus status) {
   return pb::TrialStatus::UNKNOWN;
 }
 
-// Whether Katib's controller puts the trial in GetSuggestionsRequest: it
-// leaves out MetricsUnavailable trials and early-stopped ones without an
-// observation.
-bool InRequest(const TrialView& view) {
-  if (view.record.status == TrialStatus::kMetricsUnavailable) return false;
-  bool observed = !view.metrics.empty() && view.metrics.front().available();
-  return view.record.status != TrialStatus::kEarlyStopped || observed;
-}
-
 double Milliseconds(Clock::duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
 }
@@ -425,20 +416,21 @@ void Run::ApplyStoppingRules() {
 void Run::Updated(const TrialView& view) {
   const TrialRecord& record = view.record;
   CountEnded(record);
-  if (!InRequest(view)) {
-    suggester_.Forget(record.name);
-  } else {
-    std::vector<suggestion::AssignmentView> assignments;
-    assignments.reserve(record.assignments.size());
-    for (const auto& [parameter, value] : record.assignments) assignments.push_back({parameter, value});
-    auto objective = std::find_if(view.metrics.begin(), view.metrics.end(),
-                                  [&](const metrics::MetricSummary& m) { return m.name == objective_name(); });
-    absl::Status status = suggester_.Observe(record.name, assignments, Condition(record.status),
-                                              objective != view.metrics.end() && objective->available()
-                                                  ? absl::string_view(objective->value())
-                                                  : absl::string_view());
-    if (suggester_error_.ok()) suggester_error_ = status;
-  }
+  // Every trial, also those Katib's controller leaves out of its requests
+  // (MetricsUnavailable, early stopped without a report): Katib's own
+  // services remember all they suggested, and a point whose trial printed
+  // no objective must not be suggested again (a misspelled metric name would
+  // otherwise rerun the same point forever).
+  std::vector<suggestion::AssignmentView> assignments;
+  assignments.reserve(record.assignments.size());
+  for (const auto& [parameter, value] : record.assignments) assignments.push_back({parameter, value});
+  auto objective = std::find_if(view.metrics.begin(), view.metrics.end(),
+                                [&](const metrics::MetricSummary& m) { return m.name == objective_name(); });
+  absl::Status status = suggester_.Observe(record.name, assignments, Condition(record.status),
+                                            objective != view.metrics.end() && objective->available()
+                                                ? absl::string_view(objective->value())
+                                                : absl::string_view());
+  if (suggester_error_.ok()) suggester_error_ = status;
   if (IsNewBest(record, best_ ? &best_->record : nullptr, direction_)) best_ = &view;
 }
 

@@ -65,6 +65,13 @@ absl::StatusOr<std::vector<Point>> SuggestGrid(const AlgorithmInput& input) {
     taken.insert(std::move(coordinates));
   }
 
+  // Katib leaves trials that ended without metrics (MetricsUnavailable, or
+  // early stopped before a report) out of the request, yet they were
+  // delivered: first_index counts them. Delivered in grid order, they are
+  // the earliest combinations no trial in the request holds, so skipping
+  // that many keeps them from being suggested again and again.
+  uint64_t missing = input.first_index > input.trials.size() ? input.first_index - input.trials.size() : 0;
+
   std::vector<Point> points;
   GridCoordinates coordinates(space.dimensions(), 0);
   uint64_t steps = 0;
@@ -73,6 +80,10 @@ absl::StatusOr<std::vector<Point>> SuggestGrid(const AlgorithmInput& input) {
       return absl::CancelledError("the call was cancelled");
     }
     if (taken.contains(coordinates)) continue;
+    if (missing > 0) {
+      --missing;
+      continue;
+    }
     Point point(space.dimensions());
     for (size_t i = 0; i < point.size(); ++i) {
       point[i] = space.GridValue(i, coordinates[i]);

@@ -8,7 +8,8 @@
 // parameter varies fastest). Each call walks that order from the start and
 // returns the first combinations no trial of the request holds, in any
 // state, so calls continue each other, survive restarts and never repeat a
-// point. When fewer new combinations remain than requested, it returns those
+// point; the earliest of those go to the trials Katib left out of the
+// request (first_index counts every point delivered). When fewer new combinations remain than requested, it returns those
 // (the caller decides what a shortfall means). random_state is accepted, as
 // Katib's grid accepts it, and does not change the order.
 #pragma once

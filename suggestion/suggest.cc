@@ -149,15 +149,6 @@ absl::Status ExperimentSuggester::Observe(
   return absl::OkStatus();
 }
 
-void ExperimentSuggester::Forget(absl::string_view trial_name) {
-  auto known = index_.find(trial_name);
-  if (known == index_.end()) return;
-  const size_t removed = known->second;
-  index_.erase(known);
-  trials_.erase(trials_.begin() + static_cast<std::ptrdiff_t>(removed));
-  for (auto& [name, i] : index_) i -= i > removed ? 1 : 0;
-}
-
 absl::StatusOr<std::vector<ExperimentSuggester::Assignments>>
 ExperimentSuggester::Suggest(int count, uint64_t first_index,
                              const SuggestOptions& options) const {

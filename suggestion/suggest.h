@@ -88,8 +88,6 @@ class ExperimentSuggester {
                        std::span<const AssignmentView> assignments,
                        ::api::v1::beta1::TrialStatus::TrialConditionType condition,
                        absl::string_view objective_value);
-  // Drops a trial added before, keeping the others' order.
-  void Forget(absl::string_view trial_name);
 
   // Returns `count` new assignments (or fewer, see SuggestOptions), positions
   // first_index .. first_index + count - 1 of the algorithm's sequence.

@@ -338,6 +338,34 @@ TEST_F(RunCommandTest, GarbageOutputStillYieldsTheObjectiveAndSilenceIsUnavailab
   }
 }
 
+// A misspelled objective name makes every trial MetricsUnavailable; Katib
+// leaves such trials out of its requests, yet their points must not come
+// back, or the grid would rerun its first point forever.
+TEST_F(RunCommandTest, PointsOfTrialsWithoutMetricsAreNotSuggestedAgain) {
+  for (const std::string algorithm : {"grid", "bayesianoptimization"}) {
+    std::filesystem::remove_all(workdir_);
+    ExperimentYaml experiment;
+    experiment.algorithm = algorithm;
+    experiment.algorithm_settings = {};
+    if (algorithm == "bayesianoptimization") experiment.algorithm_settings = {{"n_initial_points", "1"}};
+    experiment.parallel = 1;
+    experiment.max_trials = 4;
+    experiment.parameters = R"(
+    - name: x
+      parameterType: discrete
+      feasibleSpace: {list: ["0.1", "0.2", "0.3", "0.4"]})";
+    experiment.args = {"--x=${trialParameters.x}", "--mode=silent"};
+    Outcome run = Run(experiment);
+    ASSERT_TRUE(run.exit.success()) << run.err;
+    std::set<std::string> points;
+    for (const json& trial : Trials()) {
+      EXPECT_EQ(trial["status"], "MetricsUnavailable");
+      points.insert(trial["parameters"]["x"].get<std::string>());
+    }
+    EXPECT_THAT(points, SizeIs(4)) << algorithm;
+  }
+}
+
 TEST_F(RunCommandTest, ParameterValuesArriveVerbatimInArgv) {
   const std::vector<std::string> hostile = {"a b", "it's \"quoted\"", "x; touch pwned1",
                                             "$(touch pwned2)", "`touch pwned3`"};

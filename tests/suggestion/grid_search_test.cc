@@ -83,6 +83,18 @@ TEST(GridSearchTest, ContinuesFromTrialsInAnyState) {
                                          Key(all.parameter_assignments(7))));
 }
 
+// Katib sends no MetricsUnavailable trial: its point must not come back.
+TEST(GridSearchTest, SkipsThePointsOfTrialsLeftOutOfTheRequest) {
+  const pb::GetSuggestionsReply all = *Suggest(Request(kExperiment, 12, 12));
+  pb::GetSuggestionsRequest request = Request(kExperiment, 2, 6);  // 4 delivered
+  testing::AddTrial(request, all, 0, pb::TrialStatus::SUCCEEDED, "0.5");
+  testing::AddTrial(request, all, 2, pb::TrialStatus::SUCCEEDED, "0.4");
+  testing::AddTrial(request, all, 3, pb::TrialStatus::RUNNING);
+  absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(request);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_THAT(Keys(*reply), ElementsAre(Key(all.parameter_assignments(4)), Key(all.parameter_assignments(5))));
+}
+
 TEST(GridSearchTest, RecognisesKatibsNoisyDoubles) {
   pb::GetSuggestionsRequest request = Request(kExperiment, 1, 2);
   pb::GetSuggestionsReply katib = testing::ParseText<pb::GetSuggestionsReply>(R"pb(
