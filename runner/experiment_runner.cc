@@ -82,6 +82,9 @@ class Run {
   absl::StatusOr<RunResult> Loop();
 
  private:
+  // Reads the recorded trials into trials_, the algorithm and the counts;
+  // writes nothing.
+  absl::Status LoadTrials();
   // A trial this run has started and not yet seen end.
   struct Active {
     TrialCollector collector;
@@ -184,6 +187,20 @@ absl::Status Run::Open(const std::string& spec_text) {
         " was started with a different spec; run with --force to resume it with this one, "
         "or use another --workdir to start afresh"));
   }
+  // Everything that can refuse the run comes before the first write, so a
+  // refused resume leaves the workdir as it was.
+  if (absl::Status s = LoadTrials(); !s.ok()) return s;
+  if (!suggester_error_.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the trials recorded in ", options_.workdir.string(), " do not fit this spec (",
+        suggester_error_.message(), "); nothing was changed: resume with the spec they ran with, "
+        "or use another --workdir to start afresh"));
+  }
+  auto gpus = OpenGpuSharing(experiment_, options_.gpus, kTrialNameVariable,
+                             [this](const std::string& message) { observer_.OnMessage(message); });
+  if (!gpus.ok()) return gpus.status();
+  gpus_ = *std::move(gpus);
+
   if (absl::Status s = store_->PutExperiment({.name = name(),
                                               .spec = spec_text,
                                               .created_us = *stored ? (*stored)->created_us : NowMicros(),
@@ -191,7 +208,18 @@ absl::Status Run::Open(const std::string& spec_text) {
       !s.ok()) {
     return s;
   }
+  for (const std::string& trial : reruns_) {
+    // Its partial log would be counted twice when it runs again.
+    if (absl::Status s = store_->DeleteObservations(trial); !s.ok()) return s;
+  }
+  if (!order_.empty()) {
+    observer_.OnMessage(absl::StrFormat("resuming %s: %d trials recorded, %d to run again", name(),
+                                        order_.size(), reruns_.size()));
+  }
+  return absl::OkStatus();
+}
 
+absl::Status Run::LoadTrials() {
   auto records = store_->ListTrials(name());
   if (!records.ok()) return records.status();
   for (TrialRecord& record : *records) {
@@ -199,8 +227,6 @@ absl::Status Run::Open(const std::string& spec_text) {
                        (record.status == TrialStatus::kKilled && record.reason == kInterruptedReason);
     TrialView view{.record = record, .metrics = {}};
     if (interrupted) {
-      // Its partial log would be counted twice when it runs again.
-      if (absl::Status s = store_->DeleteObservations(record.name); !s.ok()) return s;
       reruns_.push_back(record.name);
     } else {
       auto observations = store_->GetObservations(record.name);
@@ -215,14 +241,6 @@ absl::Status Run::Open(const std::string& spec_text) {
     order_.push_back(record.name);
     Updated(trials_.emplace(record.name, std::move(view)).first->second);
   }
-  if (!order_.empty()) {
-    observer_.OnMessage(absl::StrFormat("resuming %s: %d trials recorded, %d to run again", name(),
-                                        order_.size(), reruns_.size()));
-  }
-  auto gpus = OpenGpuSharing(experiment_, options_.gpus, kTrialNameVariable,
-                             [this](const std::string& message) { observer_.OnMessage(message); });
-  if (!gpus.ok()) return gpus.status();
-  gpus_ = *std::move(gpus);
   return absl::OkStatus();
 }
 

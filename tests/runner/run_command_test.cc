@@ -606,6 +606,29 @@ TEST_F(RunCommandTest, ChangedSpecIsRefusedUnlessForced) {
   EXPECT_THAT(Trials(), SizeIs(3));
 }
 
+TEST_F(RunCommandTest, AForcedResumeTheTrialsDoNotFitChangesNothing) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 2;
+  ASSERT_TRUE(Run(experiment).exit.success());
+  ExperimentYaml renamed = experiment;
+  renamed.max_trials = 3;
+  renamed.parameters = R"(
+    - name: z
+      parameterType: double
+      feasibleSpace: {min: "0", max: "1"})";
+  renamed.trial_parameters = R"(
+      - name: x
+        reference: z)";
+  Outcome refused = Run(renamed, {"--force"});
+  EXPECT_EQ(refused.exit.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("do not fit this spec (trial"));
+  EXPECT_THAT(refused.err, HasSubstr("parameter x: not in the search space); nothing was changed"));
+  // The stored spec is still the one the trials ran with.
+  Outcome resumed = Run(experiment);
+  ASSERT_TRUE(resumed.exit.success()) << resumed.err;
+  EXPECT_THAT(Trials(), SizeIs(2));
+}
+
 TEST_F(RunCommandTest, InvalidExperimentIsReportedWithItsPosition) {
   ExperimentYaml experiment;
   experiment.parameters = R"(
