@@ -172,9 +172,23 @@ absl::Status Run::Open(const std::string& spec_text) {
     return absl::UnavailableError(absl::StrCat("cannot create workdir ", options_.workdir.string(),
                                                ": ", error.message()));
   }
+  // Absolute, so that each trial's HPSEARCH_TRIAL_DIR names this workdir.
+  std::filesystem::path workdir = std::filesystem::weakly_canonical(options_.workdir, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat("cannot resolve workdir ", options_.workdir.string(),
+                                               ": ", error.message()));
+  }
+  options_.workdir = std::move(workdir);
   auto lock = WorkdirLock::Acquire(options_.workdir);
   if (!lock.ok()) return lock.status();
   workdir_lock_.emplace(*std::move(lock));
+  // An engine killed without stopping its trials (kill -9, a lost machine
+  // session) left them running; they would run beside their reruns.
+  if (std::vector<pid_t> left = KillProcessesMarkedUnder(kTrialDirVariable, options_.workdir / "trials");
+      !left.empty()) {
+    observer_.OnMessage(absl::StrFormat("killed %d trial processes that an earlier, killed run of %s left running",
+                                        left.size(), options_.workdir.string()));
+  }
   auto store = metrics::ObjectiveStore::Open((options_.workdir / "store.db").string());
   if (!store.ok()) return store.status();
   store_ = *std::move(store);

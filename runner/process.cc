@@ -292,18 +292,41 @@ ChildSubreaper::ChildSubreaper() {
 
 ChildSubreaper::~ChildSubreaper() { prctl(PR_SET_CHILD_SUBREAPER, previous_); }
 
-std::vector<pid_t> ListChildren() {
-  std::vector<pid_t> children;
+namespace {
+
+// Every pid in /proc but this process's own.
+std::vector<pid_t> ListOtherProcesses() {
+  std::vector<pid_t> pids;
   std::unique_ptr<DIR, int (*)(DIR*)> proc(opendir("/proc"), closedir);
-  if (proc == nullptr) return children;
+  if (proc == nullptr) return pids;
   const pid_t self = getpid();
   while (const dirent* entry = readdir(proc.get())) {
     pid_t pid;
-    if (!absl::SimpleAtoi(entry->d_name, &pid)) continue;
+    if (absl::SimpleAtoi(entry->d_name, &pid) && pid != self) pids.push_back(pid);
+  }
+  return pids;
+}
+
+}  // namespace
+
+std::vector<pid_t> ListChildren() {
+  std::vector<pid_t> children;
+  const pid_t self = getpid();
+  for (pid_t pid : ListOtherProcesses()) {
     std::optional<gpu::ProcessInfo> info = gpu::ReadProcessInfo(pid);
     if (info.has_value() && info->parent == self) children.push_back(pid);
   }
   return children;
+}
+
+std::vector<pid_t> KillProcessesMarkedUnder(std::string_view variable, const std::filesystem::path& root) {
+  const std::string prefix = (root / "").string();
+  std::vector<pid_t> killed;
+  for (pid_t pid : ListOtherProcesses()) {
+    std::optional<std::string> mark = gpu::StartupEnvironmentValue(pid, variable);
+    if (mark && mark->starts_with(prefix) && kill(pid, SIGKILL) == 0) killed.push_back(pid);
+  }
+  return killed;
 }
 
 bool ReapIfEnded(pid_t pid) {

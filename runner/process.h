@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -108,6 +109,12 @@ class ChildSubreaper {
 // The pids of this process's children, zombies included (from /proc, which
 // needs no CONFIG_PROC_CHILDREN).
 std::vector<pid_t> ListChildren();
+
+// Kills (SIGKILL) every process whose startup environment sets `variable`
+// to a path inside `root`, and returns their pids: what an engine that died
+// without stopping its trials (kill -9) left running. Only for a root no
+// live engine uses (runner/workdir_lock.h).
+std::vector<pid_t> KillProcessesMarkedUnder(std::string_view variable, const std::filesystem::path& root);
 
 // Reaps the child `pid` if it has ended. Returns whether it is gone: reaped
 // now, or no child of this process any more.

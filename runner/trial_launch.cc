@@ -71,6 +71,7 @@ absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
     env[variable.name] = variable.value;
   }
   env[kTrialNameVariable] = trial.name;
+  env[kTrialDirVariable] = trial_dir.string();
   env["HPSEARCH_EXPERIMENT_NAME"] = experiment_.metadata.name;
   env.try_emplace("PYTHONUNBUFFERED", "1");  // metrics arrive as printed
   for (const auto& [key, value] : extra_env) env[key] = value;

@@ -22,6 +22,9 @@ namespace hpsearch::runner {
 // inherit it, so it tells whose a process is that escaped the trial's
 // process tree.
 inline constexpr char kTrialNameVariable[] = "HPSEARCH_TRIAL_NAME";
+// Set to the trial's directory (absolute): also tells which workdir a
+// process left running by a killed engine belongs to.
+inline constexpr char kTrialDirVariable[] = "HPSEARCH_TRIAL_DIR";
 
 class TrialLaunchPlanner {
  public:
@@ -32,9 +35,9 @@ class TrialLaunchPlanner {
 
   // The trial template's primary container for `trial`, placeholders
   // substituted and its command resolved on the search path, run in
-  // `trial_dir`. Its environment is the engine's, then the container's env,
-  // then HPSEARCH_TRIAL_NAME, HPSEARCH_EXPERIMENT_NAME and `extra_env` (the
-  // trial's GPU placement). The File collector's path, wherever it appears,
+  // `trial_dir` (absolute). Its environment is the engine's, then the
+  // container's env, then HPSEARCH_TRIAL_NAME, HPSEARCH_TRIAL_DIR,
+  // HPSEARCH_EXPERIMENT_NAME and `extra_env` (the trial's GPU placement). The File collector's path, wherever it appears,
   // becomes the trial's own under `trial_dir`, as each pod has its own
   // filesystem; its folder is created.
   absl::StatusOr<LaunchSpec> Plan(const metrics::TrialRecord& trial, const std::filesystem::path& trial_dir,

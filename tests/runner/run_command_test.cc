@@ -34,6 +34,8 @@ using test_util::ProcessExists;
 using test_util::ReadFile;
 
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -486,6 +488,10 @@ TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
   experiment.max_trials = 6;
   experiment.args.push_back("--sleep-ms=150");
   experiment.args.push_back("--pid-file=pid");
+  // Each trial also leaves a process behind that nothing but its trial
+  // variables tie to it, as a daemonizing data loader would.
+  experiment.args.push_back("--escape-child=60");
+  experiment.args.push_back("--escape-pid-file=escapee");
   std::string file = Write(experiment);
   auto process = Start({"run", file, "--workdir", workdir_.string()});
   ASSERT_TRUE(process.ok());
@@ -505,17 +511,29 @@ TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
   kill(process->pid(), SIGKILL);
   Finish(*process);
 
-  // Trials die with their engine.
+  // Trials die with their engine; what escaped their process group lives
+  // on until the resumed run kills it.
+  std::vector<pid_t> escapees;
   for (const auto& entry : std::filesystem::directory_iterator(workdir_ / "trials")) {
     std::string pid = ReadFile(entry.path() / "pid");
     if (pid.empty()) continue;
     for (int i = 0; i < 500 && ProcessExists(std::stoi(pid)); ++i) std::this_thread::sleep_for(10ms);
     EXPECT_FALSE(ProcessExists(std::stoi(pid))) << entry.path();
+    if (std::string escapee = ReadFile(entry.path() / "escapee"); !escapee.empty()) {
+      if (ProcessExists(std::stoi(escapee))) escapees.push_back(std::stoi(escapee));
+    }
   }
+  ASSERT_THAT(escapees, Not(IsEmpty()));
 
   Outcome resumed = Run(experiment);
   ASSERT_TRUE(resumed.exit.success()) << resumed.err;
   EXPECT_THAT(resumed.err, HasSubstr("resuming e2e"));
+  EXPECT_THAT(resumed.err, HasSubstr(absl::StrCat("killed ", escapees.size(),
+                                                  " trial processes that an earlier, killed run of")));
+  for (pid_t pid : escapees) {
+    for (int i = 0; i < 500 && ProcessExists(pid); ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_FALSE(ProcessExists(pid));
+  }
   json trials = Trials();
   ASSERT_THAT(trials, SizeIs(6));
   auto store = metrics::ObjectiveStore::Open((workdir_ / "store.db").string(), {.read_only = true});

@@ -261,6 +261,16 @@ TEST_F(TrialSupervisorTest, InterruptIsAnEventAndStopAllEndsEveryTrial) {
   }
 }
 
+// A closed terminal or ssh session must stop the trials, not orphan them.
+TEST_F(TrialSupervisorTest, HangupIsAnInterruptToo) {
+  TrialSupervisor supervisor(Recording());
+  raise(SIGHUP);
+  std::optional<int> signal;
+  for (int i = 0; i < 50 && !signal; ++i) signal = supervisor.Poll(100ms);
+  ASSERT_TRUE(signal.has_value());
+  EXPECT_EQ(*signal, SIGHUP);
+}
+
 TEST_F(TrialSupervisorTest, LaunchFailuresLeaveNothingRunning) {
   TrialSupervisor supervisor(Recording());
   LaunchSpec missing{.argv = {"/nonexistent/trainer"}, .env = {}, .working_dir = dir_};
