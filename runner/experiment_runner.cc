@@ -78,6 +78,12 @@ class Run {
                                       const TrialEnd& end) { OnTrialEnd(trial, end); }},
                     std::chrono::seconds(5), kTrialNameVariable) {}
 
+  // What would fail every trial, checked before the workdir is touched.
+  absl::Status Check() const {
+    absl::Status command = planner_.CheckCommand();
+    if (command.ok()) return command;
+    return absl::Status(command.code(), absl::StrCat("trial template: ", command.message()));
+  }
   absl::Status Open(const std::string& spec_text);
   absl::StatusOr<RunResult> Loop();
 
@@ -701,6 +707,7 @@ absl::StatusOr<RunResult> RunExperiment(const api::Experiment& experiment, const
   }
   Run run(experiment, std::move(proto), *std::move(suggester), std::move(median_stop), *std::move(collector),
           options, observer);
+  if (absl::Status s = run.Check(); !s.ok()) return s;
   if (absl::Status s = run.Open(spec_text); !s.ok()) return s;
   return run.Loop();
 }

@@ -40,6 +40,19 @@ std::optional<std::filesystem::path> TrialLaunchPlanner::MetricsFileIn(const std
   return trial_dir / "fs" / metrics_file_->relative_path();
 }
 
+absl::Status TrialLaunchPlanner::CheckCommand() const {
+  // Any feasible values do: only the program and the references matter.
+  TrialIdentity sample{.name = experiment_.metadata.name, .namespace_ = experiment_.metadata.namespace_,
+                       .assignments = {}};
+  for (const api::ParameterSpec& parameter : experiment_.spec.parameters) {
+    const api::FeasibleSpace& space = parameter.feasible_space;
+    sample.assignments[parameter.name] = space.list.empty() ? space.min : space.list.front();
+  }
+  auto command = BuildTrialCommand(experiment_, sample);
+  if (!command.ok()) return command.status();
+  return ResolveCommand(command->argv.front(), command_search_path_).status();
+}
+
 absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
     const metrics::TrialRecord& trial, const std::filesystem::path& trial_dir,
     std::span<const std::pair<std::string, std::string>> extra_env) const {

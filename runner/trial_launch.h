@@ -43,6 +43,12 @@ class TrialLaunchPlanner {
   absl::StatusOr<LaunchSpec> Plan(const metrics::TrialRecord& trial, const std::filesystem::path& trial_dir,
                                   std::span<const std::pair<std::string, std::string>> extra_env) const;
 
+  // Fails, as Plan would for every trial, when the trial template has no
+  // command, references what no trial has (a missing label), or names a
+  // program not found: checked once before the first trial, so a typo
+  // fails the run instead of each trial in turn. Writes nothing.
+  absl::Status CheckCommand() const;
+
   // Where the trial in `trial_dir` writes the File collector's metrics.
   std::optional<std::filesystem::path> MetricsFileIn(const std::filesystem::path& trial_dir) const;
 
