@@ -1,5 +1,7 @@
 #include "runner/objective.h"
 
+#include <cmath>
+
 namespace hpsearch::runner {
 
 metrics::ObjectiveDirection ObjectiveDirectionOf(const api::Experiment& experiment) {
@@ -16,9 +18,13 @@ bool ReachesGoal(double objective, double goal, metrics::ObjectiveDirection dire
   return direction == metrics::ObjectiveDirection::kMinimize ? objective <= goal : objective >= goal;
 }
 
+bool HasComparableObjective(const metrics::TrialRecord& trial) {
+  return trial.objective_numeric.has_value() && !std::isnan(*trial.objective_numeric);
+}
+
 bool IsNewBest(const metrics::TrialRecord& trial, const metrics::TrialRecord* best,
                metrics::ObjectiveDirection direction) {
-  if (trial.status != metrics::TrialStatus::kSucceeded || !trial.objective_numeric) return false;
+  if (trial.status != metrics::TrialStatus::kSucceeded || !HasComparableObjective(trial)) return false;
   return best == nullptr || IsBetter(*trial.objective_numeric, *best->objective_numeric, direction);
 }
 

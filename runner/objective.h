@@ -19,8 +19,12 @@ bool IsBetter(double a, double b, metrics::ObjectiveDirection direction);
 // maximizing.
 bool ReachesGoal(double objective, double goal, metrics::ObjectiveDirection direction);
 
+// Whether `trial` has an objective that can be ordered: numeric and not NaN
+// (which a custom metricsFormat or a JSON metrics file can yield).
+bool HasComparableObjective(const metrics::TrialRecord& trial);
+
 // Whether `trial` takes over from `best` (null: none yet) as the best trial
-// so far: it succeeded with a numeric objective strictly better than
+// so far: it succeeded with a comparable objective strictly better than
 // best's, so ties keep the trial seen first.
 bool IsNewBest(const metrics::TrialRecord& trial, const metrics::TrialRecord* best,
                metrics::ObjectiveDirection direction);

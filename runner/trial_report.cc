@@ -177,10 +177,9 @@ std::vector<TrialView> SortedByObjective(std::vector<TrialView> trials,
                                          const api::Experiment& experiment) {
   metrics::ObjectiveDirection direction = ObjectiveDirectionOf(experiment);
   std::stable_sort(trials.begin(), trials.end(), [direction](const TrialView& a, const TrialView& b) {
-    const auto& x = a.record.objective_numeric;
-    const auto& y = b.record.objective_numeric;
-    if (!x || !y) return x.has_value() && !y.has_value();
-    return IsBetter(*x, *y, direction);
+    const bool x = HasComparableObjective(a.record), y = HasComparableObjective(b.record);
+    if (!x || !y) return x && !y;
+    return IsBetter(*a.record.objective_numeric, *b.record.objective_numeric, direction);
   });
   return trials;
 }

@@ -1,5 +1,7 @@
 #include "runner/objective.h"
 
+#include <cmath>
+
 #include "gtest/gtest.h"
 
 namespace hpsearch::runner {
@@ -45,6 +47,14 @@ TEST(ObjectiveTest, NewBestNeedsASucceededTrialStrictlyBetter) {
   EXPECT_FALSE(IsNewBest(Trial(TrialStatus::kSucceeded, std::nullopt), nullptr,
                          ObjectiveDirection::kMinimize));
   EXPECT_TRUE(IsNewBest(Trial(TrialStatus::kSucceeded, 0.6), &first, ObjectiveDirection::kMaximize));
+}
+
+// A NaN would stay best for good: nothing compares better than it.
+TEST(ObjectiveTest, NanIsNeverBest) {
+  const TrialRecord nan = Trial(TrialStatus::kSucceeded, std::nan(""));
+  EXPECT_FALSE(HasComparableObjective(nan));
+  EXPECT_FALSE(IsNewBest(nan, nullptr, ObjectiveDirection::kMaximize));
+  EXPECT_TRUE(HasComparableObjective(Trial(TrialStatus::kSucceeded, -INFINITY)));
 }
 
 }  // namespace
