@@ -88,6 +88,9 @@ void DefaultMetricsCollector(std::optional<MetricsCollectorSpec>& spec) {
 }  // namespace
 
 void ApplyExperimentDefaults(Experiment& experiment) {
+  // What kubectl gives an object applied without one: ${trialSpec.Namespace}
+  // reads "default" here as in the cluster.
+  if (experiment.metadata.namespace_.empty()) experiment.metadata.namespace_ = "default";
   ExperimentSpec& spec = experiment.spec;
   if (!spec.parallel_trial_count) spec.parallel_trial_count = kDefaultParallelTrialCount;
   if (spec.resume_policy.empty()) spec.resume_policy = ToString(ResumePolicy::kNever);

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "cli/listen_address.h"
+#include "cli/validators.h"
 #include "cli/stop_signals.h"
 #include "metrics/db_manager_service.h"
 #include "metrics/objective_store.h"
@@ -64,7 +64,7 @@ void AddDbManagerCommand(CLI::App& app) {
   command
       ->add_option("--shutdown-grace", flags->shutdown_grace_s,
                    "Seconds calls in flight may take to finish after SIGTERM/SIGINT")
-      ->check(CLI::NonNegativeNumber)
+      ->check(Seconds())
       ->capture_default_str();
   command->callback([flags] { RunDbManager(*flags); });
 }

@@ -18,6 +18,7 @@
 
 #include "api/experiment_loader.h"
 #include "cli/commands.h"
+#include "cli/validators.h"
 #include "gpu/budget.h"
 #include "runner/console_progress.h"
 #include "runner/experiment_runner.h"
@@ -125,11 +126,12 @@ void AddRunCommand(CLI::App& app) {
   cmd->add_flag("--force", flags->force, "Resume even though the Experiment's spec changed since it started");
   cmd->add_option("--trial-timeout", flags->trial_timeout_seconds,
                   "Fail a trial that runs longer than this many seconds (0: no limit)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(Seconds())
       ->default_str("0");
   cmd->add_option("--stop-grace", flags->stop_grace_seconds,
-                  "Seconds trials get between SIGTERM and SIGKILL when the run stops")
-      ->check(CLI::NonNegativeNumber)
+                  "Seconds a trial gets between SIGTERM and SIGKILL whenever hpsearch stops it (run ending, "
+                  "interrupt, timeout, early stopping, GPU memory overrun)")
+      ->check(Seconds())
       ->default_str("10");
   cmd->add_option("--gpu-memory-fraction", flags->gpu_memory_fraction,
                   "Each trial's GPU memory budget as a fraction of its GPU, in (0, 1] (default: the "

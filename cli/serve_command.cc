@@ -7,7 +7,7 @@
 
 #include "absl/time/time.h"
 #include "cli/commands.h"
-#include "cli/listen_address.h"
+#include "cli/validators.h"
 #include "cli/stop_signals.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -64,7 +64,7 @@ void AddServeCommand(CLI::App& app) {
       ->capture_default_str();
   serve->add_option("--shutdown-grace", flags->shutdown_grace_s,
                     "Seconds calls in flight may take to finish after SIGTERM/SIGINT")
-      ->check(CLI::NonNegativeNumber)
+      ->check(Seconds())
       ->capture_default_str();
   serve->add_flag("--list-algorithms", flags->list_algorithms,
                   "Print the served algorithms and their settings, then exit");

@@ -76,7 +76,7 @@ class Run {
                                          std::string_view chunk) { OnStdout(trial, chunk); },
                      .on_end = [this](const std::string& trial,
                                       const TrialEnd& end) { OnTrialEnd(trial, end); }},
-                    std::chrono::seconds(5), kTrialNameVariable) {}
+                    options.stop_grace, kTrialNameVariable) {}
 
   // What would fail every trial, checked before the workdir is touched.
   absl::Status Check() const {

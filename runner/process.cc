@@ -341,8 +341,12 @@ absl::StatusOr<std::filesystem::path> ResolveCommand(
     const std::string& command, const std::vector<std::filesystem::path>& search_dirs) {
   if (command.empty()) return absl::InvalidArgumentError("empty command");
   if (command.find('/') != std::string::npos) {
-    if (IsExecutableFile(command)) return std::filesystem::path(command);
-    return absl::NotFoundError(absl::StrCat(command, " is not an executable file"));
+    // Absolute: the trial runs in a directory of its own, where "./train.sh"
+    // would name nothing.
+    std::error_code error;
+    const std::filesystem::path path = std::filesystem::absolute(command, error).lexically_normal();
+    if (!error && IsExecutableFile(path)) return path;
+    return absl::NotFoundError(absl::StrCat(path.string(), " is not an executable file"));
   }
   for (const std::filesystem::path& dir : search_dirs) {
     std::filesystem::path candidate = dir / command;

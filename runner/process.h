@@ -121,7 +121,8 @@ std::vector<pid_t> KillProcessesMarkedUnder(std::string_view variable, const std
 bool ReapIfEnded(pid_t pid);
 
 // Finds `command` the way a shell would, without one: a name containing '/'
-// is taken as a path; otherwise each of `search_dirs` is tried in order.
+// is taken as a path, relative ones from this process's working directory
+// (the result is absolute); otherwise each of `search_dirs` is tried in order.
 // Fails with NOT_FOUND listing the directories searched.
 absl::StatusOr<std::filesystem::path> ResolveCommand(
     const std::string& command, const std::vector<std::filesystem::path>& search_dirs);

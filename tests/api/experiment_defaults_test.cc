@@ -42,11 +42,20 @@ TEST(ExperimentDefaults, CountsAndResumePolicy) {
 
 TEST(ExperimentDefaults, KeepsWrittenValues) {
   Experiment e;
+  e.metadata.namespace_ = "kubeflow";
   e.spec.parallel_trial_count = 7;
   e.spec.resume_policy = "LongRunning";
   ApplyExperimentDefaults(e);
+  EXPECT_EQ(e.metadata.namespace_, "kubeflow");
   EXPECT_EQ(e.spec.parallel_trial_count, 7);
   EXPECT_EQ(e.spec.resume_policy, "LongRunning");
+}
+
+// As kubectl applies an object without one; ${trialSpec.Namespace} reads it.
+TEST(ExperimentDefaults, NamespaceIsDefault) {
+  Experiment e;
+  ApplyExperimentDefaults(e);
+  EXPECT_EQ(e.metadata.namespace_, "default");
 }
 
 TEST(ExperimentDefaults, MetricStrategiesFollowTheObjectiveType) {

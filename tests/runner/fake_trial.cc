@@ -10,7 +10,7 @@
 // loss = (x - 0.3)^2 + (y - 0.5)^2 + 0.01 / epoch, printed once per epoch
 // with accuracy = 1 - loss. Modes: ok; fail (exit 3 after the metrics);
 // crash (abort after the first epoch); hang (sleep forever after the first
-// epoch); garbage (binary junk and malformed lines around the metrics);
+// epoch); stubborn (hang, ignoring SIGTERM); garbage (binary junk and malformed lines around the metrics);
 // silent (never prints loss). --args-file writes argv, NUL-separated;
 // --env-file the environment, likewise; --pid-file writes the pid;
 // --metrics-file prints the metrics there instead of stdout; with a
@@ -24,6 +24,7 @@
 // daemon, so the sleeper is orphaned while the trial runs; with
 // --escape-env=none the sleeper starts with an empty environment.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -164,7 +165,8 @@ int main(int argc, char** argv) {
     }
     std::cerr << "finished epoch " << epoch << std::endl;
     if (mode == "crash") std::abort();
-    if (mode == "hang") {
+    if (mode == "stubborn") signal(SIGTERM, SIG_IGN);
+    if (mode == "hang" || mode == "stubborn") {
       while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
     }
   }

@@ -235,6 +235,17 @@ TEST_F(ResolveCommandTest, TakesNamesWithASlashAsPaths) {
   EXPECT_FALSE(ResolveCommand("./nope", Dirs()).ok());
 }
 
+// A trial runs in its own directory: "./train.sh" means the one beside the
+// user, so it resolves to an absolute path.
+TEST_F(ResolveCommandTest, ResolvesRelativePathsFromTheWorkingDirectory) {
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(root_);
+  absl::StatusOr<std::filesystem::path> resolved = ResolveCommand("./second/trainer", {});
+  std::filesystem::current_path(before);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(*resolved, root_ / "second" / "trainer");
+}
+
 TEST(DefaultCommandSearchPathTest, IsPathThenTheExecutablesFolder) {
   std::vector<std::filesystem::path> dirs = DefaultCommandSearchPath();
   ASSERT_FALSE(dirs.empty());

@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "metrics/katib_time.h"
 #include "metrics/objective_store.h"
 #include "re2/re2.h"
 #include "runner/process.h"
@@ -414,6 +415,24 @@ TEST_F(RunCommandTest, TrialTimeoutFailsTheTrial) {
   json trial = Trials().at(0);
   EXPECT_EQ(trial["status"], "Failed");
   EXPECT_EQ(trial["reason"], "Timeout");
+}
+
+TEST_F(RunCommandTest, ATrialIgnoringSigtermIsKilledAfterTheStopGrace) {
+  ExperimentYaml experiment;
+  experiment.parallel = 1;
+  experiment.max_trials = 1;
+  experiment.args.push_back("--mode=stubborn");
+  Outcome run = Run(experiment, {"--trial-timeout", "0.3", "--stop-grace", "0.2"});
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  json trial = Trials().at(0);
+  EXPECT_EQ(trial["reason"], "Timeout");
+  EXPECT_THAT(trial["message"].get<std::string>(),
+              HasSubstr("exceeded the trial timeout of 0.3 s (killed by signal 9 (Killed))"));
+  // Killed after the stop grace, not after a fixed 5 s.
+  auto start = metrics::ParseRfc3339(trial["startTime"].get<std::string>());
+  auto end = metrics::ParseRfc3339(trial["completionTime"].get<std::string>());
+  ASSERT_TRUE(start && end);
+  EXPECT_LT(end->micros() - start->micros(), 3'000'000);
 }
 
 TEST_F(RunCommandTest, FileCollectorFollowsTheTrialsOwnMetricsFile) {
