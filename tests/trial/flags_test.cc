@@ -52,7 +52,7 @@ TEST(FlagsTest, AcceptsEqualsAndSpaceForms) {
 
 TEST(FlagsTest, AcceptsScientificNotationAndNegativeLookingValues) {
   EXPECT_EQ(Parse({"--lr", "1e-3"}).lr, 1e-3);
-  EXPECT_THAT(UsageErrorFor({"--weight-decay", "-1"}), HasSubstr("--weight-decay: must be >= 0"));
+  EXPECT_THAT(UsageErrorFor({"--weight-decay", "-1"}), HasSubstr("--weight-decay: must be in [0, 1e+37], got -1"));
 }
 
 TEST(FlagsTest, GpuMemoryFractionFromFlagOrEnvironment) {
@@ -67,6 +67,30 @@ TEST(FlagsTest, GpuMemoryFractionFromFlagOrEnvironment) {
               HasSubstr("--gpu-memory-fraction: must be in (0, 1]"));
 }
 
+// LibTorch would throw "value cannot be converted to type float without
+// overflow" in the first step, naming no flag.
+TEST(FlagsTest, OptimizerValuesMustFitItsFloats) {
+  EXPECT_EQ(Parse({"--lr=1e37"}).lr, 1e37);
+  EXPECT_EQ(UsageErrorFor({"--lr=1e39"}), "--lr: must be in (0, 1e+37], got 1e39");
+  EXPECT_EQ(UsageErrorFor({"--lr=3.5e37"}), "--lr: must be in (0, 1e+37], got 3.5e37");
+  EXPECT_EQ(UsageErrorFor({"--weight-decay=1e300"}),
+            "--weight-decay: must be in [0, 1e+37], got 1e300");
+}
+
+// Values beyond int once ran with a truncated count (4294967297 as 1 thread)
+// or failed in LibTorch; thousands spent minutes starting threads.
+TEST(FlagsTest, ThreadsAreBoundedByTheCpus) {
+  const int64_t max = MaxThreads();
+  EXPECT_GE(max, kThreadsPerCpu);
+  EXPECT_EQ(max % kThreadsPerCpu, 0);
+  EXPECT_EQ(Parse({"--threads=" + std::to_string(max)}).threads, max);
+  const std::string bound = "--threads: must be in [0, " + std::to_string(max) + "], got ";
+  EXPECT_EQ(UsageErrorFor({"--threads=" + std::to_string(max + 1)}),
+            bound + std::to_string(max + 1));
+  EXPECT_EQ(UsageErrorFor({"--threads", "2147483648"}), bound + "2147483648");
+  EXPECT_EQ(UsageErrorFor({"--threads=4294967297"}), bound + "4294967297");
+}
+
 TEST(FlagsTest, HelpIsAFlag) { EXPECT_TRUE(Parse({"--epochs=2", "--help"}).help); }
 
 TEST(FlagsTest, ErrorsNameTheFlag) {
@@ -76,7 +100,7 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
   EXPECT_EQ(UsageErrorFor({"--lr=fast"}), "--lr: expected a number, got 'fast'");
   EXPECT_EQ(UsageErrorFor({"--lr="}), "--lr: expected a number, got ''");
   EXPECT_EQ(UsageErrorFor({"--lr=nan"}), "--lr: expected a number, got 'nan'");
-  EXPECT_EQ(UsageErrorFor({"--lr=0"}), "--lr: must be > 0, got 0");
+  EXPECT_EQ(UsageErrorFor({"--lr=0"}), "--lr: must be in (0, 1e+37], got 0");
   EXPECT_EQ(UsageErrorFor({"--lr=0.1x"}), "--lr: expected a number, got '0.1x'");
   EXPECT_EQ(UsageErrorFor({"--epochs=1.5"}), "--epochs: expected an integer, got '1.5'");
   EXPECT_EQ(UsageErrorFor({"--epochs=0"}), "--epochs: must be >= 1, got 0");
@@ -97,7 +121,8 @@ TEST(FlagsTest, HelpGivesEveryFlagADefault) {
         "--data-dir=PATH", "--help"}) {
     EXPECT_THAT(help, HasSubstr(std::string("  ") + std::string(flag) + "\n")) << flag;
   }
-  EXPECT_THAT(help, HasSubstr("learning rate; > 0 (default: 0.01)"));
+  EXPECT_THAT(help, HasSubstr("learning rate; in (0, 1e+37] (default: 0.01)"));
+  EXPECT_THAT(help, HasSubstr("; in [0, " + std::to_string(MaxThreads()) + "] (default: 0)"));
   EXPECT_THAT(help, HasSubstr("(default: $HPSEARCH_GPU_MEMORY_FRACTION, else no cap)"));
 }
 

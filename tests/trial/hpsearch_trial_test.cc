@@ -138,16 +138,24 @@ TEST(HpsearchTrialTest, HelpListsEveryFlagAndExitsZero) {
 }
 
 // Each message in full is checked in flags_test.cc; here, that the binary
-// reports it and exits 2 without training.
+// reports it and exits 2 without training. The quick flags come first, so
+// that a regression trains briefly rather than a whole default run.
 TEST(HpsearchTrialTest, BadFlagsExitTwoNamingTheFlag) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--bogus=1"}, "unknown flag --bogus"},
       {{"--epochs=1", "--lr"}, "--lr: missing value"},
       {{"--lr", "abc"}, "--lr: expected a number"},
       {{"--dropout", "1.0"}, "--dropout: must be in [0, 1)"},
+      // Numbers LibTorch cannot take once failed inside it (exit 1, naming
+      // no flag) or ran truncated (4294967297 threads as 1).
+      {{"--lr", "1e39"}, "--lr: must be in (0, 1e+37]"},
+      {{"--optimizer=adam", "--lr=3.5e37"}, "--lr: must be in (0, 1e+37]"},
+      {{"--weight-decay", "1e300"}, "--weight-decay: must be in [0, 1e+37]"},
+      {{"--threads", "4294967297"}, "--threads: must be in [0, "},
+      {{"--threads=2147483648"}, "--threads: must be in [0, "},
   };
   for (const auto& [args, message] : cases) {
-    const TrialRun run = RunTrial(args);
+    const TrialRun run = RunTrial(QuickArgs("mlp", "cpu", args));
     EXPECT_EQ(run.exit_code, 2) << message;
     EXPECT_THAT(run.err, HasSubstr(message));
     EXPECT_THAT(run.out, IsEmpty()) << message;

@@ -1,11 +1,14 @@
 #include "trial/hpsearch_trial/flags.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 namespace hpsearch::trial {
@@ -38,13 +41,18 @@ struct Range {
 };
 
 constexpr Range AtLeast(double min) { return {.min = min}; }
-constexpr Range Positive() { return {.min = 0, .min_open = true}; }
+
+// LibTorch's optimizers turn --lr and --weight-decay into float32 scalars
+// and throw beyond float's range (3.4e38); Adam's first step divides the
+// rate by 1 - beta1 = 0.1 first. 1e37 is a round bound below both, and far
+// above any rate that does not diverge.
+constexpr double kMaxOptimizerValue = 1e37;
 
 // One row of the flag table.
 struct FlagSpec {
   std::string_view name;
   std::string value_name;   // For --help: DOUBLE, INT, PATH, or the choices.
-  std::string_view doc;
+  std::string doc;
   std::string constraint;   // For --help; empty when any value is accepted.
   std::function<std::string(const TrialFlags&)> show;
   // Stores `value` into the flags; throws UsageError if it is invalid.
@@ -77,7 +85,7 @@ T ParseInRange(std::string_view flag, std::string_view text, const Range& range)
 }
 
 FlagSpec DoubleFlag(std::string_view name, double TrialFlags::*field, Range range,
-                    std::string_view doc) {
+                    std::string doc) {
   return {name, "DOUBLE", doc, range.Describe(),
           [field](const TrialFlags& f) { return FormatNumber(f.*field); },
           [name, field, range](std::string_view v, TrialFlags& f) {
@@ -86,7 +94,7 @@ FlagSpec DoubleFlag(std::string_view name, double TrialFlags::*field, Range rang
 }
 
 FlagSpec IntFlag(std::string_view name, int64_t TrialFlags::*field, Range range,
-                 std::string_view doc) {
+                 std::string doc) {
   return {name, "INT", doc, range.Describe(),
           [field](const TrialFlags& f) { return std::to_string(f.*field); },
           [name, field, range](std::string_view v, TrialFlags& f) {
@@ -95,7 +103,7 @@ FlagSpec IntFlag(std::string_view name, int64_t TrialFlags::*field, Range range,
 }
 
 FlagSpec ChoiceFlag(std::string_view name, std::string TrialFlags::*field,
-                    std::vector<std::string_view> choices, std::string_view doc) {
+                    std::vector<std::string_view> choices, std::string doc) {
   std::string joined;
   for (std::string_view choice : choices) joined += (joined.empty() ? "" : "|") + std::string(choice);
   return {name, joined, doc, "",
@@ -109,7 +117,7 @@ FlagSpec ChoiceFlag(std::string_view name, std::string TrialFlags::*field,
           }};
 }
 
-FlagSpec PathFlag(std::string_view name, std::string TrialFlags::*field, std::string_view doc) {
+FlagSpec PathFlag(std::string_view name, std::string TrialFlags::*field, std::string doc) {
   return {name, "PATH", doc, "",
           [field](const TrialFlags& f) { return (f.*field).empty() ? "none" : f.*field; },
           [field](std::string_view v, TrialFlags& f) { f.*field = v; }};
@@ -119,7 +127,8 @@ constexpr Range kGpuMemoryFractionRange{.min = 0, .min_open = true, .max = 1};
 
 const std::vector<FlagSpec>& FlagTable() {
   static const auto* table = new std::vector<FlagSpec>{
-      DoubleFlag("--lr", &TrialFlags::lr, Positive(), "learning rate"),
+      DoubleFlag("--lr", &TrialFlags::lr,
+                 {.min = 0, .min_open = true, .max = kMaxOptimizerValue}, "learning rate"),
       DoubleFlag("--momentum", &TrialFlags::momentum, {.min = 0, .max = 1, .max_open = true},
                  "SGD momentum (adam keeps its own betas)"),
       ChoiceFlag("--optimizer", &TrialFlags::optimizer, {"sgd", "adam"}, "optimizer"),
@@ -128,7 +137,8 @@ const std::vector<FlagSpec>& FlagTable() {
       IntFlag("--hidden", &TrialFlags::hidden, AtLeast(1), "units of the hidden dense layer"),
       DoubleFlag("--dropout", &TrialFlags::dropout, {.min = 0, .max = 1, .max_open = true},
                  "dropout before the output layer"),
-      DoubleFlag("--weight-decay", &TrialFlags::weight_decay, AtLeast(0), "L2 weight decay"),
+      DoubleFlag("--weight-decay", &TrialFlags::weight_decay,
+                 {.min = 0, .max = kMaxOptimizerValue}, "L2 weight decay"),
       ChoiceFlag("--model", &TrialFlags::model, {"mlp", "cnn"},
                  "network: one hidden layer, or two conv+pool blocks and a hidden layer"),
       ChoiceFlag("--device", &TrialFlags::device, {"auto", "cpu", "cuda"},
@@ -149,8 +159,10 @@ const std::vector<FlagSpec>& FlagTable() {
               "validate on the first N t10k images only; 0 means all 10000"),
       PathFlag("--checkpoint", &TrialFlags::checkpoint,
                "save the model here (torch::save) after every epoch"),
-      IntFlag("--threads", &TrialFlags::threads, AtLeast(0),
-              "CPU threads for LibTorch; 0 keeps LibTorch's default"),
+      IntFlag("--threads", &TrialFlags::threads,
+              {.min = 0, .max = static_cast<double>(MaxThreads())},
+              "CPU threads for LibTorch (0: LibTorch's default), at most " +
+                  std::to_string(kThreadsPerCpu) + " per CPU this process may run on"),
       PathFlag("--data-dir", &TrialFlags::data_dir,
                "folder with Fashion-MNIST's {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz"),
   };
@@ -165,6 +177,16 @@ const FlagSpec* FindFlag(std::string_view name) {
 }
 
 }  // namespace
+
+int64_t MaxThreads() {
+  cpu_set_t cpus;
+  // sched_getaffinity counts what taskset or a container's cpuset allow, as
+  // nproc does; it fails only beyond CPU_SETSIZE (1024) CPUs.
+  const int64_t count = sched_getaffinity(0, sizeof(cpus), &cpus) == 0
+                            ? CPU_COUNT(&cpus)
+                            : std::thread::hardware_concurrency();
+  return kThreadsPerCpu * std::max<int64_t>(count, 1);
+}
 
 TrialFlags ParseFlags(std::span<const std::string_view> args, const char* gpu_memory_fraction_env) {
   TrialFlags flags;

@@ -44,6 +44,15 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// More CPU threads than CPUs never speed LibTorch up, and each one beyond
+// them cost about 0.1 s before the first epoch on a 2-core machine
+// (--threads 1024: 100 s), so --threads takes at most this many per CPU.
+inline constexpr int64_t kThreadsPerCpu = 4;
+
+// The largest --threads accepted: kThreadsPerCpu times the CPUs this process
+// may run on, as nproc counts them (taskset, a container's cpuset).
+int64_t MaxThreads();
+
 // Environment variable read when --gpu-memory-fraction is absent.
 inline constexpr char kGpuMemoryFractionEnv[] = "HPSEARCH_GPU_MEMORY_FRACTION";
 
