@@ -600,7 +600,14 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
                      .early_stop = std::move(active.early_stop),
                      .objective_available = !view.metrics.empty() && view.metrics.front().available(),
                      .objective_metric_name = objective_name(),
+                     .parser_warning = {},
                      .stderr_log = {}};
+  if (const metrics::MetricsParser& parser = active.collector.parser(); !parser.warnings().empty()) {
+    ending.parser_warning = parser.warnings().front();
+    const size_t more = parser.warnings().size() - 1 + parser.suppressed_warnings();
+    observer_.OnMessage(absl::StrCat(trial, ": metrics ", ending.parser_warning,
+                                     more > 0 ? absl::StrCat(" (and ", more, " more)") : ""));
+  }
   std::vector<double> objective_reports;  // for the early-stopping rule, should it succeed
   if (median_stop_) objective_reports = NumericReports(active.collector.log(), objective_name());
   active_.erase(it);

@@ -31,7 +31,8 @@ TrialOutcome ConcludeTrial(const TrialEnding& ending) {
   }
   if (!ending.objective_available) {
     return {TrialStatus::kMetricsUnavailable, "MetricsUnavailable",
-            absl::StrCat("the trial exited 0 without reporting ", ending.objective_metric_name)};
+            absl::StrCat("the trial exited 0 without reporting ", ending.objective_metric_name,
+                         ending.parser_warning.empty() ? "" : absl::StrCat(" (metrics ", ending.parser_warning, ")"))};
   }
   return {TrialStatus::kSucceeded, "TrialSucceeded", ""};
 }

@@ -26,6 +26,9 @@ struct TrialEnding {
   std::optional<std::string> early_stop;
   bool objective_available = false;
   std::string objective_metric_name;
+  // What the metrics parser skipped, if anything ("line 3: longer than
+  // 1048576 bytes; skipped"): the likely reason for a missing objective.
+  std::string parser_warning;
   // Set when the trial wrote to stderr: the failure message points there.
   std::optional<std::filesystem::path> stderr_log;
 };

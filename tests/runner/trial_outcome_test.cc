@@ -34,6 +34,9 @@ TEST(TrialOutcomeTest, ExitZeroWithoutTheObjectiveIsMetricsUnavailable) {
   EXPECT_EQ(outcome.status, TrialStatus::kMetricsUnavailable);
   EXPECT_EQ(outcome.reason, "MetricsUnavailable");
   EXPECT_EQ(outcome.message, "the trial exited 0 without reporting loss");
+  ending.parser_warning = "line 2: longer than 1048576 bytes; skipped";
+  EXPECT_EQ(ConcludeTrial(ending).message,
+            "the trial exited 0 without reporting loss (metrics line 2: longer than 1048576 bytes; skipped)");
 }
 
 TEST(TrialOutcomeTest, AFailedExitPointsAtStderrWhenThereIsSomething) {
