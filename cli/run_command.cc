@@ -18,6 +18,7 @@
 
 #include "api/experiment_loader.h"
 #include "cli/commands.h"
+#include "cli/experiment_checks.h"
 #include "cli/validators.h"
 #include "gpu/budget.h"
 #include "runner/console_progress.h"
@@ -45,17 +46,22 @@ std::string ReadText(const std::string& path) {
   return text.str();
 }
 
-// The engine's own CPU time (trials excluded) against wall time, so users
-// (and bench/runner.md) can see what supervising the trials costs.
-std::string EngineCpuUsage(std::chrono::steady_clock::duration wall) {
+// This process's CPU time so far, user and system, in seconds.
+double CpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-               static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// The engine's own CPU time (trials excluded) over the run against its wall
+// time, so users (and bench/runner.md) can see what supervising the trials
+// costs. Start-up (loading libraries, the file) is left out of both.
+std::string EngineCpuUsage(double cpu_seconds, std::chrono::steady_clock::duration wall) {
   double seconds = std::chrono::duration<double>(wall).count();
   char text[128];
-  std::snprintf(text, sizeof text, "engine CPU %.2f s over %.2f s wall (%.1f%% of one core)", cpu, seconds,
-                seconds > 0 ? 100 * cpu / seconds : 0.0);
+  std::snprintf(text, sizeof text, "engine CPU %.2f s over %.2f s wall (%.1f%% of one core)", cpu_seconds,
+                seconds, seconds > 0 ? 100 * cpu_seconds / seconds : 0.0);
   return text;
 }
 
@@ -77,6 +83,7 @@ CLI::Validator ParsedBy(Parse parse, std::string description) {
 
 int RunFile(const RunFlags& flags) {
   api::LoadedExperiment loaded = api::LoadExperimentFile(flags.file);
+  CheckAlgorithms(loaded);
   for (const api::Diagnostic& d : loaded.diagnostics) {
     std::cerr << api::FormatDiagnostic(flags.file, d) << "\n";
   }
@@ -96,7 +103,8 @@ int RunFile(const RunFlags& flags) {
   runner::ConsoleProgress progress(stderr, isatty(STDERR_FILENO) == 1, experiment.spec.max_trial_count,
                                    experiment.spec.objective->objective_metric_name);
   progress.OnMessage("running " + experiment.metadata.name + " in " + options.workdir.string());
-  auto started = std::chrono::steady_clock::now();
+  const auto started = std::chrono::steady_clock::now();
+  const double cpu_at_start = CpuSeconds();
   auto result = runner::RunExperiment(experiment, ReadText(flags.file), options, progress);
   if (!result.ok()) Fail(std::string(result.status().message()));
 
@@ -105,7 +113,7 @@ int RunFile(const RunFlags& flags) {
   std::filesystem::path summary = options.workdir / "summary.json";
   std::ofstream(summary) << runner::FormatSummaryJson(*result, experiment);
   progress.OnMessage(result->message + " (" + result->reason + "); summary in " + summary.string());
-  progress.OnMessage(EngineCpuUsage(std::chrono::steady_clock::now() - started));
+  progress.OnMessage(EngineCpuUsage(CpuSeconds() - cpu_at_start, std::chrono::steady_clock::now() - started));
 
   switch (result->outcome) {
     case runner::RunOutcome::kSucceeded: return 0;
