@@ -30,6 +30,7 @@ using ::testing::Key;
 using test_support::MakeTempDir;
 using test_support::RunTrial;
 using test_support::TrialRun;
+using test_support::WriteFile;
 
 constexpr int kEpochs = 3;
 constexpr int64_t kValLimit = 2000;
@@ -122,6 +123,29 @@ TEST(HpsearchTrialTest, CheckpointLoadsBackWithSameValidationAccuracy) {
   EXPECT_NEAR(loaded.accuracy, last_epoch["val_accuracy"], 1e-6);
   EXPECT_NEAR(loaded.loss, last_epoch["val_loss"], 1e-5 * last_epoch["val_loss"]);
   EXPECT_FALSE(std::filesystem::exists(checkpoint.string() + ".partial"));
+}
+
+// A bad --checkpoint once showed only after the first epoch, whose metrics
+// Katib had already recorded, and a folder there left PATH.partial behind.
+TEST(HpsearchTrialTest, BadCheckpointFailsBeforeTrainingNamingTheFlag) {
+  const std::filesystem::path dir = MakeTempDir();
+  WriteFile(dir / "file", "x", /*gzip=*/false);
+  std::filesystem::create_directory(dir / "folder");
+  const std::vector<std::pair<std::filesystem::path, std::string>> cases = {
+      {dir / "missing" / "model.pt", "no folder " + (dir / "missing").string()},
+      {dir / "file" / "model.pt", (dir / "file").string() + " is not a folder"},
+      {dir / "folder", "is a folder, not a file"},
+      // sysfs takes no new files, even from root.
+      {"/sys/model.pt", "cannot write in folder /sys"},
+  };
+  for (const auto& [path, why] : cases) {
+    const TrialRun run = RunTrial(QuickArgs("mlp", "cpu", {"--checkpoint", path.string()}));
+    EXPECT_EQ(run.exit_code, 1) << path;
+    EXPECT_THAT(run.err, HasSubstr("--checkpoint " + path.string() + ": " + why));
+    EXPECT_THAT(run.out, IsEmpty()) << path;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "folder.partial"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "folder"));
 }
 
 TEST(HpsearchTrialTest, HelpListsEveryFlagAndExitsZero) {

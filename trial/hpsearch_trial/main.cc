@@ -8,13 +8,13 @@
 #include <cmath>
 #include <ctime>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "trial/hpsearch_trial/checkpoint.h"
 #include "trial/hpsearch_trial/device.h"
 #include "trial/hpsearch_trial/fashion_mnist.h"
 #include "trial/hpsearch_trial/flags.h"
@@ -45,16 +45,8 @@ class Stopwatch {
   std::clock_t cpu_start_ = std::clock();
 };
 
-// Writes next to `path` and renames, so a reader (or a killed trial) never
-// leaves a half-written checkpoint behind.
-void SaveCheckpoint(const torch::nn::Sequential& model, const std::filesystem::path& path) {
-  std::filesystem::path partial = path;
-  partial += ".partial";
-  torch::save(model, partial.string());
-  std::filesystem::rename(partial, path);
-}
-
 void Train(const TrialFlags& flags) {
+  if (!flags.checkpoint.empty()) CheckCheckpointPath(flags.checkpoint);
   if (flags.threads > 0) torch::set_num_threads(static_cast<int>(flags.threads));
   torch::manual_seed(static_cast<uint64_t>(flags.seed));
   std::mt19937_64 data_order_rng(static_cast<uint64_t>(flags.seed));

@@ -1,0 +1,39 @@
+#include "trial/hpsearch_trial/checkpoint.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/trial/test_files.h"
+#include "trial/hpsearch_trial/models.h"
+
+namespace hpsearch::trial {
+namespace {
+
+using test_support::MakeTempDir;
+
+TEST(CheckpointTest, SavesThroughPartialFile) {
+  const std::filesystem::path dir = MakeTempDir();
+  CheckCheckpointPath(dir / "model.pt");
+  SaveCheckpoint(MakeModel("mlp", 8, 0.2), dir / "model.pt");
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir / "model.pt"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "model.pt.partial"));
+}
+
+// A folder appearing at the path mid-run once left model.pt.partial behind.
+TEST(CheckpointTest, FailedSaveLeavesNothing) {
+  const std::filesystem::path dir = MakeTempDir();
+  std::filesystem::create_directory(dir / "model.pt");
+  EXPECT_ANY_THROW(SaveCheckpoint(MakeModel("mlp", 8, 0.2), dir / "model.pt"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "model.pt.partial"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "model.pt"));
+}
+
+TEST(CheckpointTest, CheckLeavesNothing) {
+  const std::filesystem::path dir = MakeTempDir();
+  CheckCheckpointPath(dir / "model.pt");
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+}
+
+}  // namespace
+}  // namespace hpsearch::trial
