@@ -1,7 +1,17 @@
-# hpsearch: Katib's suggestion service (`hpsearch serve`) and the
-# `hpsearch-trial` training program, on Debian 12.
+# hpsearch's two images, on Debian 12, from one shared build stage:
 #
-#   docker build -t ghcr.io/hpsearch/hpsearch:latest .
+#   docker build --target serve -t ghcr.io/hpsearch/hpsearch-serve:latest .
+#   docker build -t ghcr.io/hpsearch/hpsearch:latest .   # last stage: full
+#
+# serve: `hpsearch` and only the libraries it links; no LibTorch, no data.
+#   For Katib's suggestion pods (the entrypoint is `hpsearch serve` on
+#   Katib's port 6789; manifests/katib-config/ points Katib at it) and for
+#   `hpsearch db-manager`.
+# full: serve plus `hpsearch-trial`, Debian's LibTorch (CPU only) and the
+#   Fashion-MNIST data: the trial image of manifests/examples/, and
+#   `hpsearch run` in a container. Built on serve's layers, so a node that
+#   has one image pulls only the difference for the other. It keeps serve's
+#   entrypoint; trials set their own command.
 
 # --- build: exactly the packages of scripts/setup.sh -------------------------
 FROM debian:12 AS build
@@ -13,19 +23,32 @@ RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
  && cmake --build /build \
  && strip /build/bin/hpsearch /build/bin/hpsearch-trial
 
-# --- runtime: the shared libraries the two binaries load, and the data -------
-# tests/delivery/dockerfile_test.sh checks this list against `ldd` of the
-# built binaries, so it cannot drift from what the build links.
-FROM debian:12-slim AS runtime
+# tests/delivery/delivery_test.py checks each runtime stage's package list
+# against the libraries its binaries name as NEEDED (`objdump -p` of the
+# built binaries), so neither list can drift from what the build links.
+
+# --- serve: hpsearch and the shared libraries it loads -----------------------
+FROM debian:12-slim AS serve
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libabsl20220623 libfmt9 libgrpc++1.51 libgrpc29 libprotobuf32 libre2-9 \
-      libspdlog1.10 libsqlite3-0 libyaml-cpp0.7 zlib1g libtorch1.13 \
-      dataset-fashion-mnist \
+      libspdlog1.10 libsqlite3-0 libyaml-cpp0.7 \
  && rm -rf /var/lib/apt/lists/*
-COPY --from=build /build/bin/hpsearch /build/bin/hpsearch-trial /usr/local/bin/
-RUN useradd --system --uid 10001 --create-home --home-dir /var/lib/hpsearch hpsearch
+COPY --from=build /build/bin/hpsearch /usr/local/bin/
+RUN groupadd --system --gid 10001 hpsearch \
+ && useradd --system --uid 10001 --gid 10001 --create-home \
+      --home-dir /var/lib/hpsearch hpsearch
 USER 10001:10001
 WORKDIR /var/lib/hpsearch
 EXPOSE 6789
 ENTRYPOINT ["hpsearch", "serve"]
+
+# --- full: serve plus hpsearch-trial, LibTorch and the data it trains on ----
+FROM serve AS full
+USER root
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libtorch1.13 zlib1g dataset-fashion-mnist \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /build/bin/hpsearch-trial /usr/local/bin/
+USER 10001:10001

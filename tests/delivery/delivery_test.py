@@ -1,14 +1,23 @@
 """Checks the cluster delivery without a Docker engine or a cluster.
 
 - The Dockerfile's build stage installs exactly scripts/setup.sh's packages
-  (by running that script), and its runtime stage installs exactly the Debian
-  packages that provide the shared libraries the built binaries link, so the
-  image cannot drift from the build.
-- Every kustomize overlay in manifests/ renders offline, and the rendered
-  Katib config routes hpsearch's algorithms to the hpsearch image.
+  (by running that script). Its two runtime targets: `serve` installs
+  exactly the Debian packages that provide the shared libraries `hpsearch`
+  links (so no LibTorch, no data), and `full` (built on serve) adds exactly
+  those of `hpsearch-trial` and its data, so neither image can drift from
+  the build. Both run as a numeric non-root user with an exec-form
+  `hpsearch serve` entrypoint on port 6789.
+- Every kustomize overlay in manifests/ renders offline; the Katib config
+  routes hpsearch's algorithms to the serve image, and apart from them is
+  Katib's own config of the release it names (a verbatim copy of which is
+  kept beside this file).
+- The examples' trials run the full image, pin LibTorch's thread count, and
+  fail (not restart forever) on errors that always recur.
 
 Usage: delivery_test.py SOURCE_DIR BIN_DIR
 """
+import glob
+import json
 import os
 import re
 import shutil
@@ -20,18 +29,29 @@ import yaml
 
 SOURCE_DIR = ""
 BIN_DIR = ""
-BINARIES = ("hpsearch", "hpsearch-trial")
-# Part of every Debian image (Priority: required), so never listed.
+# Which binaries each runtime target adds to the one it is built on.
+TARGET_BINARIES = {"serve": ("hpsearch",), "full": ("hpsearch-trial",)}
+# In every debian:12-slim image (apt and dpkg need them), so never listed.
 BASE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}
 # Not linked, but read at run time by hpsearch-trial.
 DATA_PACKAGES = {"dataset-fashion-mnist"}
 HPSEARCH_ALGORITHMS = {"random", "grid", "bayesianoptimization"}
+SERVE_IMAGE = re.compile(r"/hpsearch-serve:")
+FULL_IMAGE = re.compile(r"/hpsearch:")
+# What only the trial program needs; the serve image must hold none of it.
+TRIAL_ONLY_PACKAGE = re.compile(r"^(libtorch|dataset-)")
+# tests/delivery/katib-<version>-standalone-config.yaml
+KATIB_FIXTURE = re.compile(r"katib-(v[0-9.]+)-standalone-config\.yaml$")
+
+
+def source(*parts):
+    return os.path.join(SOURCE_DIR, *parts)
 
 
 def dockerfile_stages():
-    """Returns {stage name: (base image, [instruction lines])}."""
+    """Returns {stage name: (base image or stage, [instruction lines])}, in order."""
     stages, current = {}, None
-    with open(os.path.join(SOURCE_DIR, "Dockerfile")) as dockerfile:
+    with open(source("Dockerfile")) as dockerfile:
         text = dockerfile.read()
     text = re.sub(r"\\\n", " ", text)  # join continuation lines
     for line in text.splitlines():
@@ -47,12 +67,38 @@ def dockerfile_stages():
     return stages
 
 
-def runtime_packages(instructions):
+def effective_instructions(stages, name):
+    """A stage's instructions after those of the stages it is built on."""
+    base, own = stages[name]
+    inherited = effective_instructions(stages, base) if base in stages else []
+    return inherited + own
+
+
+def last_value(instructions, keyword):
+    values = [line.split(None, 1)[1] for line in instructions
+              if line.split(None, 1)[0].upper() == keyword]
+    return values[-1] if values else None
+
+
+def installed_packages(instructions):
+    """Every package a stage's own `apt-get install` lines name."""
+    packages = set()
     for line in instructions:
-        if "apt-get install" in line:
-            words = line.split("apt-get install", 1)[1].split("&&")[0].split()
-            return {w for w in words if not w.startswith("-")}
-    return set()
+        for command in line.split("&&"):
+            if "apt-get install" in command:
+                words = command.split("apt-get install", 1)[1].split()
+                packages |= {w for w in words if not w.startswith("-")}
+    return packages
+
+
+def copied_from_build(instructions):
+    """The file names a stage's own `COPY --from=build` lines copy."""
+    names = set()
+    for line in instructions:
+        words = line.split()
+        if words[0].upper() == "COPY" and "--from=build" in words:
+            names |= {os.path.basename(w) for w in words[2:-1]}
+    return names
 
 
 def package_of_library(soname):
@@ -82,40 +128,86 @@ class DockerfileTest(unittest.TestCase):
     def setUp(self):
         self.stages = dockerfile_stages()
 
-    def test_two_stages_on_debian_12(self):
-        self.assertEqual(list(self.stages), ["build", "runtime"])
+    def test_build_stage_and_two_runtime_targets_on_debian_12(self):
+        # `full` last: a plain `docker build .` builds the full image.
+        self.assertEqual(list(self.stages), ["build", "serve", "full"])
         self.assertEqual(self.stages["build"][0], "debian:12")
-        self.assertEqual(self.stages["runtime"][0], "debian:12-slim")
+        self.assertEqual(self.stages["serve"][0], "debian:12-slim")
+        self.assertEqual(self.stages["full"][0], "serve")
 
     def test_build_stage_installs_with_setup_script(self):
         self.assertTrue(any(re.match(r"RUN bash \S*scripts/setup\.sh", line)
                             for line in self.stages["build"][1]),
                         "the build stage must run scripts/setup.sh")
 
-    def test_runtime_stage_serves_as_non_root_on_katib_port(self):
-        runtime = self.stages["runtime"][1]
-        self.assertIn("EXPOSE 6789", runtime)
-        self.assertIn('ENTRYPOINT ["hpsearch", "serve"]', runtime)
-        users = [line.split()[1] for line in runtime if line.startswith("USER ")]
-        self.assertTrue(users, "the runtime stage must set USER")
-        self.assertNotIn(users[-1].split(":")[0], ("root", "0"))
+    def test_runtime_targets_serve_as_non_root_on_katib_port(self):
+        for target in TARGET_BINARIES:
+            with self.subTest(target=target):
+                instructions = effective_instructions(self.stages, target)
+                self.assertIn("EXPOSE 6789", instructions)
+                entrypoint = last_value(instructions, "ENTRYPOINT")
+                # Exec form: hpsearch is PID 1 and gets SIGTERM itself.
+                self.assertEqual(entrypoint and entrypoint.startswith("[")
+                                 and json.loads(entrypoint), ["hpsearch", "serve"],
+                                 f"ENTRYPOINT {entrypoint}: not the exec form of "
+                                 "hpsearch serve")
+                user = last_value(instructions, "USER")
+                self.assertIsNotNone(user, "the image must set USER")
+                # Numeric, so that Kubernetes' runAsNonRoot can verify it.
+                uid = user.split(":")[0]
+                self.assertRegex(uid, r"^[0-9]+$")
+                self.assertNotEqual(int(uid), 0)
+
+    def test_each_target_copies_its_own_binaries(self):
+        for target, binaries in TARGET_BINARIES.items():
+            with self.subTest(target=target):
+                self.assertEqual(copied_from_build(self.stages[target][1]),
+                                 set(binaries))
+
+    def test_serve_target_holds_no_libtorch_and_no_data(self):
+        serve = installed_packages(self.stages["serve"][1])
+        self.assertTrue(serve)
+        self.assertEqual(sorted(p for p in serve if TRIAL_ONLY_PACKAGE.match(p)), [])
+        self.assertEqual(
+            sorted(installed_packages(self.stages["full"][1]) & serve), [],
+            "full reinstalls packages it has from serve")
 
     def test_runtime_packages_match_what_the_binaries_link(self):
-        missing = [b for b in BINARIES if not os.path.exists(os.path.join(BIN_DIR, b))]
+        binaries = [b for bs in TARGET_BINARIES.values() for b in bs]
+        missing = [b for b in binaries if not os.path.exists(os.path.join(BIN_DIR, b))]
         if missing:
             self.skipTest(f"not built here: {', '.join(missing)}")
-        needed = set(DATA_PACKAGES)
-        for binary in BINARIES:
-            needed |= linked_packages(os.path.join(BIN_DIR, binary))
-        needed -= BASE_PACKAGES
-        listed = runtime_packages(self.stages["runtime"][1])
-        self.assertEqual(sorted(listed - needed), [],
-                         "runtime stage installs packages nothing needs")
-        self.assertEqual(sorted(needed - listed), [],
-                         "runtime stage lacks packages the binaries link")
+        needed, listed = set(), set()
+        for target, target_binaries in TARGET_BINARIES.items():
+            for binary in target_binaries:
+                needed |= linked_packages(os.path.join(BIN_DIR, binary))
+            if target == "full":
+                needed |= DATA_PACKAGES
+            listed |= installed_packages(self.stages[target][1])
+            # Cumulative: `full` is built on `serve`.
+            with self.subTest(target=target):
+                self.assertEqual(sorted(listed - (needed - BASE_PACKAGES)), [],
+                                 "the image installs packages nothing needs")
+                self.assertEqual(sorted((needed - BASE_PACKAGES) - listed), [],
+                                 "the image lacks packages its binaries link")
+
+
+def katib_fixture():
+    """(Katib version, path of the verbatim copy of its config)."""
+    [path] = glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "katib-v*-standalone-config.yaml"))
+    return KATIB_FIXTURE.search(path).group(1), path
+
+
+def load_yaml(path):
+    with open(path) as f:
+        return yaml.safe_load(f)
 
 
 class ManifestsTest(unittest.TestCase):
+    config_path = property(lambda self: source("manifests", "katib-config",
+                                               "katib-config.yaml"))
+
     def render(self, overlay):
         kubectl = shutil.which("kubectl")
         if not kubectl:
@@ -126,29 +218,121 @@ class ManifestsTest(unittest.TestCase):
         return list(yaml.safe_load_all(out.stdout))
 
     def test_every_overlay_renders_offline(self):
-        manifests = os.path.join(SOURCE_DIR, "manifests")
-        overlays = [root for root, _, files in os.walk(manifests)
+        overlays = [root for root, _, files in os.walk(source("manifests"))
                     if "kustomization.yaml" in files]
         self.assertTrue(overlays)
         for overlay in overlays:
             with self.subTest(overlay=os.path.relpath(overlay, SOURCE_DIR)):
                 self.assertTrue(self.render(overlay))
 
-    def test_katib_config_routes_algorithms_to_hpsearch(self):
-        docs = self.render(os.path.join(SOURCE_DIR, "manifests", "katib-config"))
+    def test_overlay_replaces_katibs_config_map(self):
+        docs = self.render(source("manifests", "katib-config"))
         [config_map] = [d for d in docs if d["kind"] == "ConfigMap"]
         self.assertEqual(config_map["metadata"]["name"], "katib-config")
         self.assertEqual(config_map["metadata"]["namespace"], "kubeflow")
-        config = yaml.safe_load(config_map["data"]["katib-config.yaml"])
+        self.assertEqual(yaml.safe_load(config_map["data"]["katib-config.yaml"]),
+                         load_yaml(self.config_path))
+
+    def test_katib_config_routes_algorithms_to_the_serve_image(self):
+        config = load_yaml(self.config_path)
         self.assertEqual(config["kind"], "KatibConfig")
         images = {s["algorithmName"]: s["image"] for s in config["runtime"]["suggestions"]}
         for algorithm in HPSEARCH_ALGORITHMS:
-            self.assertRegex(images.get(algorithm, ""), r"/hpsearch:",
-                             f"{algorithm} must run the hpsearch image")
+            self.assertRegex(images.get(algorithm, ""), SERVE_IMAGE,
+                             f"{algorithm} must run the hpsearch-serve image")
         for algorithm, image in images.items():
             if algorithm not in HPSEARCH_ALGORITHMS:
-                self.assertNotRegex(image, r"/hpsearch:",
+                self.assertNotRegex(image, r"/hpsearch(-serve)?:",
                                     f"hpsearch does not serve {algorithm}")
+
+    def test_katib_config_is_katibs_own_apart_from_hpsearch(self):
+        version, fixture = katib_fixture()
+        katib, ours = load_yaml(fixture), load_yaml(self.config_path)
+        self.assertEqual({k: v for k, v in ours.items() if k != "runtime"},
+                         {k: v for k, v in katib.items() if k != "runtime"})
+        self.assertEqual(
+            {k: v for k, v in ours["runtime"].items() if k != "suggestions"},
+            {k: v for k, v in katib["runtime"].items() if k != "suggestions"})
+        ours_s, katib_s = ours["runtime"]["suggestions"], katib["runtime"]["suggestions"]
+        self.assertEqual([s["algorithmName"] for s in ours_s],
+                         [s["algorithmName"] for s in katib_s],
+                         f"Katib {version}'s algorithms, in its order")
+        for mine, theirs in zip(ours_s, katib_s):
+            if mine["algorithmName"] in HPSEARCH_ALGORITHMS:
+                self.assertLessEqual(set(mine), {"algorithmName", "image", "resources"})
+            else:
+                self.assertEqual(mine, theirs)
+
+    def test_katib_version_is_named_where_users_read_it(self):
+        version, _ = katib_fixture()
+        for path in (self.config_path, source("docs", "katib.md")):
+            with open(path) as f:
+                self.assertTrue(f"Katib {version}" in f.read(),
+                                f"{os.path.relpath(path, SOURCE_DIR)} must name "
+                                f"Katib {version}, whose config it matches")
+
+
+def containers(node):
+    """Every container of a trial spec, whatever kind of job holds it."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "containers" and isinstance(value, list):
+                yield from value
+            else:
+                yield from containers(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from containers(value)
+
+
+def replica_specs(trial_spec):
+    """PyTorchJob/TFJob-style replicas: {type: spec}."""
+    spec = trial_spec.get("spec", {})
+    for key, value in spec.items():
+        if key.endswith("ReplicaSpecs") and isinstance(value, dict):
+            yield from value.items()
+
+
+class ExamplesTest(unittest.TestCase):
+    def examples(self):
+        paths = sorted(glob.glob(source("manifests", "examples", "*.yaml")))
+        self.assertTrue(paths)
+        for path in paths:
+            yield os.path.basename(path), load_yaml(path)
+
+    def trial_containers(self, experiment):
+        for container in containers(experiment["spec"]["trialTemplate"]["trialSpec"]):
+            command = container.get("command", []) + container.get("args", [])
+            if command and command[0] == "hpsearch-trial":
+                yield container, command
+
+    def test_trials_run_the_full_image_with_fixed_threads(self):
+        for name, experiment in self.examples():
+            found = list(self.trial_containers(experiment))
+            with self.subTest(example=name):
+                self.assertTrue(found, "no hpsearch-trial container")
+            for container, command in found:
+                with self.subTest(example=name, container=container["name"]):
+                    self.assertRegex(container["image"], FULL_IMAGE,
+                                     "hpsearch-trial is only in the full image")
+                    # LibTorch's default is a thread per core, for each of
+                    # parallelTrialCount trials on a node or machine.
+                    threads = [w for w in command if w.startswith("--threads")]
+                    self.assertTrue(threads, "--threads not given")
+                    self.assertRegex(threads[-1], r"^--threads=[1-9][0-9]*$")
+
+    def test_replicated_trials_fail_on_errors_that_recur(self):
+        for name, experiment in self.examples():
+            trial_spec = experiment["spec"]["trialTemplate"]["trialSpec"]
+            run_policy = trial_spec.get("spec", {}).get("runPolicy", {})
+            for replica, spec in replica_specs(trial_spec):
+                with self.subTest(example=name, replica=replica):
+                    policy = spec.get("restartPolicy", "Never")
+                    # OnFailure/Always restart a failing pod without end
+                    # unless runPolicy.backoffLimit bounds them.
+                    if policy not in ("Never", "ExitCode"):
+                        self.assertIn("backoffLimit", run_policy,
+                                      f"restartPolicy {policy} without a backoffLimit")
 
 
 if __name__ == "__main__":
