@@ -10,8 +10,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "api/experiment_diff.h"
+#include "api/experiment_loader.h"
 #include "api/experiment_proto.h"
 #include "gpu/partitioner.h"
 #include "metrics/go_float.h"
@@ -91,6 +94,10 @@ class Run {
   // Reads the recorded trials into trials_, the algorithm and the counts;
   // writes nothing.
   absl::Status LoadTrials();
+  // How this experiment differs from the one `stored_spec` (the file a
+  // previous run started with) describes, in words; empty when it does
+  // not, whatever the comments and formatting.
+  std::string ChangesSince(const std::string& stored_spec) const;
   // A trial this run has started and not yet seen end.
   struct Active {
     TrialCollector collector;
@@ -201,11 +208,12 @@ absl::Status Run::Open(const std::string& spec_text) {
 
   auto stored = store_->GetExperiment(name());
   if (!stored.ok()) return stored.status();
-  if (*stored && (*stored)->spec != spec_text && !options_.force) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "experiment ", name(), " in ", options_.workdir.string(),
-        " was started with a different spec; run with --force to resume it with this one, "
-        "or use another --workdir to start afresh"));
+  if (*stored && !options_.force) {
+    if (std::string changed = ChangesSince((*stored)->spec); !changed.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "experiment ", name(), " in ", options_.workdir.string(), " was started with a different spec (",
+          changed, "); run with --force to resume it with this one, or use another --workdir to start afresh"));
+    }
   }
   // Everything that can refuse the run comes before the first write, so a
   // refused resume leaves the workdir as it was.
@@ -237,6 +245,13 @@ absl::Status Run::Open(const std::string& spec_text) {
                                         order_.size(), reruns_.size()));
   }
   return absl::OkStatus();
+}
+
+std::string Run::ChangesSince(const std::string& stored_spec) const {
+  api::LoadedExperiment stored = api::LoadExperimentText(stored_spec);
+  if (!stored.ok()) return "the stored spec no longer loads";
+  std::vector<std::string> changed = api::ChangedFields(*stored.experiment, experiment_);
+  return changed.empty() ? "" : absl::StrCat("changed: ", absl::StrJoin(changed, ", "));
 }
 
 absl::Status Run::LoadTrials() {

@@ -640,10 +640,14 @@ TEST_F(RunCommandTest, ChangedSpecIsRefusedUnlessForced) {
   ExperimentYaml experiment;
   experiment.max_trials = 2;
   ASSERT_TRUE(Run(experiment).exit.success());
+  // Comments and layout are no change.
+  std::ofstream(dir_ / "experiment.yaml") << "# tuned by hand\n" << experiment.Render() << "\n\n";
+  Outcome commented = Hpsearch({"run", (dir_ / "experiment.yaml").string(), "--workdir", workdir_.string()});
+  EXPECT_TRUE(commented.exit.success()) << commented.err;
   experiment.max_trials = 3;
   Outcome refused = Run(experiment);
   EXPECT_EQ(refused.exit.exit_code, 1);
-  EXPECT_THAT(refused.err, HasSubstr("was started with a different spec"));
+  EXPECT_THAT(refused.err, HasSubstr("was started with a different spec (changed: spec.maxTrialCount)"));
   Outcome forced = Run(experiment, {"--force"});
   ASSERT_TRUE(forced.exit.success()) << forced.err;
   EXPECT_THAT(Trials(), SizeIs(3));
