@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "metrics/katib_time.h"
 #include "runner/objective.h"
 
@@ -60,7 +61,15 @@ std::vector<std::vector<std::string>> Rows(const std::vector<TrialView>& trials,
                                    [](const TrialView& trial) { return trial.record.gpu_device.has_value(); });
   std::vector<std::string> header = {"trial", "status"};
   header.insert(header.end(), metric_names.begin(), metric_names.end());
-  header.insert(header.end(), parameter_names.begin(), parameter_names.end());
+  for (const std::string& parameter : parameter_names) {
+    // A parameter named like a metric or a column keeps its column told apart.
+    static constexpr std::string_view kLaterColumns[] = {"gpu", "gpu_peak_mib", "gpu_budget_mib", "gpu_util_%",
+                                                         "reason", "message"};
+    const bool taken = std::find(header.begin(), header.end(), parameter) != header.end() ||
+                       std::find(std::begin(kLaterColumns), std::end(kLaterColumns), parameter) !=
+                           std::end(kLaterColumns);
+    header.push_back(taken ? "parameter." + parameter : parameter);
+  }
   if (on_gpus) header.insert(header.end(), {"gpu", "gpu_peak_mib", "gpu_budget_mib", "gpu_util_%"});
   header.insert(header.end(), {"reason", "message"});
   std::vector<std::vector<std::string>> rows = {header};
@@ -79,19 +88,36 @@ std::vector<std::vector<std::string>> Rows(const std::vector<TrialView>& trials,
   return rows;
 }
 
+// The columns a terminal gives `text`: one per UTF-8 code point.
+size_t DisplayWidth(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a continuation byte
+  }));
+}
+
+// A cell kept on its line: line breaks and tabs written as escapes.
+std::string OneLine(const std::string& cell) {
+  return absl::StrReplaceAll(cell, {{"\n", "\\n"}, {"\r", "\\r"}, {"\t", "\\t"}});
+}
+
 std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& row : rows) {
+    std::vector<std::string>& line = cells.emplace_back();
+    for (const std::string& cell : row) line.push_back(OneLine(cell));
+  }
   // The message column comes last and is not padded, so long messages do
   // not widen the table.
-  std::vector<size_t> widths(rows.front().size(), 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i + 1 < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  std::vector<size_t> widths(cells.front().size(), 0);
+  for (const auto& row : cells) {
+    for (size_t i = 0; i + 1 < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
   }
   std::string out;
-  for (const auto& row : rows) {
+  for (const auto& row : cells) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+      if (i + 1 < row.size()) line += std::string(widths[i] - DisplayWidth(row[i]) + 2, ' ');
     }
     line.erase(line.find_last_not_of(' ') + 1);
     out += line + "\n";

@@ -3,7 +3,10 @@
 // `hpsearch trials`, so both always show the same columns.
 //
 // Columns: trial, status, the objective and every additional metric (each
-// under its metric strategy), every parameter, then reason and message.
+// under its metric strategy), every parameter (as "parameter.x" when a
+// metric or another column has its name), then reason and message. The
+// table aligns columns by UTF-8 code point and writes line breaks and tabs
+// in a cell as \n, \r, \t, so each trial stays on one line.
 #pragma once
 
 #include <string>
