@@ -676,6 +676,19 @@ TEST_F(RunCommandTest, AForcedResumeTheTrialsDoNotFitChangesNothing) {
   EXPECT_THAT(Trials(), SizeIs(2));
 }
 
+TEST_F(RunCommandTest, AnEmptiedStoreBesideTrialFoldersIsRefused) {
+  ExperimentYaml experiment;
+  experiment.parallel = 1;
+  experiment.max_trials = 1;
+  Outcome first = Run(experiment);
+  ASSERT_TRUE(first.exit.success()) << first.err;
+  std::filesystem::remove(workdir_ / "store.db-wal");
+  std::filesystem::resize_file(workdir_ / "store.db", 0);
+  Outcome refused = Run(experiment);
+  EXPECT_EQ(refused.exit.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("holds trial folders but its store.db has no record of experiment e2e"));
+}
+
 TEST_F(RunCommandTest, InvalidExperimentIsReportedWithItsPosition) {
   ExperimentYaml experiment;
   experiment.parameters = R"(
