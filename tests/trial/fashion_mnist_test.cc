@@ -68,5 +68,24 @@ TEST(FashionMnistTest, RejectsInconsistentFiles) {
   EXPECT_THAT(LoadError(dir), HasSubstr("images are 32x32, expected 28x28"));
 }
 
+// After gunzip the names lack .gz; the loader once looked for .gz only.
+TEST(FashionMnistTest, ReadsGunzippedNamesAndPrefersGzipped) {
+  const std::filesystem::path dir = MakeTempDir();
+  WriteFile(dir / "t10k-images-idx3-ubyte", IdxBytes({3, 28, 28}, std::vector<uint8_t>(3 * 784)),
+            /*gzip=*/false);
+  WriteFile(dir / "t10k-labels-idx1-ubyte", IdxBytes({3}, {0, 1, 2}), /*gzip=*/false);
+  EXPECT_EQ(LoadFashionMnist(dir, Split::kTest, 0).size(), 3);
+
+  WriteFile(dir / "t10k-images-idx3-ubyte.gz", IdxBytes({2, 28, 28}, std::vector<uint8_t>(2 * 784)));
+  WriteFile(dir / "t10k-labels-idx1-ubyte.gz", IdxBytes({2}, {0, 1}));
+  EXPECT_EQ(LoadFashionMnist(dir, Split::kTest, 0).size(), 2);
+}
+
+TEST(FashionMnistTest, MissingFileNamesBothNamesTried) {
+  const std::filesystem::path dir = MakeTempDir();
+  EXPECT_EQ(LoadError(dir), "neither " + (dir / "t10k-images-idx3-ubyte.gz").string() + " nor " +
+                                (dir / "t10k-images-idx3-ubyte").string() + " exists");
+}
+
 }  // namespace
 }  // namespace hpsearch::trial

@@ -27,6 +27,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Key;
+using ::testing::StartsWith;
+using test_support::IdxBytes;
 using test_support::MakeTempDir;
 using test_support::RunTrial;
 using test_support::TrialRun;
@@ -191,6 +193,46 @@ TEST(HpsearchTrialTest, MissingDataDirIsClearRuntimeError) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("data folder /nonexistent/fashion not found"));
   EXPECT_THAT(run.out, IsEmpty());
+}
+
+// What a normal gunzip leaves: the names without .gz, which the loader once
+// did not look for.
+TEST(HpsearchTrialTest, TrainsOnGunzippedFiles) {
+  const std::filesystem::path dir = MakeTempDir();
+  constexpr uint32_t kImages = 20;
+  std::vector<uint8_t> labels(kImages);
+  for (uint32_t i = 0; i < kImages; ++i) labels[i] = static_cast<uint8_t>(i % 10);
+  for (const std::string split : {"train", "t10k"}) {
+    WriteFile(dir / (split + "-images-idx3-ubyte"),
+              IdxBytes({kImages, 28, 28}, std::vector<uint8_t>(kImages * 784, 128)),
+              /*gzip=*/false);
+    WriteFile(dir / (split + "-labels-idx1-ubyte"), IdxBytes({kImages}, labels), /*gzip=*/false);
+  }
+  const TrialRun run = RunTrial(QuickArgs("mlp", "cpu", {"--epochs=1", "--data-dir", dir.string()}));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out_lines, ElementsAre(StartsWith("epoch=1 ")));
+
+  std::filesystem::remove(dir / "train-images-idx3-ubyte");
+  const TrialRun missing = RunTrial(QuickArgs("mlp", "cpu", {"--data-dir", dir.string()}));
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("neither " + (dir / "train-images-idx3-ubyte.gz").string() +
+                                     " nor " + (dir / "train-images-idx3-ubyte").string() +
+                                     " exists"));
+}
+
+// A corrupt header claiming 5,000,000 images once had the trial allocate
+// and zero 3.9 GB before it noticed the data was short: an OOM kill in a
+// pod rather than an error naming the file.
+TEST(HpsearchTrialTest, IdxHeaderClaimingMoreThanTheFileFailsWithinMemory) {
+  const std::filesystem::path dir = MakeTempDir();
+  const std::filesystem::path images = dir / "train-images-idx3-ubyte.gz";
+  WriteFile(images, IdxBytes({5'000'000, 28, 28}, std::vector<uint8_t>(1000)));
+  WriteFile(dir / "train-labels-idx1-ubyte.gz", IdxBytes({5'000'000}, {}));
+  const TrialRun run = RunTrial(QuickArgs("mlp", "cpu", {"--data-dir", dir.string()}));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr(images.string() + ": truncated: header promises 3920000000"));
+  // LibTorch alone takes about 200 MB.
+  EXPECT_LT(run.peak_rss_kb, 1 << 20) << "KB";
 }
 
 TEST(HpsearchTrialTest, CudaRequestWithoutGpuIsClearError) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,11 +58,13 @@ TrialRun RunTrial(const std::vector<std::string>& args) {
   if (spawn_error != 0) throw std::runtime_error("cannot start " + binary);
 
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error("waitpid failed");
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0) {
+    if (errno != EINTR) throw std::runtime_error("wait4 failed");
   }
   TrialRun run;
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.peak_rss_kb = usage.ru_maxrss;
   run.out = ReadWhole(out_path);
   run.err = ReadWhole(err_path);
   run.out_lines = SplitLines(run.out);

@@ -2,6 +2,7 @@
 #ifndef HPSEARCH_TESTS_TRIAL_TRIAL_PROCESS_H_
 #define HPSEARCH_TESTS_TRIAL_TRIAL_PROCESS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@ struct TrialRun {
   std::string out;
   std::string err;
   std::vector<std::string> out_lines;
+  int64_t peak_rss_kb = 0;  // The process's maximum resident set size.
 };
 
 // Runs HPSEARCH_BIN_DIR/hpsearch-trial with `args` and waits for it.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "trial/hpsearch_trial/idx_file.h"
 
@@ -22,6 +23,18 @@ torch::Tensor ToTensor(IdxArray& array, int64_t count) {
   return torch::from_blob(array.data.data(), shape, torch::kUInt8).clone();
 }
 
+// `dir`/`name`.gz as Debian ships it, else `dir`/`name` as gunzip leaves it.
+std::filesystem::path FindIdxFile(const std::filesystem::path& dir, const std::string& name) {
+  const std::filesystem::path gzipped = dir / (name + ".gz");
+  const std::filesystem::path plain = dir / name;
+  for (const std::filesystem::path& path : {gzipped, plain}) {
+    std::error_code error;
+    // A name that cannot be checked (no permission) is the reader's to report on.
+    if (std::filesystem::exists(path, error) || error) return path;
+  }
+  throw std::runtime_error("neither " + gzipped.string() + " nor " + plain.string() + " exists");
+}
+
 }  // namespace
 
 LabeledImages LoadFashionMnist(const std::filesystem::path& data_dir, Split split, int64_t limit) {
@@ -30,8 +43,8 @@ LabeledImages LoadFashionMnist(const std::filesystem::path& data_dir, Split spli
                              " not found (apt-get install dataset-fashion-mnist, or pass --data-dir)");
   }
   const std::string prefix = split == Split::kTrain ? "train" : "t10k";
-  const std::filesystem::path images_path = data_dir / (prefix + "-images-idx3-ubyte.gz");
-  const std::filesystem::path labels_path = data_dir / (prefix + "-labels-idx1-ubyte.gz");
+  const std::filesystem::path images_path = FindIdxFile(data_dir, prefix + "-images-idx3-ubyte");
+  const std::filesystem::path labels_path = FindIdxFile(data_dir, prefix + "-labels-idx1-ubyte");
   IdxArray images = ReadIdxFile(images_path, 3);
   IdxArray labels = ReadIdxFile(labels_path, 1);
 

@@ -26,8 +26,10 @@ enum class Split {
 };
 
 // Loads the first `limit` examples of `split` from `data_dir` (all when
-// `limit` is 0 or above the split's size). Throws std::runtime_error naming
-// the file when a file is missing or malformed, or images and labels
+// `limit` is 0 or above the split's size). Each file is read as
+// NAME.gz, or as NAME (uncompressed, as gunzip leaves it) where there is no
+// NAME.gz. Throws std::runtime_error naming the file (both names when
+// neither exists) when a file is missing or malformed, or images and labels
 // disagree.
 LabeledImages LoadFashionMnist(const std::filesystem::path& data_dir, Split split, int64_t limit);
 

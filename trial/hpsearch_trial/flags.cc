@@ -164,7 +164,8 @@ const std::vector<FlagSpec>& FlagTable() {
               "CPU threads for LibTorch (0: LibTorch's default), at most " +
                   std::to_string(kThreadsPerCpu) + " per CPU this process may run on"),
       PathFlag("--data-dir", &TrialFlags::data_dir,
-               "folder with Fashion-MNIST's {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz"),
+               "folder with Fashion-MNIST's {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz "
+               "(or the same names gunzipped, without .gz)"),
   };
   return *table;
 }

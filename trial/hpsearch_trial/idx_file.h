@@ -20,7 +20,9 @@ struct IdxArray {
 // Reads a whole unsigned-byte IDX file of `expected_rank` dimensions,
 // decompressing it in process if it is gzipped. Throws std::runtime_error
 // naming the file when it is missing, unreadable, not IDX, of another type
-// or rank, truncated, or longer than its header says.
+// or rank, truncated (also a gzip stream cut short), or longer than its
+// header says. Memory grows with the data read, never with the header's
+// claim alone.
 IdxArray ReadIdxFile(const std::filesystem::path& path, int expected_rank);
 
 }  // namespace hpsearch::trial
