@@ -364,7 +364,10 @@ class Optimizer {
     ModelCache::Snapshot snapshot{.log_hyperparameters = {},
                                   .observations = ObservationHashes(),
                                   .full_fit_rows = observed_y_.size()};
-    internal::FitOptions options;
+    // Room for the running trials and this call's points, added below and
+    // as they are chosen.
+    internal::FitOptions options{.warm_start = {},
+                                 .room = static_cast<Eigen::Index>(pending_.size()) + input_.count};
     if (std::optional<ModelCache::Snapshot> start = Cache().Find(key, snapshot.observations);
         start && static_cast<double>(observed_y_.size()) <=
                      kRefitGrowth * static_cast<double>(start->full_fit_rows)) {
@@ -377,12 +380,15 @@ class Optimizer {
     gp_.emplace(*std::move(gp));
     snapshot.log_hyperparameters = gp_->log_hyperparameters();
     Cache().Put(key, std::move(snapshot));
-    for (const std::vector<double>& unit : pending_) {
-      gp_->Add(Features(Eigen::Map<const Eigen::RowVectorXd>(unit.data(), d)).row(0).transpose(),
-               0.0);
+    // All at once: one by one, each would cost a full pass over the factor.
+    Eigen::MatrixXd pending(static_cast<Eigen::Index>(pending_.size()), d);
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      pending.row(static_cast<Eigen::Index>(i)) =
+          Eigen::Map<const Eigen::RowVectorXd>(pending_[i].data(), d);
     }
     pending_.clear();
-    return absl::OkStatus();
+    return gp_->AddBlock(Features(pending), Eigen::VectorXd::Zero(pending.rows()),
+                         input_.cancelled);
   }
 
   void AddPending(const Point& point) {
@@ -440,9 +446,8 @@ class Optimizer {
   // The `count` candidates of highest acquisition, best first, with their
   // exact values: exact standard deviations are computed, in blocks, only
   // for candidates whose bound could still place them among those.
-  std::vector<std::pair<double, Eigen::Index>> Best(Acquisition acquisition,
-                                                    internal::GaussianProcess::Screen* screen,
-                                                    size_t count) const {
+  absl::StatusOr<std::vector<std::pair<double, Eigen::Index>>> Best(
+      Acquisition acquisition, internal::GaussianProcess::Screen* screen, size_t count) const {
     const Eigen::Index m = screen->mean().size();
     Eigen::VectorXd bound(m);
     for (Eigen::Index i = 0; i < m; ++i) {
@@ -468,6 +473,7 @@ class Optimizer {
     size_t cursor = 0;
     while (cursor < order.size()) {
       if (best.size() >= count && best.back().first >= bound(order[cursor])) break;
+      if (input_.cancelled()) return Cancelled();
       std::vector<Eigen::Index> block;
       for (size_t i = cursor; i < order.size() && block.size() < kBlock; ++i) {
         if (!screen->exact(order[i])) block.push_back(order[i]);
@@ -617,12 +623,13 @@ class Optimizer {
                                                const Eigen::MatrixXd& candidates,
                                                internal::GaussianProcess::Screen* screen,
                                                bool exhaustive) const {
-    const std::vector<std::pair<double, Eigen::Index>> top =
+    const absl::StatusOr<std::vector<std::pair<double, Eigen::Index>>> top =
         Best(acquisition, screen, kRefinementStarts);
-    if (top.empty()) return std::nullopt;
-    Scored best{top[0].first, candidates.row(top[0].second).transpose()};
+    if (!top.ok()) return top.status();
+    if (top->empty()) return std::nullopt;
+    Scored best{(*top)[0].first, candidates.row((*top)[0].second).transpose()};
     if (refine_ && !exhaustive) {
-      for (const auto& [value, index] : top) {
+      for (const auto& [value, index] : *top) {
         absl::StatusOr<Eigen::VectorXd> refined =
             Refine(acquisition, candidates.row(index).transpose());
         if (!refined.ok()) return refined.status();

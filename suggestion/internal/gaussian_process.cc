@@ -53,42 +53,123 @@ constexpr int kWarmSteps = 30;
 constexpr double kWarmRate = 0.05;
 // Observations the sd bound of GaussianProcess::Screen conditions on.
 constexpr Eigen::Index kBoundNeighbours = 8;
+// Rows factorized between polls of the cancellation flag: a fraction of a
+// second at a few thousand rows.
+constexpr Eigen::Index kFactorBlock = 64;
+// Points whose covariances GaussianProcess::Screen holds at once.
+constexpr Eigen::Index kScreenBlock = 64;
+
+using ConstRef = Eigen::Ref<const Eigen::MatrixXd>;
+
+bool Never() { return false; }
 
 // Squared distances between the rows of a and b, each coordinate divided
-// by its length scale.
-Eigen::MatrixXd ScaledSquaredDistances(const Eigen::MatrixXd& a,
-                                       const Eigen::MatrixXd& b,
-                                       const Eigen::VectorXd& length_scales) {
+// by its length scale, into d2 (a.rows() x b.rows()).
+void ScaledSquaredDistances(const ConstRef& a, const ConstRef& b,
+                            const Eigen::VectorXd& length_scales,
+                            Eigen::Ref<Eigen::MatrixXd> d2) {
   const Eigen::RowVectorXd inverse = length_scales.cwiseInverse().transpose();
   const Eigen::MatrixXd sa = a.array().rowwise() * inverse.array();
   const Eigen::MatrixXd sb = b.array().rowwise() * inverse.array();
-  Eigen::MatrixXd d2 = (-2 * sa * sb.transpose()).colwise() +
-                       sa.rowwise().squaredNorm();
+  d2.noalias() = -2 * sa * sb.transpose();
+  d2.colwise() += sa.rowwise().squaredNorm();
   d2.rowwise() += sb.rowwise().squaredNorm().transpose();
-  return d2.cwiseMax(0.0);
+  d2 = d2.cwiseMax(0.0);
 }
 
-// Matern-5/2 covariance from squared scaled distances.
-Eigen::MatrixXd Matern52(const Eigen::MatrixXd& d2, double signal) {
-  return d2.unaryExpr([signal](double s) {
-    const double r = kSqrt5 * std::sqrt(s);
-    return signal * (1 + r + r * r / 3) * std::exp(-r);
-  });
+// Matern-5/2 covariance at a squared scaled distance.
+double Matern52(double d2, double signal) {
+  const double r = kSqrt5 * std::sqrt(d2);
+  return signal * (1 + r + r * r / 3) * std::exp(-r);
 }
 
-// Cholesky of k + noise * I, adding growing jitter if k is numerically
-// singular. Returns false only if even large jitter fails (NaN inputs).
-bool Factor(Eigen::MatrixXd k, double noise, double signal,
-            Eigen::LLT<Eigen::MatrixXd>* llt) {
+// Covariances between the rows of a and b, into k (a.rows() x b.rows()):
+// written in place, as k may be most of the memory a call uses.
+void Covariances(const ConstRef& a, const ConstRef& b, const Eigen::VectorXd& length_scales,
+                 double signal, Eigen::Ref<Eigen::MatrixXd> k) {
+  ScaledSquaredDistances(a, b, length_scales, k);
+  k = k.unaryExpr([signal](double s) { return Matern52(s, signal); });
+}
+
+Eigen::MatrixXd Covariances(const ConstRef& a, const ConstRef& b,
+                            const Eigen::VectorXd& length_scales, double signal) {
+  Eigen::MatrixXd k(a.rows(), b.rows());
+  Covariances(a, b, length_scales, signal, k);
+  return k;
+}
+
+// Writes rows [row, row + rows.rows()) of a covariance matrix, their
+// columns [0, rows.cols()), into `rows`.
+using FillRows = std::function<void(Eigen::Index row, Eigen::Ref<Eigen::MatrixXd> rows)>;
+
+// The covariances between the rows of x.
+FillRows CovariancesOf(const Eigen::MatrixXd& x, const Eigen::VectorXd& length_scales,
+                       double signal) {
+  return [&x, &length_scales, signal](Eigen::Index row, Eigen::Ref<Eigen::MatrixXd> rows) {
+    Covariances(x.middleRows(row, rows.rows()), x.topRows(rows.cols()), length_scales, signal,
+                rows);
+  };
+}
+
+// Completes in place the Cholesky factor L of K + shift * I in the lower
+// triangle of `a`, whose rows before `begin` are factored already,
+// kFactorBlock rows at a time: the block's rows of K from `fill`, then
+// L21 = K21 L11^-T and L22 = chol(K22 + shift * I - L21 L21^T). With
+// floor > 0 a pivot below it is raised to it; otherwise a non-positive
+// pivot returns false. CANCELLED when `cancelled` says so between blocks.
+absl::StatusOr<bool> ExtendCholesky(Eigen::Ref<Eigen::MatrixXd> a, Eigen::Index begin,
+                                    const FillRows& fill, double shift, double floor,
+                                    const std::function<bool()>& cancelled) {
+  for (Eigen::Index row = begin; row < a.rows(); row += kFactorBlock) {
+    if (cancelled()) return absl::CancelledError("the call was cancelled");
+    const Eigen::Index size = std::min(kFactorBlock, a.rows() - row);
+    fill(row, a.block(row, 0, size, row + size));
+    Eigen::Ref<Eigen::MatrixXd> l22 = a.block(row, row, size, size);
+    l22.diagonal().array() += shift;
+    if (row > 0) {
+      auto l21 = a.block(row, 0, size, row);
+      a.topLeftCorner(row, row).triangularView<Eigen::Lower>().transpose()
+          .solveInPlace<Eigen::OnTheRight>(l21);
+      l22.selfadjointView<Eigen::Lower>().rankUpdate(l21, -1.0);
+    }
+    if (floor <= 0) {
+      const Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(l22);
+      if (llt.info() != Eigen::Success) return false;
+      continue;
+    }
+    // Unblocked, to floor each pivot as it comes.
+    for (Eigen::Index j = 0; j < size; ++j) {
+      const auto done = l22.row(j).head(j);
+      l22(j, j) = std::sqrt(std::max(l22(j, j) - done.squaredNorm(), floor));
+      const Eigen::Index below = size - j - 1;
+      l22.col(j).tail(below) =
+          (l22.col(j).tail(below) - l22.bottomLeftCorner(below, j) * done.transpose()) /
+          l22(j, j);
+    }
+  }
+  return true;
+}
+
+// Cholesky factor, in place in `a`, of the covariances that `fill` gives
+// plus noise * I, adding growing jitter if they are numerically singular.
+// False only if even large jitter fails (NaN inputs).
+absl::StatusOr<bool> Factor(const FillRows& fill, double noise, double signal,
+                            Eigen::Ref<Eigen::MatrixXd> a,
+                            const std::function<bool()>& cancelled) {
   double jitter = 0;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    Eigen::MatrixXd shifted = k;
-    shifted.diagonal().array() += noise + jitter;
-    llt->compute(shifted);
-    if (llt->info() == Eigen::Success) return true;
+    absl::StatusOr<bool> factored = ExtendCholesky(a, 0, fill, noise + jitter, 0, cancelled);
+    if (!factored.ok() || *factored) return factored;
     jitter = jitter == 0 ? 1e-10 * signal : jitter * 10;
   }
   return false;
+}
+
+// b = (L L^T)^-1 b for the lower triangle L of `l`.
+template <typename Rhs>
+void CholeskySolveInPlace(const ConstRef& l, Rhs& b) {
+  l.triangularView<Eigen::Lower>().solveInPlace(b);
+  l.transpose().triangularView<Eigen::Upper>().solveInPlace(b);
 }
 
 struct Objective {
@@ -101,36 +182,54 @@ double Prior(double value, double mean, double sd, double* gradient) {
   return -0.5 * (value - mean) * (value - mean) / (sd * sd);
 }
 
+// The n x n matrices of Evaluate, kept from one step of the fit to the
+// next instead of allocated anew each time.
+struct Workspace {
+  Eigen::MatrixXd d2, k, l, w, wg;
+};
+
 // Log marginal likelihood plus log priors at theta = (log length scales,
 // log signal, log noise), and its gradient; nullopt where K cannot be
 // factorized.
 std::optional<Objective> Evaluate(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
-                                  const Eigen::VectorXd& theta) {
+                                  const Eigen::VectorXd& theta, Workspace* workspace) {
   const Eigen::Index n = x.rows(), d = x.cols();
   const Eigen::VectorXd length_scales = theta.head(d).array().exp();
   const double signal = std::exp(theta(d));
   const double noise = std::exp(theta(d + 1));
-  const Eigen::MatrixXd d2 = ScaledSquaredDistances(x, x, length_scales);
-  const Eigen::MatrixXd k = Matern52(d2, signal);
-  Eigen::LLT<Eigen::MatrixXd> llt;
-  if (!Factor(k, noise, signal, &llt)) return std::nullopt;
-  const Eigen::VectorXd alpha = llt.solve(y);
-  const Eigen::MatrixXd w =
-      alpha * alpha.transpose() - llt.solve(Eigen::MatrixXd::Identity(n, n));
+  auto& [d2, k, l, w, wg] = *workspace;
+  d2.resize(n, n);
+  ScaledSquaredDistances(x, x, length_scales, d2);
+  k = d2.unaryExpr([signal](double s) { return Matern52(s, signal); });
+  l.resize(n, n);
+  const FillRows copy = [&](Eigen::Index row, Eigen::Ref<Eigen::MatrixXd> rows) {
+    rows = k.block(row, 0, rows.rows(), rows.cols());
+  };
+  if (!*Factor(copy, noise, signal, l, Never)) {
+    return std::nullopt;
+  }
+  Eigen::VectorXd alpha = y;
+  CholeskySolveInPlace(l, alpha);
+  // W = alpha alpha^T - K^-1.
+  w.setIdentity(n, n);
+  CholeskySolveInPlace(l, w);
+  w *= -1;
+  w.noalias() += alpha * alpha.transpose();
 
   Objective objective{.value = -0.5 * y.dot(alpha) -
-                               llt.matrixLLT().diagonal().array().log().sum() -
+                               l.diagonal().array().log().sum() -
                                0.5 * static_cast<double>(n) *
                                    std::log(2 * std::numbers::pi),
                       .gradient = Eigen::VectorXd::Zero(d + 2)};
-  // dK/d log l_j = signal * 5/3 * (1 + sqrt5 r) exp(-sqrt5 r) * (dx_j / l_j)^2.
-  const Eigen::MatrixXd g = d2.unaryExpr([signal](double s) {
+  // dK/d log l_j = g * (dx_j / l_j)^2 with
+  // g = signal * 5/3 * (1 + sqrt5 r) exp(-sqrt5 r).
+  wg = d2.unaryExpr([signal](double s) {
     const double r = kSqrt5 * std::sqrt(s);
     return signal * 5.0 / 3.0 * (1 + r) * std::exp(-r);
   });
-  // 0.5 * sum_ab wg_ab (c_a - c_b)^2 with c = x_j / l_j and wg symmetric
-  // is sum_a c_a^2 rowsum_a(wg) - c^T wg c: one product for all j.
-  const Eigen::MatrixXd wg = w.cwiseProduct(g);
+  // 0.5 * sum_ab wg_ab (c_a - c_b)^2 with c = x_j / l_j and wg = W o g
+  // symmetric is sum_a c_a^2 rowsum_a(wg) - c^T wg c: one product for all j.
+  wg.array() *= w.array();
   const Eigen::MatrixXd scaled = x * length_scales.cwiseInverse().asDiagonal();
   const Eigen::VectorXd row_sums = wg.rowwise().sum();
   const Eigen::MatrixXd wg_scaled = wg * scaled;
@@ -184,12 +283,13 @@ absl::StatusOr<GaussianProcess> GaussianProcess::Fit(
   Eigen::VectorXd best_theta(d + 2);
   best_theta << Eigen::VectorXd::Constant(d, PriorLogLength(d)), kPriorLogSignal,
       kPriorLogNoise;
+  Workspace workspace;
   auto ascend = [&](Eigen::VectorXd theta, int steps, double rate) -> absl::Status {
     Eigen::VectorXd m = Eigen::VectorXd::Zero(d + 2);
     Eigen::VectorXd v = Eigen::VectorXd::Zero(d + 2);
     for (int step = 1; step <= steps; ++step) {
       if (cancelled()) return absl::CancelledError("the call was cancelled");
-      const std::optional<Objective> objective = Evaluate(fit_x, fit_y, theta);
+      const std::optional<Objective> objective = Evaluate(fit_x, fit_y, theta, &workspace);
       if (!objective) break;
       if (objective->value > best_value) {
         best_value = objective->value;
@@ -230,7 +330,7 @@ absl::StatusOr<GaussianProcess> GaussianProcess::Fit(
   gp.length_scales_ = best_theta.head(d).array().exp();
   gp.signal_ = std::exp(best_theta(d));
   gp.noise_ = std::exp(best_theta(d + 1));
-  gp.Factorize();
+  if (absl::Status status = gp.Factorize(options.room, cancelled); !status.ok()) return status;
   return gp;
 }
 
@@ -240,45 +340,63 @@ Eigen::VectorXd GaussianProcess::log_hyperparameters() const {
   return theta;
 }
 
-void GaussianProcess::Factorize() {
+absl::Status GaussianProcess::Factorize(Eigen::Index room,
+                                       const std::function<bool()>& cancelled) {
+  const Eigen::Index n = rows();
+  cholesky_.resize(n + room, n + room);
   // The hyperparameters were factorizable on the fitted points; a NaN-free
   // Gram matrix always factors with enough jitter.
-  Eigen::LLT<Eigen::MatrixXd> llt;
-  Factor(Matern52(ScaledSquaredDistances(x_, x_, length_scales_), signal_), noise_,
-         signal_, &llt);
-  cholesky_ = llt.matrixL();
+  absl::StatusOr<bool> factored =
+      Factor(CovariancesOf(x_, length_scales_, signal_), noise_, signal_,
+             cholesky_.topLeftCorner(n, n), cancelled);
+  if (!factored.ok()) return factored.status();
   SolveWeights();
+  return absl::OkStatus();
 }
 
 void GaussianProcess::SolveWeights() {
-  alpha_ = cholesky_.transpose().triangularView<Eigen::Upper>().solve(
-      cholesky_.triangularView<Eigen::Lower>().solve(y_));
+  alpha_ = y_;
+  CholeskySolveInPlace(cholesky(), alpha_);
+}
+
+absl::Status GaussianProcess::AddBlock(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                                       const std::function<bool()>& cancelled) {
+  const Eigen::Index n = rows(), m = x.rows();
+  if (cholesky_.rows() < n + m) {
+    Eigen::MatrixXd grown(n + m, n + m);
+    grown.topLeftCorner(n, n).triangularView<Eigen::Lower>() = cholesky();
+    cholesky_.swap(grown);
+  }
+  // The new rows of the factor, below the others; the model changes only
+  // once they all are. Each pivot is the variance left after the earlier
+  // rows, plus noise, kept positive like the jitter of a full
+  // factorization.
+  const FillRows fill = [&](Eigen::Index row, Eigen::Ref<Eigen::MatrixXd> rows) {
+    const auto points = x.middleRows(row - n, rows.rows());
+    Covariances(points, x_, length_scales_, signal_, rows.leftCols(n));
+    Covariances(points, x.topRows(rows.cols() - n), length_scales_, signal_,
+                rows.rightCols(rows.cols() - n));
+  };
+  absl::StatusOr<bool> factored = ExtendCholesky(cholesky_.topLeftCorner(n + m, n + m), n, fill,
+                                                 noise_, 1e-10 * signal_, cancelled);
+  if (!factored.ok()) return factored.status();
+  x_.conservativeResize(n + m, Eigen::NoChange);
+  x_.bottomRows(m) = x;
+  y_.conservativeResize(n + m);
+  y_.tail(m) = y;
+  SolveWeights();
+  return absl::OkStatus();
 }
 
 void GaussianProcess::Add(const Eigen::VectorXd& x, double y) {
-  const Eigen::Index n = x_.rows();
-  const Eigen::VectorXd k =
-      Matern52(ScaledSquaredDistances(x_, x.transpose(), length_scales_), signal_).col(0);
-  const Eigen::VectorXd l = cholesky_.triangularView<Eigen::Lower>().solve(k);
-  // The new pivot: the variance left after the others, plus noise; kept
-  // positive like the jitter of a full factorization.
-  const double pivot = std::max(signal_ + noise_ - l.squaredNorm(), 1e-10 * signal_);
-  x_.conservativeResize(n + 1, Eigen::NoChange);
-  x_.row(n) = x.transpose();
-  y_.conservativeResize(n + 1);
-  y_(n) = y;
-  cholesky_.conservativeResize(n + 1, n + 1);
-  cholesky_.row(n).head(n) = l.transpose();
-  cholesky_.col(n).setZero();
-  cholesky_(n, n) = std::sqrt(pivot);
-  SolveWeights();
+  AddBlock(x.transpose(), Eigen::VectorXd::Constant(1, y), Never).IgnoreError();
 }
 
 void GaussianProcess::Predict(const Eigen::MatrixXd& x, Eigen::VectorXd* mean,
                               Eigen::VectorXd* sd) const {
-  const Eigen::MatrixXd k = Matern52(ScaledSquaredDistances(x, x_, length_scales_), signal_);
+  const Eigen::MatrixXd k = Covariances(x, x_, length_scales_, signal_);
   *mean = k * alpha_;
-  const Eigen::MatrixXd v = cholesky_.triangularView<Eigen::Lower>().solve(k.transpose());
+  const Eigen::MatrixXd v = cholesky().triangularView<Eigen::Lower>().solve(k.transpose());
   *sd = (signal_ - v.colwise().squaredNorm().transpose().array())
             .cwiseMax(1e-12 * signal_)
             .sqrt();
@@ -294,8 +412,8 @@ GaussianProcess::Neighbourhood GaussianProcess::Near(const Eigen::VectorXd& cent
   near.gp_ = this;
   const Eigen::Index n = x_.rows();
   if (size >= n) return near;
-  const Eigen::VectorXd d2 =
-      ScaledSquaredDistances(x_, center.transpose(), length_scales_).col(0);
+  Eigen::VectorXd d2(n);
+  ScaledSquaredDistances(x_, center.transpose(), length_scales_, d2);
   std::vector<Eigen::Index> order(static_cast<size_t>(n));
   for (Eigen::Index i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
   std::nth_element(order.begin(), order.begin() + size, order.end(),
@@ -306,13 +424,12 @@ GaussianProcess::Neighbourhood GaussianProcess::Near(const Eigen::VectorXd& cent
   std::sort(order.begin(), order.end());
   near.x_.resize(size, x_.cols());
   for (Eigen::Index i = 0; i < size; ++i) near.x_.row(i) = x_.row(order[static_cast<size_t>(i)]);
-  Eigen::LLT<Eigen::MatrixXd> llt;
-  Factor(Matern52(ScaledSquaredDistances(near.x_, near.x_, length_scales_), signal_), noise_,
-         signal_, &llt);
-  near.cholesky_ = llt.matrixL();
-  Eigen::VectorXd y(size);
-  for (Eigen::Index i = 0; i < size; ++i) y(i) = y_(order[static_cast<size_t>(i)]);
-  near.alpha_ = llt.solve(y);
+  near.cholesky_.resize(size, size);
+  (void)Factor(CovariancesOf(near.x_, length_scales_, signal_), noise_, signal_,
+               near.cholesky_, Never);
+  near.alpha_.resize(size);
+  for (Eigen::Index i = 0; i < size; ++i) near.alpha_(i) = y_(order[static_cast<size_t>(i)]);
+  CholeskySolveInPlace(near.cholesky_, near.alpha_);
   return near;
 }
 
@@ -322,8 +439,7 @@ void GaussianProcess::Neighbourhood::Predict(const Eigen::MatrixXd& x, Eigen::Ve
     gp_->Predict(x, mean, sd);
     return;
   }
-  const Eigen::MatrixXd k =
-      Matern52(ScaledSquaredDistances(x, x_, gp_->length_scales_), gp_->signal_);
+  const Eigen::MatrixXd k = Covariances(x, x_, gp_->length_scales_, gp_->signal_);
   *mean = k * alpha_;
   const Eigen::MatrixXd v = cholesky_.triangularView<Eigen::Lower>().solve(k.transpose());
   *sd = (gp_->signal_ - v.colwise().squaredNorm().transpose().array())
@@ -337,8 +453,8 @@ namespace hpsearch::suggestion::internal {
 
 GaussianProcess::Screen::Screen(const GaussianProcess& gp, const Eigen::MatrixXd& x)
     : gp_(&gp),
-      cross_(Matern52(ScaledSquaredDistances(gp.x_, x, gp.length_scales_), gp.signal_)),
-      mean_(cross_.transpose() * gp.alpha_),
+      x_(x),
+      mean_(x.rows()),
       sd_bound_(x.rows()),
       sd_(x.rows()),
       exact_(static_cast<size_t>(x.rows()), false) {
@@ -348,10 +464,18 @@ GaussianProcess::Screen::Screen(const GaussianProcess& gp, const Eigen::MatrixXd
   std::vector<std::pair<double, Eigen::Index>> nearest;
   Eigen::MatrixXd subset(q, gp.x_.cols());
   Eigen::VectorXd k(q);
+  Eigen::MatrixXd cross;  // covariances with the observations, a column per point
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    const Eigen::Index column = i % kScreenBlock;
+    if (column == 0) {
+      const Eigen::Index size = std::min(kScreenBlock, x.rows() - i);
+      cross.resize(n, size);
+      Covariances(gp.x_, x.middleRows(i, size), gp.length_scales_, gp.signal_, cross);
+      mean_.segment(i, size) = cross.transpose() * gp.alpha_;
+    }
     nearest.clear();
     for (Eigen::Index j = 0; j < n; ++j) {
-      const double c = cross_(j, i);
+      const double c = cross(j, column);
       if (static_cast<Eigen::Index>(nearest.size()) == q) {
         if (c <= nearest.back().first) continue;
         nearest.pop_back();
@@ -364,8 +488,7 @@ GaussianProcess::Screen::Screen(const GaussianProcess& gp, const Eigen::MatrixXd
       subset.row(j) = gp.x_.row(nearest[static_cast<size_t>(j)].second);
       k(j) = nearest[static_cast<size_t>(j)].first;
     }
-    Eigen::MatrixXd gram =
-        Matern52(ScaledSquaredDistances(subset, subset, gp.length_scales_), gp.signal_);
+    Eigen::MatrixXd gram = Covariances(subset, subset, gp.length_scales_, gp.signal_);
     gram.diagonal().array() += gp.noise_;
     // Semi-definite at worst (duplicate points without noise): the pivoted
     // LDL^T still solves it, and the variance is floored below.
@@ -383,11 +506,12 @@ void GaussianProcess::Screen::Refine(const std::vector<Eigen::Index>& rows) {
     if (!exact_[static_cast<size_t>(i)]) pending.push_back(i);
   }
   if (pending.empty()) return;
-  Eigen::MatrixXd k(gp_->x_.rows(), static_cast<Eigen::Index>(pending.size()));
+  Eigen::MatrixXd points(static_cast<Eigen::Index>(pending.size()), x_.cols());
   for (size_t j = 0; j < pending.size(); ++j) {
-    k.col(static_cast<Eigen::Index>(j)) = cross_.col(pending[j]);
+    points.row(static_cast<Eigen::Index>(j)) = x_.row(pending[j]);
   }
-  gp_->cholesky_.triangularView<Eigen::Lower>().solveInPlace(k);
+  Eigen::MatrixXd k = Covariances(gp_->x_, points, gp_->length_scales_, gp_->signal_);
+  gp_->cholesky().triangularView<Eigen::Lower>().solveInPlace(k);
   const Eigen::VectorXd explained = k.colwise().squaredNorm().transpose();
   for (size_t j = 0; j < pending.size(); ++j) {
     // Never above the bound: with jitter in the factor the two may differ

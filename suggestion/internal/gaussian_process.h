@@ -24,6 +24,7 @@
 
 #include <Eigen/Dense>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace hpsearch::suggestion::internal {
@@ -32,19 +33,33 @@ struct FitOptions {
   // log_hyperparameters() of an earlier fit with as many columns: the fit
   // takes a few steps from there instead of its starts.
   std::optional<Eigen::VectorXd> warm_start;
+  // Rows the caller will add (AddBlock, Add): the factor is allocated with
+  // room for them, so adding them copies nothing and the model never holds
+  // two factors at once.
+  Eigen::Index room = 0;
 };
 
 class GaussianProcess {
  public:
   // x: one point of [0,1]^d per row; y: its targets. At least one row.
-  // CANCELLED when `cancelled` returns true during the fit.
+  // CANCELLED when `cancelled` returns true during the fit or the
+  // factorization, which polls it between blocks of rows.
   static absl::StatusOr<GaussianProcess> Fit(const Eigen::MatrixXd& x,
                                              const Eigen::VectorXd& y,
                                              const std::function<bool()>& cancelled,
                                              const FitOptions& options = {});
 
-  // Conditions the model on one more observation, hyperparameters unchanged
-  // (used for the constant liar's fake observations): O(n^2), extending the
+  // Conditions the model on more observations (a row of `x` each),
+  // hyperparameters unchanged (used for the constant liar's fake
+  // observations): the same model as Add for each in turn, up to rounding,
+  // at the cost of one: the factor is extended by blocks of rows (L21 =
+  // K21 L11^-T, L22 = chol(K22 + noise I - L21 L21^T), each pivot floored
+  // as Add floors it), O(n^2 m) in matrix products. CANCELLED, with the
+  // model unchanged, when `cancelled` returns true between blocks.
+  absl::Status AddBlock(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                        const std::function<bool()>& cancelled);
+
+  // Conditions the model on one more observation: O(n^2), extending the
   // Cholesky factor by one row.
   void Add(const Eigen::VectorXd& x, double y);
 
@@ -71,7 +86,10 @@ class GaussianProcess {
 
    private:
     const GaussianProcess* gp_;
-    Eigen::MatrixXd cross_;  // covariances with the observations, a column per point
+    // The points. Their covariances with the observations (rows x points
+    // doubles, the size of the factor at a few thousand trials) are
+    // computed a block of points at a time, and again for refined ones.
+    Eigen::MatrixXd x_;
     Eigen::VectorXd mean_, sd_bound_, sd_;
     std::vector<bool> exact_;
   };
@@ -104,17 +122,25 @@ class GaussianProcess {
 
  private:
   GaussianProcess() = default;
-  // Recomputes the Cholesky factor and weights from x_, y_ and the
-  // hyperparameters.
-  void Factorize();
+  // Computes the Cholesky factor, with room for `room` more rows, and the
+  // weights from x_, y_ and the hyperparameters.
+  absl::Status Factorize(Eigen::Index room, const std::function<bool()>& cancelled);
   void SolveWeights();
+  // L, K + noise * I = L L^T: the lower triangle of cholesky_'s top-left
+  // rows() x rows() corner.
+  Eigen::Block<const Eigen::MatrixXd> cholesky() const {
+    return cholesky_.topLeftCorner(rows(), rows());
+  }
 
   Eigen::MatrixXd x_;
   Eigen::VectorXd y_;
   Eigen::VectorXd length_scales_;
   double signal_ = 1;
   double noise_ = 1e-6;
-  Eigen::MatrixXd cholesky_;  // lower triangular, K + noise * I = L L^T
+  // L and room for rows to come. Nothing above its diagonal blocks is read
+  // or written, so those pages are never resident: the factor costs about
+  // half its size.
+  Eigen::MatrixXd cholesky_;
   Eigen::VectorXd alpha_;  // K^-1 y
 };
 

@@ -447,46 +447,6 @@ TEST(BayesianOptimizationTest, ReturnsTheLastPointsOfAFiniteSpace) {
   }
 }
 
-TEST(BayesianOptimizationTest, ScreenBoundsAndThenMatchesThePosterior) {
-  // Screen's sd bound is never below the exact sd, and its exact sd is
-  // Predict's.
-  const Eigen::MatrixXd x = (Eigen::MatrixXd::Random(120, 3).array() + 1) / 2;
-  Eigen::VectorXd y = (x.col(0).array() * 6).sin() + x.col(1).array().square();
-  y = (y.array() - y.mean()) / std::sqrt((y.array() - y.mean()).square().mean());
-  absl::StatusOr<internal::GaussianProcess> gp =
-      internal::GaussianProcess::Fit(x, y, [] { return false; });
-  ASSERT_TRUE(gp.ok());
-  const Eigen::MatrixXd candidates = (Eigen::MatrixXd::Random(300, 3).array() + 1) / 2;
-  Eigen::VectorXd mean, sd;
-  gp->Predict(candidates, &mean, &sd);
-  internal::GaussianProcess::Screen screen(*gp, candidates);
-  std::vector<Eigen::Index> all(300);
-  for (Eigen::Index i = 0; i < 300; ++i) all[static_cast<size_t>(i)] = i;
-  screen.Refine(all);
-  for (Eigen::Index i = 0; i < 300; ++i) {
-    EXPECT_NEAR(screen.mean()(i), mean(i), 1e-9);
-    EXPECT_GE(screen.sd_bound()(i), sd(i) - 1e-9);
-    EXPECT_NEAR(screen.sd(i), sd(i), 1e-9);
-  }
-  // The neighbourhood is the model itself when it holds every observation.
-  const internal::GaussianProcess::Neighbourhood whole = gp->Near(candidates.row(0).transpose(), 500);
-  Eigen::VectorXd near_mean, near_sd;
-  whole.Predict(candidates, &near_mean, &near_sd);
-  EXPECT_TRUE(near_mean.isApprox(mean));
-  EXPECT_TRUE(near_sd.isApprox(sd));
-  // A warm start from the fit's own hyperparameters predicts as it does
-  // (the likelihood is flat along some of them: x2 plays no part).
-  internal::FitOptions options;
-  options.warm_start = gp->log_hyperparameters();
-  absl::StatusOr<internal::GaussianProcess> warm =
-      internal::GaussianProcess::Fit(x, y, [] { return false; }, options);
-  ASSERT_TRUE(warm.ok());
-  Eigen::VectorXd warm_mean, warm_sd;
-  warm->Predict(candidates, &warm_mean, &warm_sd);
-  EXPECT_LT((warm_mean - mean).cwiseAbs().maxCoeff(), 0.05);
-  EXPECT_LT((warm_sd - sd).cwiseAbs().maxCoeff(), 0.05);
-}
-
 TEST(BayesianOptimizationTest, HonoursCancellation) {
   pb::GetSuggestionsRequest request = Request(
       BraninExperiment("bayesianoptimization",
@@ -505,6 +465,42 @@ TEST(BayesianOptimizationTest, HonoursCancellation) {
   int polls = 0;
   options.cancelled = [&] { return ++polls > 2; };
   EXPECT_EQ(Suggest(request, options).status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST(BayesianOptimizationTest, StopsAtTheFirstCancelledPollWithManyPendingTrials) {
+  // 200 observations and 500 trials still running, asking for 2 points:
+  // wherever the cancellation comes (the fit, the factorization, the
+  // running trials' block update, the acquisition's search), the call
+  // returns CANCELLED at that poll.
+  const std::string experiment = BraninExperiment(
+      "bayesianoptimization", R"(algorithm_settings { name: "random_state" value: "4" })");
+  pb::GetSuggestionsRequest request = Request(
+      BraninExperiment("random", R"(algorithm_settings { name: "random_state" value: "4" })"),
+      700, 700);
+  absl::StatusOr<pb::GetSuggestionsReply> points = Suggest(request);
+  ASSERT_TRUE(points.ok()) << points.status();
+  request = Request(experiment, 2, 702);
+  for (int i = 0; i < 200; ++i) {
+    testing::AddTrial(request, *points, i, pb::TrialStatus::SUCCEEDED,
+                      absl::StrCat(Branin(Values(points->parameter_assignments(i)))));
+  }
+  for (int i = 200; i < 700; ++i) testing::AddTrial(request, *points, i, pb::TrialStatus::RUNNING);
+  SuggestOptions options;
+  int total = 0;
+  options.cancelled = [&] {
+    ++total;
+    return false;
+  };
+  ClearBayesianOptimizationCache();
+  ASSERT_TRUE(Suggest(request, options).ok());
+  for (int cancel_at : {1, total / 4, total / 2, 3 * total / 4, total - 1, total}) {
+    ClearBayesianOptimizationCache();
+    int polls = 0;
+    options.cancelled = [&] { return ++polls >= cancel_at; };
+    EXPECT_EQ(Suggest(request, options).status().code(), absl::StatusCode::kCancelled)
+        << "cancelled at poll " << cancel_at << " of " << total;
+    EXPECT_EQ(polls, cancel_at);
+  }
 }
 
 }  // namespace
