@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "suggestion/grid_search.h"
 #include "suggestion/internal/acquisition.h"
 #include "suggestion/internal/gaussian_process.h"
 #include "suggestion/internal/halton.h"
@@ -122,7 +123,8 @@ std::string CacheKey(const pb::Experiment& experiment) {
   return key;
 }
 
-absl::Status Validate(const pb::Experiment&, const SearchSpace&, const Settings& settings) {
+absl::Status Validate(const pb::Experiment& experiment, const SearchSpace& space,
+                      const Settings& settings) {
   const std::string estimator = settings.GetChoice("base_estimator").value_or("GP");
   if (estimator != "GP") {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -137,6 +139,11 @@ absl::Status Validate(const pb::Experiment&, const SearchSpace&, const Settings&
         " is not supported: it needs each trial's run time, which Katib does "
         "not send; use EI, PI, LCB or gp_hedge"));
   }
+  // A finite space with fewer points than maxTrialCount runs out first,
+  // and every later call would fail with OUT_OF_RANGE, stalling the
+  // experiment: rejected as grid rejects it, by grid's own check (the only
+  // one grid makes of a space whose every parameter has a grid).
+  if (GridSize(space)) return GridSearch().validate(experiment, space, settings);
   return absl::OkStatus();
 }
 
@@ -270,22 +277,10 @@ class Optimizer {
     return std::nullopt;
   }
 
-  // Number of points of a finite space, if all parameters are finite and
-  // there are at most 2^62 of them.
-  std::optional<uint64_t> FiniteSize() const {
-    uint64_t size = 1;
-    for (const Parameter& p : space_.parameters()) {
-      if (!p.cardinality || *p.cardinality == 0) return std::nullopt;
-      if (size > (uint64_t{1} << 62) / *p.cardinality) return std::nullopt;
-      size *= *p.cardinality;
-    }
-    return size;
-  }
-
   // Every untaken point of a finite space in grid order, if there are at
   // most kExhaustiveCandidates of them.
   std::optional<std::vector<Point>> RemainingPoints() const {
-    const std::optional<uint64_t> size = FiniteSize();
+    const std::optional<uint64_t> size = GridSize(space_);
     if (!size || *size > taken_.size() + kExhaustiveCandidates) return std::nullopt;
     std::vector<Point> remaining;
     std::vector<uint64_t> index(space_.dimensions(), 0);

@@ -157,6 +157,24 @@ TEST(BayesianOptimizationTest, RejectsSettingsItCannotHonour) {
               HasSubstr("failed to validate n_initial_points(-1)"));
 }
 
+TEST(BayesianOptimizationTest, RejectsAFiniteSpaceSmallerThanMaxTrialCount) {
+  // 12 points: a 13th trial could never be suggested, and every call after
+  // the 12th would fail, so the experiment is rejected up front, as grid
+  // rejects it.
+  pb::Experiment experiment =
+      testing::ParseText<pb::GetSuggestionsRequest>(SmallExperiment("3")).experiment();
+  experiment.mutable_spec()->set_max_trial_count(13);
+  const absl::Status status = ValidateSettings(experiment);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "Max Trial Count: 13 > all possible search combinations: 12");
+  experiment.mutable_spec()->set_max_trial_count(12);
+  EXPECT_TRUE(ValidateSettings(experiment).ok());
+  // A continuous parameter makes the space infinite.
+  experiment = testing::ParseText<pb::GetSuggestionsRequest>(MixedExperiment("")).experiment();
+  experiment.mutable_spec()->set_max_trial_count(1000);
+  EXPECT_TRUE(ValidateSettings(experiment).ok());
+}
+
 TEST(BayesianOptimizationTest, AcceptsSkoptSettings) {
   for (const char* settings : {
            R"(algorithm_settings { name: "base_estimator" value: "GP" }
