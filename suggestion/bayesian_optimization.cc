@@ -141,10 +141,8 @@ absl::Status Validate(const pb::Experiment& experiment, const SearchSpace& space
   }
   // A finite space with fewer points than maxTrialCount runs out first,
   // and every later call would fail with OUT_OF_RANGE, stalling the
-  // experiment: rejected as grid rejects it, by grid's own check (the only
-  // one grid makes of a space whose every parameter has a grid).
-  if (GridSize(space)) return GridSearch().validate(experiment, space, settings);
-  return absl::OkStatus();
+  // experiment: rejected as grid rejects it.
+  return ValidateMaxTrialCount(experiment, space);
 }
 
 // State of one call: the trials read into the model's terms.

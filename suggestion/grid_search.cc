@@ -33,15 +33,7 @@ absl::Status ValidateGrid(const ::api::v1::beta1::Experiment& experiment,
           "include step"));
     }
   }
-  const std::optional<uint64_t> size = GridSize(space);
-  const int32_t max_trial_count = experiment.spec().max_trial_count();
-  if (size && max_trial_count > 0 &&
-      static_cast<uint64_t>(max_trial_count) > *size) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Max Trial Count: ", max_trial_count,
-                     " > all possible search combinations: ", *size));
-  }
-  return absl::OkStatus();
+  return ValidateMaxTrialCount(experiment, space);
 }
 
 // Advances an odometer over the grid, last dimension fastest; false once it
@@ -105,6 +97,17 @@ std::optional<uint64_t> GridSize(const SearchSpace& space) {
     }
   }
   return size;
+}
+
+absl::Status ValidateMaxTrialCount(const ::api::v1::beta1::Experiment& experiment, const SearchSpace& space) {
+  const std::optional<uint64_t> size = GridSize(space);
+  const int32_t max_trial_count = experiment.spec().max_trial_count();
+  if (size && max_trial_count > 0 && static_cast<uint64_t>(max_trial_count) > *size) {
+    // Katib's wording, which users search for.
+    return absl::InvalidArgumentError(
+        absl::StrCat("Max Trial Count: ", max_trial_count, " > all possible search combinations: ", *size));
+  }
+  return absl::OkStatus();
 }
 
 const AlgorithmDefinition& GridSearch() {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "absl/status/status.h"
 #include "suggestion/algorithm.h"
 
 namespace hpsearch::suggestion {
@@ -26,5 +27,10 @@ const AlgorithmDefinition& GridSearch();
 // The number of grid points, or nullopt when some parameter has no grid (a
 // double without a step) or the product exceeds uint64.
 std::optional<uint64_t> GridSize(const SearchSpace& space);
+
+// INVALID_ARGUMENT, in Katib's words, when the space is finite and smaller
+// than spec.maxTrialCount: the search would run out before the experiment
+// ends, and every later call fail. Grid and bayesianoptimization check it.
+absl::Status ValidateMaxTrialCount(const ::api::v1::beta1::Experiment& experiment, const SearchSpace& space);
 
 }  // namespace hpsearch::suggestion
