@@ -208,7 +208,7 @@ absl::Status Run::Open(const std::string& spec_text) {
 
   auto stored = store_->GetExperiment(name());
   if (!stored.ok()) return stored.status();
-  if (!*stored && !std::filesystem::is_empty(options_.workdir / "trials", error)) {
+  if (!*stored && !std::filesystem::is_empty(options_.workdir / "trials", error) && !error) {
     return absl::FailedPreconditionError(absl::StrCat(
         options_.workdir.string(), " holds trial folders but its store.db has no record of experiment ", name(),
         " (was store.db emptied or replaced?); use another --workdir, or move the trials folder away"));
