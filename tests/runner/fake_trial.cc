@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
     auto it = flags.find(name);
     return it == flags.end() ? fallback : it->second;
   };
+  if (flag("mode", "ok") == "stubborn") signal(SIGTERM, SIG_IGN);  // first, however slow the start
   if (std::string path = flag("args-file", ""); !path.empty()) {
     std::ofstream out(path, std::ios::binary);
     for (int i = 0; i < argc; ++i) out << argv[i] << '\0';
@@ -165,7 +166,6 @@ int main(int argc, char** argv) {
     }
     std::cerr << "finished epoch " << epoch << std::endl;
     if (mode == "crash") std::abort();
-    if (mode == "stubborn") signal(SIGTERM, SIG_IGN);
     if (mode == "hang" || mode == "stubborn") {
       while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
     }

@@ -422,13 +422,14 @@ TEST_F(RunCommandTest, ATrialIgnoringSigtermIsKilledAfterTheStopGrace) {
   experiment.parallel = 1;
   experiment.max_trials = 1;
   experiment.args.push_back("--mode=stubborn");
-  Outcome run = Run(experiment, {"--trial-timeout", "0.3", "--stop-grace", "0.2"});
+  // A timeout long enough for the trial to ignore SIGTERM however slowly it starts.
+  Outcome run = Run(experiment, {"--trial-timeout", "1", "--stop-grace", "0.2"});
   ASSERT_TRUE(run.exit.success()) << run.err;
   json trial = Trials().at(0);
   EXPECT_EQ(trial["reason"], "Timeout");
   EXPECT_THAT(trial["message"].get<std::string>(),
-              HasSubstr("exceeded the trial timeout of 0.3 s (killed by signal 9 (Killed))"));
-  // Killed after the stop grace, not after a fixed 5 s.
+              HasSubstr("exceeded the trial timeout of 1.0 s (killed by signal 9 (Killed))"));
+  // Killed 0.2 s after the timeout, not after a fixed 5 s.
   auto start = metrics::ParseRfc3339(trial["startTime"].get<std::string>());
   auto end = metrics::ParseRfc3339(trial["completionTime"].get<std::string>());
   ASSERT_TRUE(start && end);
