@@ -120,6 +120,9 @@ class Run {
 
   const std::string& name() const { return experiment_.metadata.name; }
   const std::string& objective_name() const { return experiment_.spec.objective->objective_metric_name; }
+  // <workdir>/trials, and in it each trial's own directory.
+  std::filesystem::path TrialsDir() const { return options_.workdir / "trials"; }
+  std::filesystem::path TrialDir(const std::string& trial) const { return TrialsDir() / trial; }
   TrialCounts Counts() const;
   // Adds a trial that has reached its final state to ended_counts_, once.
   void CountEnded(const TrialRecord& record);
@@ -180,7 +183,7 @@ class Run {
 
 absl::Status Run::Open(const std::string& spec_text) {
   std::error_code error;
-  std::filesystem::create_directories(options_.workdir / "trials", error);
+  std::filesystem::create_directories(TrialsDir(), error);
   if (error) {
     return absl::UnavailableError(absl::StrCat("cannot create workdir ", options_.workdir.string(),
                                                ": ", error.message()));
@@ -197,7 +200,7 @@ absl::Status Run::Open(const std::string& spec_text) {
   workdir_lock_.emplace(*std::move(lock));
   // An engine killed without stopping its trials (kill -9, a lost machine
   // session) left them running; they would run beside their reruns.
-  if (std::vector<pid_t> left = KillProcessesMarkedUnder(kTrialDirVariable, options_.workdir / "trials");
+  if (std::vector<pid_t> left = KillProcessesMarkedUnder(kTrialDirVariable, TrialsDir());
       !left.empty()) {
     observer_.OnMessage(absl::StrFormat("killed %d trial processes that an earlier, killed run of %s left running",
                                         left.size(), options_.workdir.string()));
@@ -208,7 +211,7 @@ absl::Status Run::Open(const std::string& spec_text) {
 
   auto stored = store_->GetExperiment(name());
   if (!stored.ok()) return stored.status();
-  if (!*stored && !std::filesystem::is_empty(options_.workdir / "trials", error) && !error) {
+  if (!*stored && !std::filesystem::is_empty(TrialsDir(), error) && !error) {
     return absl::FailedPreconditionError(absl::StrCat(
         options_.workdir.string(), " holds trial folders but its store.db has no record of experiment ", name(),
         " (was store.db emptied or replaced?); use another --workdir, or move the trials folder away"));
@@ -520,7 +523,7 @@ void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
     if (lease) gpus_->Release(lease->id);
     FailTrial(std::move(record), "LaunchFailed", std::string(message));
   };
-  std::filesystem::path trial_dir = options_.workdir / "trials" / record.name;
+  std::filesystem::path trial_dir = TrialDir(record.name);
   if (absl::Status made = MakeEmptyTrialDir(trial_dir); !made.ok()) return fail(made.message());
   std::span<const std::pair<std::string, std::string>> gpu_env;
   if (lease) gpu_env = lease->env;
@@ -639,7 +642,7 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
     record.objective_numeric = view.metrics.front().numeric_value();
   }
   if (!end.exit.success()) {
-    std::filesystem::path stderr_log = options_.workdir / "trials" / trial / "stderr.log";
+    std::filesystem::path stderr_log = TrialDir(trial) / "stderr.log";
     std::error_code error;
     if (std::filesystem::exists(stderr_log, error)) ending.stderr_log = std::move(stderr_log);
   }
