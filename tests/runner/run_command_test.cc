@@ -527,8 +527,11 @@ TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
       return t.status == metrics::TrialStatus::kSucceeded;
     }));
   };
-  for (int i = 0; i < 3000 && succeeded() < 2; ++i) std::this_thread::sleep_for(10ms);
+  // ... and a third trial has left its process behind.
+  auto third_escaped = [&] { return !ReadFile(TrialDir("e2e-0003") / "escapee").empty(); };
+  for (int i = 0; i < 3000 && (succeeded() < 2 || !third_escaped()); ++i) std::this_thread::sleep_for(10ms);
   ASSERT_GE(succeeded(), 2);
+  ASSERT_TRUE(third_escaped());
   kill(process->pid(), SIGKILL);
   Finish(*process);
 
