@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -322,9 +323,19 @@ std::vector<pid_t> ListChildren() {
 std::vector<pid_t> KillProcessesMarkedUnder(std::string_view variable, const std::filesystem::path& root) {
   const std::string prefix = (root / "").string();
   std::vector<pid_t> killed;
-  for (pid_t pid : ListOtherProcesses()) {
-    std::optional<std::string> mark = gpu::StartupEnvironmentValue(pid, variable);
-    if (mark && mark->starts_with(prefix) && kill(pid, SIGKILL) == 0) killed.push_back(pid);
+  // Until a pass finds nobody new: a leftover may fork (its children inherit
+  // the mark) while a pass runs, and a child forked behind the pass's place
+  // in /proc is seen only by the next.
+  for (bool found = true; found;) {
+    found = false;
+    for (pid_t pid : ListOtherProcesses()) {
+      if (std::ranges::find(killed, pid) != killed.end()) continue;
+      std::optional<std::string> mark = gpu::StartupEnvironmentValue(pid, variable);
+      if (mark && mark->starts_with(prefix) && kill(pid, SIGKILL) == 0) {
+        killed.push_back(pid);
+        found = true;
+      }
+    }
   }
   return killed;
 }

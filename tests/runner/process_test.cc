@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "absl/strings/str_split.h"
@@ -55,6 +57,18 @@ bool EventuallyGone(pid_t pid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return !ProcessExists(pid);
+}
+
+// A pid printed by `cmd & echo $!` may still be exec'ing its program, and
+// /proc/PID/environ reads empty while exec builds the new one; polls for up
+// to ten seconds until `name` reads back.
+std::optional<std::string> EnvironmentValueOnceExeced(pid_t pid, std::string_view name) {
+  std::optional<std::string> value = gpu::StartupEnvironmentValue(pid, name);
+  for (int i = 0; i < 1000 && !value; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    value = gpu::StartupEnvironmentValue(pid, name);
+  }
+  return value;
 }
 
 TEST(TrialProcessTest, ArgumentsArriveVerbatimWithoutAShell) {
@@ -188,7 +202,7 @@ TEST(ChildSubreaperTest, AdoptsOrphansThatCanBeListedToldApartAndReaped) {
     process->Wait();  // the sleeper's parent is gone: it is ours now
 
     EXPECT_THAT(ListChildren(), Contains(orphan));
-    EXPECT_EQ(gpu::StartupEnvironmentValue(orphan, "HPSEARCH_TRIAL_NAME"), "t-1");
+    EXPECT_EQ(EnvironmentValueOnceExeced(orphan, "HPSEARCH_TRIAL_NAME"), "t-1");
     EXPECT_EQ(gpu::StartupEnvironmentValue(orphan, "HPSEARCH_TRIAL"), std::nullopt);
     EXPECT_FALSE(ReapIfEnded(orphan));
     kill(orphan, SIGKILL);
@@ -198,6 +212,28 @@ TEST(ChildSubreaperTest, AdoptsOrphansThatCanBeListedToldApartAndReaped) {
   int subreaper = -1;
   prctl(PR_GET_CHILD_SUBREAPER, &subreaper);
   EXPECT_EQ(subreaper, 0) << "restored when the ChildSubreaper goes";
+}
+
+TEST(KillProcessesMarkedUnderTest, KillsOnlyProcessesMarkedInsideTheRoot) {
+  const std::filesystem::path root = test_util::FreshTestDir() / "trials";
+  auto start_marked = [](std::string mark) {
+    LaunchSpec spec = Spec({"/bin/sleep", "60"});
+    if (!mark.empty()) spec.env.push_back("HPSEARCH_TEST_MARK=" + mark);
+    auto process = TrialProcess::Start(spec);
+    EXPECT_TRUE(process.ok()) << process.status();
+    return *std::move(process);
+  };
+  TrialProcess inside = start_marked((root / "t-1").string());
+  TrialProcess sibling = start_marked(root.string() + "-other/t-1");  // shares the root's text as a prefix
+  TrialProcess unmarked = start_marked("");
+  ASSERT_TRUE(EnvironmentValueOnceExeced(inside.pid(), "HPSEARCH_TEST_MARK"));
+  ASSERT_TRUE(EnvironmentValueOnceExeced(sibling.pid(), "HPSEARCH_TEST_MARK"));
+  ASSERT_TRUE(EnvironmentValueOnceExeced(unmarked.pid(), "PATH"));
+
+  EXPECT_THAT(KillProcessesMarkedUnder("HPSEARCH_TEST_MARK", root), ElementsAre(inside.pid()));
+  EXPECT_EQ(inside.Wait().signal, SIGKILL);
+  EXPECT_TRUE(ProcessExists(sibling.pid()));
+  EXPECT_TRUE(ProcessExists(unmarked.pid()));
 }
 
 class ResolveCommandTest : public ::testing::Test {
