@@ -52,6 +52,10 @@ TEST(FlagsTest, AcceptsEqualsAndSpaceForms) {
 
 TEST(FlagsTest, AcceptsScientificNotationAndNegativeLookingValues) {
   EXPECT_EQ(Parse({"--lr", "1e-3"}).lr, 1e-3);
+  EXPECT_EQ(Parse({"--lr=+0.25"}).lr, 0.25);  // as Python's float() reads it
+  EXPECT_EQ(Parse({"--epochs", "+3"}).epochs, 3);
+  EXPECT_EQ(UsageErrorFor({"--lr=+-0.25"}), "--lr: expected a number, got '+-0.25'");
+  EXPECT_EQ(UsageErrorFor({"--lr=+"}), "--lr: expected a number, got '+'");
   EXPECT_THAT(UsageErrorFor({"--weight-decay", "-1"}), HasSubstr("--weight-decay: must be in [0, 1e+37], got -1"));
 }
 
@@ -91,7 +95,10 @@ TEST(FlagsTest, ThreadsAreBoundedByTheCpus) {
   EXPECT_EQ(UsageErrorFor({"--threads=4294967297"}), bound + "4294967297");
 }
 
-TEST(FlagsTest, HelpIsAFlag) { EXPECT_TRUE(Parse({"--epochs=2", "--help"}).help); }
+TEST(FlagsTest, HelpIsAFlag) {
+  EXPECT_TRUE(Parse({"--epochs=2", "--help"}).help);
+  EXPECT_TRUE(Parse({"-h"}).help);
+}
 
 TEST(FlagsTest, ErrorsNameTheFlag) {
   EXPECT_EQ(UsageErrorFor({"--learning-rate=1"}), "unknown flag --learning-rate (see --help)");
@@ -118,7 +125,7 @@ TEST(FlagsTest, HelpGivesEveryFlagADefault) {
         "--epochs=INT", "--hidden=INT", "--dropout=DOUBLE", "--weight-decay=DOUBLE",
         "--model=mlp|cnn", "--device=auto|cpu|cuda", "--gpu-memory-fraction=DOUBLE", "--seed=INT",
         "--train-limit=INT", "--val-limit=INT", "--checkpoint=PATH", "--threads=INT",
-        "--data-dir=PATH", "--help"}) {
+        "--data-dir=PATH", "-h, --help"}) {
     EXPECT_THAT(help, HasSubstr(std::string("  ") + std::string(flag) + "\n")) << flag;
   }
   EXPECT_THAT(help, HasSubstr("learning rate; in (0, 1e+37] (default: 0.01)"));

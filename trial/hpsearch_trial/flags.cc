@@ -62,8 +62,12 @@ struct FlagSpec {
 template <typename T>
 T ParseNumber(std::string_view flag, std::string_view text) {
   T value{};
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  // Python's float() and int(), which argparse uses, take an explicit '+';
+  // from_chars does not.
+  std::string_view digits = text;
+  if (digits.starts_with('+') && !digits.substr(1).starts_with('-')) digits.remove_prefix(1);
+  const char* end = digits.data() + digits.size();
+  auto [ptr, ec] = std::from_chars(digits.data(), end, value);
   bool ok = ec == std::errc() && ptr == end;
   if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(value);
   if (!ok) {
@@ -193,7 +197,7 @@ TrialFlags ParseFlags(std::span<const std::string_view> args, const char* gpu_me
   TrialFlags flags;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
-    if (arg == "--help") {
+    if (arg == "--help" || arg == "-h") {
       flags.help = true;
       continue;
     }
@@ -232,7 +236,7 @@ std::string HelpText() {
     if (!spec.constraint.empty()) out << "; " << spec.constraint;
     out << " (default: " << spec.show(defaults) << ")\n";
   }
-  out << "  --help\n      print this help and exit\n\n"
+  out << "  -h, --help\n      print this help and exit\n\n"
          "Exit status: 0 success, 1 runtime error (missing data, no CUDA, diverged),\n"
          "2 usage error, 3 GPU memory budget exceeded.\n";
   return out.str();
