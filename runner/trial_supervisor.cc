@@ -164,7 +164,7 @@ std::optional<int> TrialSupervisor::Poll(std::chrono::milliseconds wait) {
 
 void TrialSupervisor::Stop(const std::string& name) {
   auto it = trials_.find(name);
-  if (it == trials_.end() || it->second.terminated) return;
+  if (it == trials_.end() || it->second.terminated || it->second.process.HasEnded()) return;
   Running& trial = it->second;
   trial.stopped = true;
   trial.terminated = true;
@@ -181,6 +181,7 @@ std::optional<pid_t> TrialSupervisor::ProcessId(const std::string& trial) const 
 void TrialSupervisor::StopAll(std::chrono::milliseconds grace) {
   auto kill_at = Clock::now() + grace;
   for (auto& [name, trial] : trials_) {
+    if (trial.process.HasEnded()) continue;
     trial.stopped = true;
     trial.terminated = true;
     trial.deadline = kill_at;

@@ -93,7 +93,9 @@ class TrialSupervisor {
   // Asks every trial to stop (SIGTERM to its group and to every orphaned
   // descendant); after `grace`, what still runs is killed (SIGKILL). Returns
   // once all trials have ended and been reported through on_end with
-  // `stopped` set, and every orphaned descendant is dead and reaped (or, one
+  // `stopped` set (not for one whose process had already ended on its own:
+  // its outcome is its own), and every orphaned descendant is dead and
+  // reaped (or, one
   // stuck in uninterruptible sleep, given up on after a few seconds). A
   // SIGINT, SIGTERM or SIGHUP arriving meanwhile skips the rest of the grace period.
   void StopAll(std::chrono::milliseconds grace);
@@ -101,7 +103,8 @@ class TrialSupervisor {
   // Asks one trial to stop (SIGTERM to its group and its orphaned
   // descendants), killing it (SIGKILL)
   // after the supervisor's kill grace; it ends through on_end with `stopped`
-  // set, from a later Poll. Nothing happens for a trial not running.
+  // set, from a later Poll. Nothing happens for a trial not running, or
+  // whose process has already ended.
   void Stop(const std::string& trial);
 
   // The process ID of a running trial (its process group's leader).

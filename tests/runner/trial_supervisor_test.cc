@@ -1,6 +1,7 @@
 #include "runner/trial_supervisor.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <fstream>
 #include <map>
@@ -118,6 +119,26 @@ TEST_F(TrialSupervisorTest, RunsTrialsSideBySideAndLogsTheirOutput) {
   EXPECT_EQ(ends_.at("b").exit.exit_code, 4);
   EXPECT_FALSE(ends_.at("b").timed_out);
   EXPECT_NE(ends_.at("b").exited_at, std::chrono::steady_clock::time_point{});
+}
+
+// A trial can end on its own while the run stops (its goal reached by
+// another trial); signalling its leftover zombie must not make it "stopped".
+TEST_F(TrialSupervisorTest, ATrialThatEndedOnItsOwnIsNotCountedAsStopped) {
+  TrialSupervisor supervisor(Recording());
+  ASSERT_TRUE(Launch(supervisor, "done", "echo loss=1").ok());
+  ASSERT_TRUE(Launch(supervisor, "also-done", "echo loss=2").ok());
+  for (const char* trial : {"done", "also-done"}) {
+    siginfo_t info;
+    // Waits for its end without reaping it: the supervisor has not seen it yet.
+    ASSERT_EQ(waitid(P_PID, *supervisor.ProcessId(trial), &info, WEXITED | WNOWAIT), 0);
+  }
+  supervisor.Stop("done");
+  supervisor.StopAll(1s);
+  for (const char* trial : {"done", "also-done"}) {
+    EXPECT_FALSE(ends_.at(trial).stopped) << trial;
+    EXPECT_TRUE(ends_.at(trial).exit.success()) << trial;
+  }
+  EXPECT_EQ(stdout_["done"], "loss=1\n");
 }
 
 TEST_F(TrialSupervisorTest, DeliversEveryByteOfALargeOutput) {
