@@ -131,7 +131,9 @@ void AddRunCommand(CLI::App& app) {
   cmd->add_option("file", flags->file, "Experiment YAML file")->required();
   cmd->add_option("--workdir", flags->workdir,
                   "Where the store, trial logs and summary go (default ./hpsearch-runs/<experiment name>)");
-  cmd->add_flag("--force", flags->force, "Resume even though the Experiment's spec changed since it started");
+  cmd->add_flag("--force", flags->force,
+                "Go on although the Experiment changed in a way Katib would refuse (a field other than the "
+                "trial counts, or a completed experiment under resumePolicy Never)");
   cmd->add_option("--trial-timeout", flags->trial_timeout_seconds,
                   "Fail a trial that runs longer than this many seconds (0: no limit)")
       ->check(Seconds())

@@ -10,15 +10,14 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "api/experiment_diff.h"
 #include "api/experiment_loader.h"
 #include "api/experiment_proto.h"
 #include "gpu/partitioner.h"
 #include "metrics/go_float.h"
 #include "runner/objective.h"
+#include "runner/resume_rules.h"
 #include "runner/trial_collector.h"
 #include "runner/trial_launch.h"
 #include "runner/trial_outcome.h"
@@ -94,10 +93,9 @@ class Run {
   // Reads the recorded trials into trials_, the algorithm and the counts;
   // writes nothing.
   absl::Status LoadTrials();
-  // How this experiment differs from the one `stored_spec` (the file a
-  // previous run started with) describes, in words; empty when it does
-  // not, whatever the comments and formatting.
-  std::string ChangesSince(const std::string& stored_spec) const;
+  // Whether this run may go on from `stored`, as Katib lets an edited
+  // experiment go on (runner/resume_rules.h). Needs LoadTrials first.
+  absl::Status CheckResume(const metrics::ExperimentRecord& stored) const;
   // A trial this run has started and not yet seen end.
   struct Active {
     TrialCollector collector;
@@ -216,16 +214,12 @@ absl::Status Run::Open(const std::string& spec_text) {
         options_.workdir.string(), " holds trial folders but its store.db has no record of experiment ", name(),
         " (was store.db emptied or replaced?); use another --workdir, or move the trials folder away"));
   }
-  if (*stored && !options_.force) {
-    if (std::string changed = ChangesSince((*stored)->spec); !changed.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "experiment ", name(), " in ", options_.workdir.string(), " was started with a different spec (",
-          changed, "); run with --force to resume it with this one, or use another --workdir to start afresh"));
-    }
-  }
   // Everything that can refuse the run comes before the first write, so a
   // refused resume leaves the workdir as it was.
   if (absl::Status s = LoadTrials(); !s.ok()) return s;
+  if (*stored && !options_.force) {
+    if (absl::Status s = CheckResume(**stored); !s.ok()) return s;
+  }
   if (!suggester_error_.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the trials recorded in ", options_.workdir.string(), " do not fit this spec (",
@@ -240,7 +234,7 @@ absl::Status Run::Open(const std::string& spec_text) {
   if (absl::Status s = store_->PutExperiment({.name = name(),
                                               .spec = spec_text,
                                               .created_us = *stored ? (*stored)->created_us : NowMicros(),
-                                              .status = "Running"});
+                                              .status = std::string(kRunningStatus)});
       !s.ok()) {
     return s;
   }
@@ -255,11 +249,18 @@ absl::Status Run::Open(const std::string& spec_text) {
   return absl::OkStatus();
 }
 
-std::string Run::ChangesSince(const std::string& stored_spec) const {
-  api::LoadedExperiment stored = api::LoadExperimentText(stored_spec);
-  if (!stored.ok()) return "the stored spec no longer loads";
-  std::vector<std::string> changed = api::ChangedFields(*stored.experiment, experiment_);
-  return changed.empty() ? "" : absl::StrCat("changed: ", absl::StrJoin(changed, ", "));
+absl::Status Run::CheckResume(const metrics::ExperimentRecord& stored) const {
+  api::LoadedExperiment started = api::LoadExperimentText(stored.spec);
+  absl::Status status =
+      started.ok()
+          ? CheckResumeWith({.experiment = *started.experiment, .status = stored.status,
+                             .trials = static_cast<int>(order_.size())},
+                            experiment_)
+          : absl::FailedPreconditionError("the spec it was started with no longer loads");
+  if (status.ok()) return status;
+  return absl::FailedPreconditionError(absl::StrCat(
+      "experiment ", name(), " in ", options_.workdir.string(), " cannot go on with this spec (", status.message(),
+      "); run with --force to go on with it anyway, or use another --workdir to start afresh"));
 }
 
 absl::Status Run::LoadTrials() {
@@ -335,7 +336,7 @@ std::optional<RunResult> Run::Finished(const TrialCounts& counts) const {
                    "Experiment has failed because max failed count has reached");
   }
   if (spec.max_trial_count && counts.completed() >= *spec.max_trial_count) {
-    return Outcome(RunOutcome::kSucceeded, "ExperimentMaxTrialsReached",
+    return Outcome(RunOutcome::kSucceeded, std::string(kMaxTrialsReachedReason),
                    "Experiment has succeeded because max trial count has reached");
   }
   if (exhausted_ && counts.running == 0 && reruns_.empty()) {
@@ -373,7 +374,7 @@ absl::StatusOr<RunResult> Run::Loop() {
       observer_.OnMessage(absl::StrFormat("received %s: stopping %d running trials (again to kill them now)",
                                           strsignal(*signal), supervisor_.running()));
       StopTrials(kInterruptedReason);
-      RunResult result = Result(RunOutcome::kInterrupted, "ExperimentInterrupted",
+      RunResult result = Result(RunOutcome::kInterrupted, std::string(kExperimentInterruptedReason),
                                 absl::StrCat("interrupted by ", strsignal(*signal),
                                              "; run again with the same workdir to resume"));
       result.interrupt_signal = *signal;

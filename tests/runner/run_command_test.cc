@@ -640,7 +640,10 @@ TEST_F(RunCommandTest, BadEarlyStoppingSettingsStopTheRunBeforeAnyTrial) {
   EXPECT_FALSE(std::filesystem::exists(TrialDir("e2e-0001")));
 }
 
-TEST_F(RunCommandTest, ChangedSpecIsRefusedUnlessForced) {
+// Katib's rules for an edited experiment (runner/resume_rules.h): a
+// completed one goes on only under resumePolicy LongRunning or FromVolume,
+// and only the trial counts are editable; --force overrides both.
+TEST_F(RunCommandTest, ACompletedExperimentGoesOnOnlyAsItsResumePolicySays) {
   ExperimentYaml experiment;
   experiment.max_trials = 2;
   ASSERT_TRUE(Run(experiment).exit.success());
@@ -651,9 +654,31 @@ TEST_F(RunCommandTest, ChangedSpecIsRefusedUnlessForced) {
   experiment.max_trials = 3;
   Outcome refused = Run(experiment);
   EXPECT_EQ(refused.exit.exit_code, 1);
-  EXPECT_THAT(refused.err, HasSubstr("was started with a different spec (changed: spec.maxTrialCount)"));
+  EXPECT_THAT(refused.err, HasSubstr("cannot go on with this spec (spec.resumePolicy: the experiment completed "
+                                     "(ExperimentMaxTrialsReached) with resumePolicy Never"));
+  EXPECT_THAT(refused.err, HasSubstr("run with --force"));
   Outcome forced = Run(experiment, {"--force"});
   ASSERT_TRUE(forced.exit.success()) << forced.err;
+  EXPECT_THAT(Trials(), SizeIs(3));
+}
+
+TEST_F(RunCommandTest, ALongRunningExperimentGoesOnWhenMaxTrialCountIsRaised) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 2;
+  experiment.extra_spec = "  resumePolicy: LongRunning\n";
+  ASSERT_TRUE(Run(experiment).exit.success());
+  experiment.max_trials = 3;
+  experiment.parallel = 1;
+  Outcome raised = Run(experiment);
+  ASSERT_TRUE(raised.exit.success()) << raised.err;
+  EXPECT_THAT(Trials(), SizeIs(3));
+
+  experiment.max_trials = 4;
+  experiment.goal = "-1";
+  Outcome retargeted = Run(experiment);
+  EXPECT_EQ(retargeted.exit.exit_code, 1);
+  EXPECT_THAT(retargeted.err, HasSubstr("(changed: spec.objective, spec.maxTrialCount; only spec.parallelTrialCount, "
+                                        "spec.maxTrialCount and spec.maxFailedTrialCount are editable)"));
   EXPECT_THAT(Trials(), SizeIs(3));
 }
 
