@@ -53,6 +53,13 @@ pb::TrialStatus::TrialConditionType Condition(TrialStatus status) {
   return pb::TrialStatus::UNKNOWN;
 }
 
+// A trial that could not start because the machine could not give it what
+// every trial needs (a folder, descriptors, a process) did not fail: its
+// own failures (its command, its parameters) have other codes.
+bool IsTheMachinesFault(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable || status.code() == absl::StatusCode::kResourceExhausted;
+}
+
 double Milliseconds(Clock::duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
 }
@@ -109,6 +116,7 @@ class Run {
     size_t rule_checked = 0;
     // Why the engine stopped it early, by the rule.
     std::optional<std::string> early_stop;
+    absl::Status metrics_failure;  // the first failure to store its metrics
   };
   // A trial that has ended, its result not yet recorded.
   struct Ended {
@@ -131,7 +139,14 @@ class Run {
   std::vector<std::optional<gpu::GpuLease>> GpuPlaces(int wanted, int active);
   void WatchGpuMemory();
   void ApplyStoppingRules();
-  void Launch(TrialRecord record, std::optional<gpu::GpuLease> lease);
+  // Starts a trial, or records it failed if it cannot start for a reason
+  // of its own. Returns false, leaving it to Postpone, when the machine
+  // could not start it: no more trials can start this turn.
+  bool Launch(TrialRecord record, std::optional<gpu::GpuLease> lease);
+  // Puts back a trial the machine could not start (no space or folder for
+  // its files, no descriptors or processes left): the run goes on with as
+  // many trials at a time as run now, and stops if none does.
+  void Postpone(TrialRecord record, const absl::Status& why);
   void FailTrial(TrialRecord record, std::string reason, std::string message);
   void OnStdout(const std::string& trial, std::string_view chunk);
   void OnTrialEnd(const std::string& trial, const TrialEnd& end);
@@ -139,6 +154,9 @@ class Run {
   void Updated(const TrialView& view);
   void RecordEnded();
   void FlushCollectors();
+  // A trial whose metrics could not all be stored stops the run, and runs
+  // again on resume, rather than end on what was kept.
+  void NoteMetricsFailure(const std::string& trial, Active& active, const absl::Status& status);
   void StopTrials(std::string_view reason);
   RunResult Result(RunOutcome outcome, std::string reason, std::string message);
 
@@ -174,7 +192,10 @@ class Run {
   std::vector<std::string> reruns_;  // interrupted trials to start again
   std::string stop_reason_;          // for trials stopped by the engine
   bool exhausted_ = false;
-  absl::Status record_failure_;  // the first failure to record ended trials
+  // The first failure to record ended trials or metrics, or to start a
+  // trial with none running: the run stops.
+  absl::Status record_failure_;
+  std::optional<int> parallel_cap_;  // trials at a time the machine has room for
   EngineOverhead overhead_;
   Clock::time_point started_ = Clock::now();
 };
@@ -348,12 +369,14 @@ std::optional<RunResult> Run::Finished(const TrialCounts& counts) const {
 
 absl::StatusOr<RunResult> Run::Loop() {
   while (true) {
-    FlushCollectors();
     ApplyStoppingRules();
     TrialCounts counts = Counts();
     observer_.OnTick(counts, best_, Clock::now() - started_);
     if (std::optional<RunResult> finished = Finished(counts)) {
       if (supervisor_.running() > 0) StopTrials(finished->reason);
+      RecordEnded();
+      // Not finished after all if what it rests on is not on disk.
+      if (!record_failure_.ok()) return record_failure_;
       return Result(finished->outcome, finished->reason, finished->message);
     }
     absl::Status started = StartTrials(counts.running, counts);
@@ -365,6 +388,7 @@ absl::StatusOr<RunResult> Run::Loop() {
     }
     std::optional<int> signal = supervisor_.Poll(kTick);
     WatchGpuMemory();
+    FlushCollectors();
     RecordEnded();  // trials that ended meanwhile, together
     if (!record_failure_.ok()) {
       StopTrials(kInterruptedReason);
@@ -387,18 +411,20 @@ absl::StatusOr<RunResult> Run::Loop() {
 absl::Status Run::StartTrials(int active, const TrialCounts& counts) {
   const api::ExperimentSpec& spec = experiment_.spec;
   int wanted = spec.parallel_trial_count.value_or(3);
+  if (parallel_cap_) wanted = std::min(wanted, *parallel_cap_);
   if (spec.max_trial_count) wanted = std::min(wanted, *spec.max_trial_count - counts.completed());
   const int free = wanted - active;
   if (free <= 0 || (reruns_.empty() && exhausted_)) return absl::OkStatus();
   std::vector<std::optional<gpu::GpuLease>> places = GpuPlaces(free, active);
   auto next_place = places.begin();
-  while (next_place != places.end() && !reruns_.empty()) {
+  bool launching = true;  // until the machine cannot start one more
+  while (launching && next_place != places.end() && !reruns_.empty()) {
     TrialRecord record = trials_.at(reruns_.front()).record;
     reruns_.erase(reruns_.begin());
-    Launch(std::move(record), *next_place++);
+    launching = Launch(std::move(record), *next_place++);
   }
   const int unplaced = static_cast<int>(places.end() - next_place);
-  if (unplaced > 0 && !exhausted_) {
+  if (launching && unplaced > 0 && !exhausted_) {
     auto suggestions = Suggest(unplaced);
     if (!suggestions.ok()) {
       for (; next_place != places.end(); ++next_place) {
@@ -414,7 +440,11 @@ absl::Status Run::StartTrials(int active, const TrialCounts& counts) {
       record.assignments.assign(assignments.begin(), assignments.end());
       order_.push_back(record.name);
       trials_.emplace(record.name, TrialView{.record = record, .metrics = {}});
-      Launch(std::move(record), *next_place++);
+      if (launching) {
+        launching = Launch(std::move(record), *next_place++);
+      } else {
+        reruns_.push_back(record.name);  // to start once there is room
+      }
     }
   }
   for (; next_place != places.end(); ++next_place) {  // places no trial took
@@ -518,20 +548,25 @@ absl::StatusOr<std::vector<std::map<std::string, std::string>>> Run::Suggest(int
   return suggestions;
 }
 
-void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
+bool Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   Clock::time_point launched = Clock::now();
-  auto fail = [&](absl::string_view message) {
+  auto fail = [&](const absl::Status& status) {
     if (lease) gpus_->Release(lease->id);
-    FailTrial(std::move(record), "LaunchFailed", std::string(message));
+    if (IsTheMachinesFault(status)) {
+      Postpone(std::move(record), status);
+      return false;
+    }
+    FailTrial(std::move(record), "LaunchFailed", std::string(status.message()));
+    return true;
   };
   std::filesystem::path trial_dir = TrialDir(record.name);
-  if (absl::Status made = MakeEmptyTrialDir(trial_dir); !made.ok()) return fail(made.message());
+  if (absl::Status made = MakeEmptyTrialDir(trial_dir); !made.ok()) return fail(made);
   std::span<const std::pair<std::string, std::string>> gpu_env;
   if (lease) gpu_env = lease->env;
   auto spec = planner_.Plan(record, trial_dir, gpu_env);
-  if (!spec.ok()) return fail(spec.status().message());
+  if (!spec.ok()) return fail(spec.status());
   auto collector = TrialCollector::Create(parser_options_, record.name, planner_.MetricsFileIn(trial_dir));
-  if (!collector.ok()) return fail(collector.status().message());
+  if (!collector.ok()) return fail(collector.status());
 
   record.status = TrialStatus::kRunning;
   record.reason.clear();
@@ -551,7 +586,7 @@ void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   }
   absl::Status started = supervisor_.Launch(record.name, *spec, trial_dir / "stdout.log",
                                             trial_dir / "stderr.log", options_.trial_timeout);
-  if (!started.ok()) return fail(started.message());
+  if (!started.ok()) return fail(started);
   overhead_.launch_to_started_ms.push_back(Milliseconds(Clock::now() - launched));
   if (lease) gpus_->Attach(lease->id, *supervisor_.ProcessId(record.name), record.name);
   std::optional<suggestion::StoppingRule> rule;
@@ -564,7 +599,8 @@ void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
                                       .stopping_rule = rule ? std::optional(suggestion::StoppingRuleCheck(*rule))
                                                             : std::nullopt,
                                       .rule_checked = 0,
-                                      .early_stop = {}});
+                                      .early_stop = {},
+                                      .metrics_failure = {}});
   TrialView& view = trials_.at(record.name);
   view = TrialView{.record = std::move(record), .metrics = {}};
   Updated(view);
@@ -575,6 +611,23 @@ void Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
     observer_.OnMessage(absl::StrCat(view.record.name, ": recording the trial failed: ", s.message()));
   }
   observer_.OnTrialStarted(view.record);
+  return true;
+}
+
+void Run::Postpone(TrialRecord record, const absl::Status& why) {
+  reruns_.insert(reruns_.begin(), record.name);
+  const int running = static_cast<int>(active_.size());
+  if (running == 0) {
+    if (record_failure_.ok()) {
+      record_failure_ = absl::Status(why.code(), absl::StrCat("cannot start trial ", record.name, ": ", why.message()));
+    }
+    return;
+  }
+  if (!parallel_cap_ || running < *parallel_cap_) {
+    parallel_cap_ = running;
+    observer_.OnMessage(absl::StrFormat("%s could not start (%s); running at most %d trial%s at a time from now on",
+                                        record.name, why.message(), running, running == 1 ? "" : "s"));
+  }
 }
 
 void Run::FailTrial(TrialRecord record, std::string reason, std::string message) {
@@ -600,9 +653,8 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
   auto it = active_.find(trial);
   if (it == active_.end()) return;
   Active& active = it->second;
-  if (absl::Status s = active.collector.Finish(*store_); !s.ok()) {
-    observer_.OnMessage(absl::StrCat(trial, ": storing metrics failed: ", s.message()));
-  }
+  NoteMetricsFailure(trial, active, active.collector.Finish(*store_));
+  const absl::Status metrics_failure = active.metrics_failure;
   if (active.first_line) {
     overhead_.launch_to_first_line_ms.push_back(Milliseconds(*active.first_line - active.launched));
   }
@@ -647,7 +699,12 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
     std::error_code error;
     if (std::filesystem::exists(stderr_log, error)) ending.stderr_log = std::move(stderr_log);
   }
-  TrialOutcome outcome = ConcludeTrial(ending);
+  // Its result would rest on metrics partly lost; it runs again on resume.
+  TrialOutcome outcome =
+      metrics_failure.ok()
+          ? ConcludeTrial(ending)
+          : TrialOutcome{TrialStatus::kKilled, std::string(kInterruptedReason),
+                         absl::StrCat("its metrics could not all be stored (", metrics_failure.message(), ")")};
   record.status = outcome.status;
   record.reason = std::move(outcome.reason);
   record.message = std::move(outcome.message);
@@ -691,10 +748,15 @@ void Run::RecordEnded() {
 }
 
 void Run::FlushCollectors() {
-  for (auto& [trial, active] : active_) {
-    if (absl::Status s = active.collector.Flush(*store_); !s.ok()) {
-      observer_.OnMessage(absl::StrCat(trial, ": storing metrics failed: ", s.message()));
-    }
+  for (auto& [trial, active] : active_) NoteMetricsFailure(trial, active, active.collector.Flush(*store_));
+}
+
+void Run::NoteMetricsFailure(const std::string& trial, Active& active, const absl::Status& status) {
+  if (status.ok() || !active.metrics_failure.ok()) return;
+  active.metrics_failure = status;
+  if (record_failure_.ok()) {
+    record_failure_ =
+        absl::Status(status.code(), absl::StrCat("storing the metrics of ", trial, " failed: ", status.message()));
   }
 }
 

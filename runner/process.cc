@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,11 +30,34 @@ namespace {
 
 using internal::ScopedFd;
 
+// What `operation` failing with `error` says. Running out of descriptors,
+// processes or memory is RESOURCE_EXHAUSTED, naming the limit when there
+// is one: it is the engine's environment failing, not the trial.
+absl::Status SystemError(std::string_view operation, int error) {
+  std::string message = absl::StrCat(std::string(operation), ": ", std::strerror(error));
+  auto with_limit = [&](int resource, const char* name) {
+    rlimit limit{};
+    if (getrlimit(resource, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+      absl::StrAppend(&message, " (the ", name, " is ", limit.rlim_cur, ")");
+    }
+    return absl::ResourceExhaustedError(message);
+  };
+  switch (error) {
+    case EMFILE:
+      return with_limit(RLIMIT_NOFILE, "open-file limit, ulimit -n,");
+    case EAGAIN:
+      return with_limit(RLIMIT_NPROC, "process limit, ulimit -u,");
+    case ENFILE:
+    case ENOMEM:
+      return absl::ResourceExhaustedError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
 absl::Status MakePipe(ScopedFd& read_end, ScopedFd& write_end) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
-  }
+  if (pipe2(fds, O_CLOEXEC) != 0) return SystemError("pipe", errno);
   read_end.reset(fds[0]);
   write_end.reset(fds[1]);
   return absl::OkStatus();
@@ -134,15 +158,15 @@ pid_t SpawnChild(ChildArgs& args) {
 }
 
 absl::Status SpawnError(int error, const std::string& program) {
-  std::string message = absl::StrCat("cannot execute ", program, ": ", std::strerror(error));
+  std::string message = absl::StrCat("cannot execute ", program);
   switch (error) {
     case ENOENT:
-      return absl::NotFoundError(message);
+      return absl::NotFoundError(absl::StrCat(message, ": ", std::strerror(error)));
     case EACCES:
     case EPERM:
-      return absl::PermissionDeniedError(message);
+      return absl::PermissionDeniedError(absl::StrCat(message, ": ", std::strerror(error)));
     default:
-      return absl::InternalError(message);
+      return SystemError(message, error);
   }
 }
 
@@ -185,7 +209,7 @@ absl::StatusOr<TrialProcess> TrialProcess::Start(const LaunchSpec& spec) {
                  .stderr_fd = err_write.get(),
                  .failure = {}};
   pid_t pid = SpawnChild(args);
-  if (pid < 0) return absl::InternalError(absl::StrCat("clone: ", std::strerror(errno)));
+  if (pid < 0) return SystemError("clone", errno);
   setpgid(pid, pid);  // also here, so the group exists before we signal it
   out_write.reset();
   err_write.reset();

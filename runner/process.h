@@ -44,7 +44,8 @@ struct ExitStatus {
 class TrialProcess {
  public:
   // Starts the process. Fails with NOT_FOUND / PERMISSION_DENIED / INTERNAL
-  // naming the program when it cannot be executed.
+  // naming the program when it cannot be executed, RESOURCE_EXHAUSTED (and
+  // the limit) when this process is out of descriptors, processes or memory.
   static absl::StatusOr<TrialProcess> Start(const LaunchSpec& spec);
 
   TrialProcess(TrialProcess&& other) noexcept;

@@ -123,8 +123,11 @@ class RunCommandTest : public ::testing::Test {
     return file.string();
   }
 
-  absl::StatusOr<TrialProcess> Start(std::vector<std::string> args) {
+  // Starts hpsearch with `args`, after `wrapper` (a command that runs the
+  // rest of its arguments) if any.
+  absl::StatusOr<TrialProcess> Start(std::vector<std::string> args, std::vector<std::string> wrapper = {}) {
     args.insert(args.begin(), std::string(HPSEARCH_BIN_DIR) + "/hpsearch");
+    args.insert(args.begin(), wrapper.begin(), wrapper.end());
     return TrialProcess::Start(
         {.argv = args, .env = {"PATH=/usr/bin:/bin", "HOME=" + dir_.string()}, .working_dir = dir_});
   }
@@ -154,8 +157,8 @@ class RunCommandTest : public ::testing::Test {
     return outcome;
   }
 
-  Outcome Hpsearch(std::vector<std::string> args) {
-    auto process = Start(std::move(args));
+  Outcome Hpsearch(std::vector<std::string> args, std::vector<std::string> wrapper = {}) {
+    auto process = Start(std::move(args), std::move(wrapper));
     EXPECT_TRUE(process.ok()) << process.status();
     return Finish(*process);
   }
@@ -643,6 +646,24 @@ TEST_F(RunCommandTest, BadEarlyStoppingSettingsStopTheRunBeforeAnyTrial) {
 // Katib's rules for an edited experiment (runner/resume_rules.h): a
 // completed one goes on only under resumePolicy LongRunning or FromVolume,
 // and only the trial counts are editable; --force overrides both.
+// Running out of descriptors is the machine's limit, not the trials':
+// the run goes on with as many trials at a time as fit.
+TEST_F(RunCommandTest, TrialsTheMachineHasNoRoomForWaitInsteadOfFailing) {
+  ExperimentYaml experiment;
+  experiment.parallel = 12;
+  experiment.max_trials = 12;
+  // Each running trial holds about four descriptors: 24 leave room for one
+  // trial at least, and never for twelve.
+  Outcome run = Hpsearch({"run", Write(experiment), "--workdir", workdir_.string()},
+                         {"/bin/sh", "-c", "ulimit -n 24 && exec \"$0\" \"$@\""});
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("could not start (pipe: Too many open files (the open-file limit, ulimit -n, is 24)); "
+                                 "running at most"));
+  json trials = Trials();
+  ASSERT_THAT(trials, SizeIs(12));
+  for (const json& trial : trials) EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
+}
+
 TEST_F(RunCommandTest, ACompletedExperimentGoesOnOnlyAsItsResumePolicySays) {
   ExperimentYaml experiment;
   experiment.max_trials = 2;
