@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 
 #include <fstream>
@@ -103,6 +104,10 @@ int RunFile(const RunFlags& flags) {
   runner::ConsoleProgress progress(stderr, isatty(STDERR_FILENO) == 1, experiment.spec.max_trial_count,
                                    experiment.spec.objective->objective_metric_name);
   progress.OnMessage("running " + experiment.metadata.name + " in " + options.workdir.string());
+  // A reader of our output gone mid-run (| head, a tee killed with its
+  // terminal) stops the run like SIGHUP: the run's supervisor takes
+  // SIGPIPE as a signal while it runs, and later writes just fail.
+  std::signal(SIGPIPE, SIG_IGN);
   const auto started = std::chrono::steady_clock::now();
   const double cpu_at_start = CpuSeconds();
   auto result = runner::RunExperiment(experiment, ReadText(flags.file), options, progress);
@@ -111,9 +116,17 @@ int RunFile(const RunFlags& flags) {
   std::vector<runner::TrialView> sorted = runner::SortedByObjective(result->trials, experiment);
   std::cout << runner::FormatTrials(sorted, experiment, runner::ReportFormat::kTable);
   std::filesystem::path summary = options.workdir / "summary.json";
-  std::ofstream(summary) << runner::FormatSummaryJson(*result, experiment);
-  progress.OnMessage(result->message + " (" + result->reason + "); summary in " + summary.string());
+  std::ofstream summary_file(summary);
+  summary_file << runner::FormatSummaryJson(*result, experiment);
+  summary_file.close();
+  const bool summary_written = static_cast<bool>(summary_file);
+  progress.OnMessage(result->message + " (" + result->reason + ")" +
+                     (summary_written ? "; summary in " + summary.string() : ""));
   progress.OnMessage(EngineCpuUsage(CpuSeconds() - cpu_at_start, std::chrono::steady_clock::now() - started));
+  if (!summary_written) {
+    Fail("cannot write " + summary.string() + "; the trials are in its store.db (hpsearch trials --workdir " +
+         options.workdir.string() + ")");
+  }
 
   switch (result->outcome) {
     case runner::RunOutcome::kSucceeded: return 0;

@@ -85,7 +85,8 @@ TrialSupervisor::TrialSupervisor(Callbacks callbacks, std::chrono::milliseconds 
   sigemptyset(&handled);
   sigaddset(&handled, SIGINT);
   sigaddset(&handled, SIGTERM);
-  sigaddset(&handled, SIGHUP);  // a closed terminal or ssh session
+  sigaddset(&handled, SIGHUP);   // a closed terminal or ssh session
+  sigaddset(&handled, SIGPIPE);  // whoever read our output (| head, | tee) has gone
   sigaddset(&handled, SIGCHLD);
   pthread_sigmask(SIG_BLOCK, &handled, &previous_mask_);
   signal_fd_ = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -271,7 +272,8 @@ std::optional<int> TrialSupervisor::ReadSignals() {
   std::optional<int> interrupt;
   signalfd_siginfo info;
   while (read(signal_fd_, &info, sizeof info) == sizeof info) {
-    if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM || info.ssi_signo == SIGHUP) {
+    if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM || info.ssi_signo == SIGHUP ||
+        info.ssi_signo == SIGPIPE) {
       interrupt = static_cast<int>(info.ssi_signo);
     } else if (info.ssi_signo == SIGCHLD) {
       children_changed_ = true;

@@ -3,7 +3,7 @@
 // The supervisor owns every running TrialProcess, copies each one's stdout
 // and stderr into its log files while handing stdout to the caller as it
 // arrives (for live metrics parsing), enforces per-trial timeouts, and turns
-// SIGINT/SIGTERM/SIGHUP into events instead of letting them kill the engine, so the
+// SIGINT/SIGTERM/SIGHUP/SIGPIPE into events instead of letting them kill the engine, so the
 // caller can stop the trials and record them before it exits.
 //
 // Everything happens in Poll(), which waits on the trials' pipes and a
@@ -60,7 +60,7 @@ class TrialSupervisor {
     std::function<void(const std::string& trial, const TrialEnd& end)> on_end;
   };
 
-  // Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD in the calling thread (they are
+  // Blocks SIGINT, SIGTERM, SIGHUP, SIGPIPE and SIGCHLD in the calling thread (they are
   // delivered through Poll instead) until the supervisor is destroyed.
   // A trial that outlives its timeout gets SIGTERM, then SIGKILL after
   // `kill_grace`. `trial_variable` names the environment variable that each
@@ -87,7 +87,7 @@ class TrialSupervisor {
 
   // Waits up to `wait` for something to happen and handles it: output is
   // delivered, ended trials are reported, timeouts enforced. Returns the
-  // signal number of a SIGINT, SIGTERM or SIGHUP received meanwhile, if any.
+  // signal number of a SIGINT, SIGTERM, SIGHUP or SIGPIPE received meanwhile, if any.
   std::optional<int> Poll(std::chrono::milliseconds wait);
 
   // Asks every trial to stop (SIGTERM to its group and to every orphaned
@@ -97,7 +97,7 @@ class TrialSupervisor {
   // its outcome is its own), and every orphaned descendant is dead and
   // reaped (or, one
   // stuck in uninterruptible sleep, given up on after a few seconds). A
-  // SIGINT, SIGTERM or SIGHUP arriving meanwhile skips the rest of the grace period.
+  // SIGINT, SIGTERM, SIGHUP or SIGPIPE arriving meanwhile skips the rest of the grace period.
   void StopAll(std::chrono::milliseconds grace);
 
   // Asks one trial to stop (SIGTERM to its group and its orphaned
@@ -121,7 +121,7 @@ class TrialSupervisor {
   void Reap();
   void EnforceTimeouts();
   void Finish(std::map<std::string, Running>::iterator it);
-  // Returns a SIGINT, SIGTERM or SIGHUP received; notes a SIGCHLD in children_changed_.
+  // Returns a SIGINT, SIGTERM, SIGHUP or SIGPIPE received; notes a SIGCHLD in children_changed_.
   std::optional<int> ReadSignals();
 
   // Signals the trial's process group and its orphaned descendants.

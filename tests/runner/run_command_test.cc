@@ -35,6 +35,7 @@ namespace {
 using test_util::ProcessExists;
 using test_util::ReadFile;
 
+using ::testing::Lt;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -457,6 +458,41 @@ TEST_F(RunCommandTest, FileCollectorFollowsTheTrialsOwnMetricsFile) {
     EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
     EXPECT_TRUE(std::filesystem::exists(TrialDir(trial["name"]) / "fs/var/log/katib/metrics.log"));
   }
+}
+
+// `hpsearch run ... | head` or a `| tee` that died with the terminal: the
+// next line written finds no reader, and the run stops as if interrupted,
+// its trials recorded, instead of dying on SIGPIPE with them left Running.
+TEST_F(RunCommandTest, AReaderGoneStopsTheRunAsAnInterrupt) {
+  ExperimentYaml experiment;
+  experiment.parallel = 1;
+  experiment.max_trials = 100;
+  experiment.args.push_back("--sleep-ms=100");
+  auto process = Start({"run", Write(experiment), "--workdir", workdir_.string()});
+  ASSERT_TRUE(process.ok());
+  for (int i = 0; i < 2000 && !std::filesystem::exists(TrialDir("e2e-0002")); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  process->CloseStdout();
+  process->CloseStderr();
+  const ExitStatus exit = process->Wait();
+  EXPECT_FALSE(exit.signaled) << exit.Describe();
+  EXPECT_EQ(exit.exit_code, 128 + SIGPIPE);
+  json trials = Trials();
+  ASSERT_THAT(trials.size(), Lt(100u));
+  for (const json& trial : trials) EXPECT_NE(trial["status"], "Running") << trial.dump();
+}
+
+TEST_F(RunCommandTest, ASummaryThatCannotBeWrittenIsAnError) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 2;
+  std::filesystem::create_directories(workdir_ / "summary.json");
+  Outcome run = Run(experiment);
+  EXPECT_EQ(run.exit.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("Experiment has succeeded because max trial count has reached"));
+  EXPECT_THAT(run.err, HasSubstr("error: cannot write " + (workdir_ / "summary.json").string() +
+                                 "; the trials are in its store.db"));
+  EXPECT_THAT(Trials(), SizeIs(2));
 }
 
 TEST_F(RunCommandTest, InterruptStopsTrialsLeavesNoOrphansAndResumes) {
