@@ -6,39 +6,43 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <string>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 
 namespace hpsearch::runner {
 
+namespace {
+
+// " (pid N)" as run.lock records the holder, or nothing.
+std::string HolderOf(const std::filesystem::path& pid_file) {
+  std::ifstream file(pid_file);
+  int holder = 0;
+  return file >> holder ? absl::StrCat(" (pid ", holder, ")") : "";
+}
+
+}  // namespace
+
 absl::StatusOr<WorkdirLock> WorkdirLock::Acquire(const std::filesystem::path& workdir) {
-  const std::filesystem::path path = workdir / "run.lock";
+  // The lock is on the folder itself: unlike a lock file, it cannot be
+  // deleted from under a running engine. run.lock only says who holds it.
   // Close-on-exec: a trial that outlives the engine must not hold the lock.
-  internal::ScopedFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!fd.valid()) {
-    return absl::UnavailableError(absl::StrCat("cannot open ", path.string(), ": ", std::strerror(errno)));
+  internal::ScopedFd dir(open(workdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) {
+    return absl::UnavailableError(absl::StrCat("cannot open workdir ", workdir.string(), ": ", std::strerror(errno)));
   }
-  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+  const std::filesystem::path pid_file = workdir / "run.lock";
+  if (flock(dir.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) {
-      return absl::UnavailableError(absl::StrCat("cannot lock ", path.string(), ": ", std::strerror(errno)));
+      return absl::UnavailableError(absl::StrCat("cannot lock ", workdir.string(), ": ", std::strerror(errno)));
     }
-    char text[32] = {};
-    const ssize_t n = pread(fd.get(), text, sizeof text - 1, 0);
-    int holder = 0;
-    const bool known = n > 0 && absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &holder);
-    return absl::FailedPreconditionError(
-        absl::StrCat("workdir ", workdir.string(), " is in use by another hpsearch run",
-                     known ? absl::StrCat(" (pid ", holder, ")") : "",
-                     "; wait for it to end or stop it first"));
+    return absl::FailedPreconditionError(absl::StrCat("workdir ", workdir.string(),
+                                                      " is in use by another hpsearch run", HolderOf(pid_file),
+                                                      "; wait for it to end or stop it first"));
   }
-  const std::string pid = absl::StrCat(getpid(), "\n");
-  if (ftruncate(fd.get(), 0) != 0 || pwrite(fd.get(), pid.data(), pid.size(), 0) < 0) {
-    return absl::UnavailableError(absl::StrCat("cannot write ", path.string(), ": ", std::strerror(errno)));
-  }
-  return WorkdirLock(std::move(fd));
+  std::ofstream(pid_file, std::ios::trunc) << getpid() << "\n";  // for the message above only
+  return WorkdirLock(std::move(dir));
 }
 
 }  // namespace hpsearch::runner

@@ -13,9 +13,9 @@ namespace hpsearch::runner {
 // however it ends, so a killed engine never leaves a stale lock.
 class WorkdirLock {
  public:
-  // Locks `workdir` (which must exist) through the file run.lock in it,
-  // which records the holder's pid. FAILED_PRECONDITION naming that pid
-  // when another process holds it.
+  // Locks the folder `workdir` (which must exist) and records the holder's
+  // pid in run.lock in it. FAILED_PRECONDITION naming that pid when another
+  // process holds it.
   static absl::StatusOr<WorkdirLock> Acquire(const std::filesystem::path& workdir);
 
  private:

@@ -27,6 +27,11 @@ TEST(WorkdirLockTest, OneHolderAtATimeNamedByPid) {
     EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
     EXPECT_THAT(second.status().message(),
                 HasSubstr(absl::StrCat("is in use by another hpsearch run (pid ", getpid(), ")")));
+    // The folder is locked, not the file that names the holder.
+    std::filesystem::remove(workdir / "run.lock");
+    absl::StatusOr<WorkdirLock> third = WorkdirLock::Acquire(workdir);
+    EXPECT_EQ(third.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(third.status().message(), HasSubstr("is in use by another hpsearch run; wait"));
     first.reset();  // released, as when the holder exits
     EXPECT_TRUE(WorkdirLock::Acquire(workdir).ok());
   }
@@ -36,7 +41,7 @@ TEST(WorkdirLockTest, OneHolderAtATimeNamedByPid) {
 TEST(WorkdirLockTest, AMissingWorkdirIsAClearError) {
   absl::StatusOr<WorkdirLock> lock = WorkdirLock::Acquire("/nonexistent/hpsearch/workdir");
   ASSERT_FALSE(lock.ok());
-  EXPECT_THAT(lock.status().message(), HasSubstr("cannot open /nonexistent/hpsearch/workdir/run.lock"));
+  EXPECT_THAT(lock.status().message(), HasSubstr("cannot open workdir /nonexistent/hpsearch/workdir: No such file"));
 }
 
 }  // namespace
