@@ -1,15 +1,35 @@
 #include "metrics/internal/sqlite.h"
 
+#include <cstring>
+#include <string>
 #include <utility>
 
 #include "fmt/format.h"
 
 namespace hpsearch::metrics::internal {
 
+namespace {
+
+// The statement's first word ("SELECT", "COMMIT"): what was being done,
+// without a wall of SQL in a message meant for users.
+std::string_view Verb(std::string_view sql) {
+  const size_t start = sql.find_first_not_of(" \t\n");
+  if (start == std::string_view::npos) return sql;
+  const size_t end = sql.find_first_of(" \t\n(;", start);
+  return sql.substr(start, end == std::string_view::npos ? end : end - start);
+}
+
+}  // namespace
+
 absl::Status SqliteError(int code, std::string_view path, std::string_view what, sqlite3* db) {
-  const std::string message =
-      fmt::format("{}: {}: {}", path, what, db ? sqlite3_errmsg(db) : sqlite3_errstr(code));
+  std::string message = fmt::format("{}: {}: {}", path, what, db ? sqlite3_errmsg(db) : sqlite3_errstr(code));
   const int primary = code & 0xff;
+  // SQLite's own words hide the cause ("unable to open database file" when
+  // out of descriptors): the system's error says it.
+  const int system_error = db ? sqlite3_system_errno(db) : 0;
+  if (system_error != 0 && (primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL)) {
+    message += fmt::format(" ({})", std::strerror(system_error));
+  }
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return absl::UnavailableError(message);
   return absl::InternalError(message);
 }
@@ -39,7 +59,7 @@ absl::StatusOr<bool> Statement::Step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return SqliteError(rc, path_, sqlite3_sql(stmt_), sqlite3_db_handle(stmt_));
+  return SqliteError(rc, path_, Verb(sqlite3_sql(stmt_)), sqlite3_db_handle(stmt_));
 }
 
 absl::Status Statement::Run() {
@@ -104,14 +124,14 @@ Connection::~Connection() { sqlite3_close(db_); }
 absl::Status Connection::Exec(std::string_view sql) {
   const std::string text(sql);
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return SqliteError(rc, path_, text, db_);
+  if (rc != SQLITE_OK) return SqliteError(rc, path_, Verb(text), db_);
   return absl::OkStatus();
 }
 
 absl::StatusOr<Statement> Connection::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) return SqliteError(rc, path_, sql, db_);
+  if (rc != SQLITE_OK) return SqliteError(rc, path_, Verb(sql), db_);
   return Statement(stmt, path_);
 }
 
@@ -120,7 +140,7 @@ absl::StatusOr<int64_t> Connection::QueryInt(std::string_view sql) {
   if (!stmt.ok()) return stmt.status();
   absl::StatusOr<bool> row = stmt->Step();
   if (!row.ok()) return row.status();
-  if (!*row) return absl::InternalError(fmt::format("{}: {}: no result", path_, sql));
+  if (!*row) return absl::InternalError(fmt::format("{}: {}: no result", path_, Verb(sql)));
   return stmt->Int64(0);
 }
 

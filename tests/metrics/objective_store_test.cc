@@ -14,6 +14,7 @@ namespace hpsearch::metrics {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A fresh store path in a per-test temporary directory.
 class ObjectiveStoreTest : public ::testing::Test {
@@ -285,6 +286,17 @@ TEST_F(ObjectiveStoreTest, RefusesANewerSchema) {
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(store.status().message()),
               HasSubstr("store schema version 99 is newer than this hpsearch supports (2)"));
+}
+
+TEST_F(ObjectiveStoreTest, ErrorsSayWhatFailedWithoutAWallOfSql) {
+  { OpenStore(); }
+  RawSql("DROP TABLE trials;");
+  auto store = OpenStore();
+  const auto trials = store->ListTrials("exp");
+  ASSERT_FALSE(trials.ok());
+  const std::string message(trials.status().message());
+  EXPECT_THAT(message, HasSubstr(path_ + ": SELECT: no such table: trials"));
+  EXPECT_THAT(message, Not(HasSubstr("FROM")));
 }
 
 TEST_F(ObjectiveStoreTest, RefusesAFileThatIsNotAStore) {
