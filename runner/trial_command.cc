@@ -109,6 +109,16 @@ absl::StatusOr<TrialCommand> BuildTrialCommand(const api::Experiment& experiment
     return absl::InvalidArgumentError(absl::StrCat("the trialSpec has no container named ",
                                                    trial_template->primary_container_name));
   }
+  // Without a command, Kubernetes passes the args to the image's entrypoint
+  // if it has one, which a local run cannot see; without one (many images)
+  // the args are the command line, as here.
+  if (container->command.empty() && (container->args.empty() || container->args.front().starts_with('-'))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "container ", container->name, " has no command",
+        container->args.empty() ? " nor args" : absl::StrCat(" and its args start with a flag (", container->args.front(), ")"),
+        ": in a cluster the image's entrypoint would run, which hpsearch run cannot see; "
+        "name the program to run in command"));
+  }
   absl::StatusOr<std::map<std::string, std::string>> values =
       TrialParameterValues(*trial_template, trial);
   if (!values.ok()) return values.status();
@@ -120,11 +130,6 @@ absl::StatusOr<TrialCommand> BuildTrialCommand(const api::Experiment& experiment
       if (!substituted.ok()) return substituted.status();
       command.argv.push_back(*std::move(substituted));
     }
-  }
-  if (command.argv.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "container ", container->name, " has neither command nor args: hpsearch runs trials "
-        "locally, so the trial template must name the program to run"));
   }
   for (const api::NameValue& variable : container->env) {
     absl::StatusOr<std::string> value = SubstituteTrialParameters(variable.value, *values);

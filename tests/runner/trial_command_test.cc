@@ -85,7 +85,14 @@ TEST(BuildTrialCommandTest, RequiresAPrimaryContainerWithACommandLine) {
   experiment.spec.trial_template->trial_spec->containers[1].command.clear();
   experiment.spec.trial_template->trial_spec->containers[1].args.clear();
   EXPECT_THAT(BuildTrialCommand(experiment, Trial({{"lr", "1"}, {"optimizer", "sgd"}})).status().message(),
-              HasSubstr("neither command nor args"));
+              HasSubstr("has no command nor args: in a cluster the image's entrypoint would run"));
+  // Args alone are the command line of an image without an entrypoint,
+  // but not when they start with a flag for one.
+  experiment.spec.trial_template->trial_spec->containers[1].args = {"train", "--lr=${trialParameters.learningRate}"};
+  EXPECT_TRUE(BuildTrialCommand(experiment, Trial({{"lr", "1"}, {"optimizer", "sgd"}})).ok());
+  experiment.spec.trial_template->trial_spec->containers[1].args = {"--job_type=Train"};
+  EXPECT_THAT(BuildTrialCommand(experiment, Trial({{"lr", "1"}, {"optimizer", "sgd"}})).status().message(),
+              HasSubstr("has no command and its args start with a flag (--job_type=Train)"));
 
   EXPECT_FALSE(BuildTrialCommand(api::Experiment{}, Trial({})).ok());
 }
