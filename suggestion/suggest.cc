@@ -1,5 +1,6 @@
 #include "suggestion/suggest.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -66,6 +67,29 @@ absl::Status ValidateCounts(const pb::GetSuggestionsRequest& request) {
   return absl::OkStatus();
 }
 
+// Katib's controller reads replies with gRPC's default 4 MiB limit: a
+// larger one never arrives, and building it can take gigabytes (1,000
+// parameters times 10,000 suggestions is a 280 MB reply).
+constexpr size_t kMaxReplyBytes = size_t{4} << 20;
+
+absl::Status ValidateReplySize(const pb::GetSuggestionsRequest& request) {
+  // An assignment on the wire: its name, its value (a number takes at most
+  // 24 characters; a list value as long as the longest) and some framing.
+  size_t per_suggestion = 0;
+  const auto& parameters = request.experiment().spec().parameter_specs().parameters();
+  for (const pb::ParameterSpec& parameter : parameters) {
+    size_t value = 24;
+    for (const std::string& item : parameter.feasible_space().list()) value = std::max(value, item.size());
+    per_suggestion += parameter.name().size() + value + 8;
+  }
+  const size_t requested = static_cast<size_t>(request.current_request_number());
+  if (per_suggestion * requested <= kMaxReplyBytes) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "current_request_number is ", requested, ": ", requested, " suggestions of ", parameters.size(),
+      " parameters would make a reply of about ", per_suggestion * requested / (1 << 20),
+      " MiB, over the 4 MiB a Katib client accepts; ask for at most ", kMaxReplyBytes / per_suggestion));
+}
+
 }  // namespace
 
 absl::Status ValidateSettings(const pb::Experiment& experiment) {
@@ -75,6 +99,7 @@ absl::Status ValidateSettings(const pb::Experiment& experiment) {
 absl::StatusOr<pb::GetSuggestionsReply> Suggest(
     const pb::GetSuggestionsRequest& request, const SuggestOptions& options) {
   if (absl::Status status = ValidateCounts(request); !status.ok()) return status;
+  if (absl::Status status = ValidateReplySize(request); !status.ok()) return status;
   absl::StatusOr<ExperimentSuggester> suggester =
       ExperimentSuggester::Create(request.experiment());
   if (!suggester.ok()) return suggester.status();

@@ -53,7 +53,8 @@ struct SuggestOptions {
 absl::Status ValidateSettings(const ::api::v1::beta1::Experiment& experiment);
 
 // Validates like ValidateSettings, then the request (1 <= current_request_number
-// <= kMaxRequestNumber, total_request_number >= 0) and every trial's
+// <= kMaxRequestNumber, total_request_number >= 0, a reply within the 4 MiB a
+// Katib client accepts, else RESOURCE_EXHAUSTED) and every trial's
 // assignments, and returns exactly current_request_number new assignments
 // (or fewer, see SuggestOptions). The suggestions continue the sequence at
 // position total_request_number - current_request_number (the number Katib

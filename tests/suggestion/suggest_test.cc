@@ -41,6 +41,23 @@ TEST(SuggestTest, RejectsBadCounts) {
   EXPECT_TRUE(StatusOf(Request(kExperiment, kMaxRequestNumber, kMaxRequestNumber)).ok());
 }
 
+// 1,000 parameters times 10,000 suggestions: an 18 KB request that asked
+// for a 280 MB reply, which no Katib client would accept.
+TEST(SuggestTest, RefusesARequestWhoseReplyWouldOutgrowKatibsClient) {
+  pb::GetSuggestionsRequest request = Request(kExperiment, kMaxRequestNumber, 0);
+  auto* parameters = request.mutable_experiment()->mutable_spec()->mutable_parameter_specs();
+  for (int i = 0; i < 1000; ++i) *parameters->add_parameters() = parameters->parameters(0);
+  for (int i = 0; i < parameters->parameters_size(); ++i) {
+    parameters->mutable_parameters(i)->set_name("x" + std::to_string(i));
+  }
+  const absl::Status status = StatusOf(request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(status.message(), HasSubstr("10000 suggestions of 1001 parameters would make a reply of about"));
+  EXPECT_THAT(status.message(), HasSubstr("over the 4 MiB a Katib client accepts; ask for at most 1"));
+  request.set_current_request_number(100);
+  EXPECT_TRUE(StatusOf(request).ok());
+}
+
 TEST(SuggestTest, RejectsAnEmptyRequest) {
   const absl::Status status = StatusOf(Request("", 1, 1));
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
