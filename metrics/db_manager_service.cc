@@ -7,22 +7,17 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "api/client_text.h"
 #include "fmt/format.h"
 #include "metrics/katib_time.h"
 
 namespace hpsearch::metrics {
 namespace {
 
-namespace pb = api::v1::beta1;
-
-// absl and gRPC share the canonical status code numbering.
-grpc::Status ToGrpc(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
+namespace pb = ::api::v1::beta1;
 
 grpc::Status InvalidArgument(std::string message) {
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::move(message));
+  return api::ToGrpcStatus(absl::InvalidArgumentError(message));
 }
 
 // An optional RFC 3339 bound of GetObservationLog, in microseconds.
@@ -55,7 +50,7 @@ grpc::Status DbManagerService::ReportObservationLog(grpc::ServerContext*,
     if (!log.has_metric()) return InvalidArgument(fmt::format("{}.metric is missing", where));
     batch.push_back({log.time_stamp(), log.metric().name(), log.metric().value()});
   }
-  return ToGrpc(store_.AppendObservations(request->trial_name(), batch));
+  return api::ToGrpcStatus(store_.AppendObservations(request->trial_name(), batch));
 }
 
 grpc::Status DbManagerService::GetObservationLog(grpc::ServerContext*,
@@ -68,7 +63,7 @@ grpc::Status DbManagerService::GetObservationLog(grpc::ServerContext*,
   if (grpc::Status s = ParseBound(request->end_time(), "end_time", &query.end_us); !s.ok())
     return s;
   const auto observations = store_.GetObservations(request->trial_name(), query);
-  if (!observations.ok()) return ToGrpc(observations.status());
+  if (!observations.ok()) return api::ToGrpcStatus(observations.status());
   pb::ObservationLog* log = reply->mutable_observation_log();
   for (const StoredObservation& observation : *observations) {
     pb::MetricLog* entry = log->add_metric_logs();
@@ -83,7 +78,7 @@ grpc::Status DbManagerService::DeleteObservationLog(grpc::ServerContext*,
                                                     const pb::DeleteObservationLogRequest* request,
                                                     pb::DeleteObservationLogReply*) {
   if (request->trial_name().empty()) return InvalidArgument("trial_name is empty");
-  return ToGrpc(store_.DeleteObservations(request->trial_name()));
+  return api::ToGrpcStatus(store_.DeleteObservations(request->trial_name()));
 }
 
 DbManagerServer::DbManagerServer(std::unique_ptr<DbManagerService> service,

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "api/client_text.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "spdlog/spdlog.h"
 #include "suggestion/suggest.h"
@@ -11,11 +12,6 @@ namespace hpsearch::suggestion {
 namespace {
 
 namespace pb = ::api::v1::beta1;
-
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
 
 double MillisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(
@@ -28,11 +24,13 @@ void LogCall(const char* method, const pb::Experiment& experiment,
              const absl::Status& status) {
   const spdlog::level::level_enum level =
       status.ok() ? spdlog::level::info : spdlog::level::warn;
+  constexpr size_t kMaxNameBytes = 256;
+  constexpr size_t kMaxMessageBytes = 1024;
   spdlog::log(level, "{} experiment={} algorithm={} {} latency_ms={:.3f} status={}{}{}",
-              method, experiment.name(),
-              experiment.spec().algorithm().algorithm_name(), counts, latency_ms,
+              method, api::Printable(experiment.name(), kMaxNameBytes),
+              api::Printable(experiment.spec().algorithm().algorithm_name(), kMaxNameBytes), counts, latency_ms,
               absl::StatusCodeToString(status.code()),
-              status.ok() ? "" : " message=", std::string(status.message()));
+              status.ok() ? "" : " message=", api::Printable(status, kMaxMessageBytes));
 }
 
 }  // namespace
@@ -51,7 +49,7 @@ grpc::Status SuggestionService::GetSuggestions(
                        " trials=", request->trials_size(),
                        " returned=", reply->parameter_assignments_size()),
           MillisecondsSince(start), result.status());
-  return ToGrpcStatus(result.status());
+  return api::ToGrpcStatus(result.status());
 }
 
 grpc::Status SuggestionService::ValidateAlgorithmSettings(
@@ -63,7 +61,7 @@ grpc::Status SuggestionService::ValidateAlgorithmSettings(
           absl::StrCat("parameters=",
                        request->experiment().spec().parameter_specs().parameters_size()),
           MillisecondsSince(start), status);
-  return ToGrpcStatus(status);
+  return api::ToGrpcStatus(status);
 }
 
 absl::StatusOr<std::unique_ptr<SuggestionServer>> SuggestionServer::Start(
