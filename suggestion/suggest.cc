@@ -105,7 +105,14 @@ absl::StatusOr<pb::GetSuggestionsReply> Suggest(
   if (!suggester.ok()) return suggester.status();
   const std::string& metric_name =
       request.experiment().spec().objective().objective_metric_name();
+  // Reading tens of thousands of trials takes long enough that a client
+  // gone or a server shutting down must be noticed here too.
+  constexpr int kCancelCheckInterval = 256;
+  int read = 0;
   for (const pb::Trial& trial : request.trials()) {
+    if (++read % kCancelCheckInterval == 0 && options.cancelled()) {
+      return absl::CancelledError("the call was cancelled while reading its trials");
+    }
     if (absl::Status status = suggester->Observe(
             trial.name(),
             ViewAssignments(trial.spec().parameter_assignments().assignments()),

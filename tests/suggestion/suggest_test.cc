@@ -92,6 +92,27 @@ TEST(SuggestTest, HonoursCancellation) {
             absl::StatusCode::kCancelled);
 }
 
+// A call with many trials is noticed cancelled while it reads them, before
+// the algorithm (which would not check for one suggestion) runs.
+TEST(SuggestTest, HonoursCancellationWhileReadingTrials) {
+  pb::GetSuggestionsRequest request = Request(R"pb(
+    experiment {
+      name: "e"
+      spec {
+        parameter_specs {
+          parameters { name: "x" parameter_type: INT feasible_space { min: "0" max: "100000" } }
+        }
+        objective { type: MINIMIZE objective_metric_name: "loss" }
+        algorithm { algorithm_name: "grid" }
+      }
+    })pb", 1, 1001);
+  const auto point = testing::ParseText<pb::GetSuggestionsReply>(
+      "parameter_assignments { assignments { name: 'x' value: '5' } }");
+  for (int i = 0; i < 1000; ++i) testing::AddTrial(request, point, 0, pb::TrialStatus::SUCCEEDED, "0.1");
+  EXPECT_TRUE(Suggest(request).ok());
+  EXPECT_EQ(Suggest(request, {.cancelled = [] { return true; }}).status().code(), absl::StatusCode::kCancelled);
+}
+
 // A Bayesian optimization experiment past its initial points, so the answer
 // depends on every trial's point, state and objective.
 constexpr char kBayesianExperiment[] = R"pb(
