@@ -101,7 +101,13 @@ std::optional<KatibTime> ParseRfc3339(std::string_view s) {
     offset_seconds = (*off_hour * 60 + *off_minute) * 60 * (s[0] == '-' ? -1 : 1);
   }
   const int64_t days = DaysFromCivil(*year, *month, *day);
-  return KatibTime{days * 86400 + *hour * 3600 + *minute * 60 + *second - offset_seconds, nanos};
+  const KatibTime time{days * 86400 + *hour * 3600 + *minute * 60 + *second - offset_seconds, nanos};
+  // An offset can carry the instant out of years 0000-9999 ("0000-01-01T00:00:00+01:00"),
+  // which RFC 3339 could not write back.
+  static const int64_t kFirst = DaysFromCivil(0, 1, 1) * 86400;
+  static const int64_t kEnd = DaysFromCivil(10000, 1, 1) * 86400;
+  if (time.seconds < kFirst || time.seconds >= kEnd) return std::nullopt;
+  return time;
 }
 
 std::string FormatRfc3339Nano(KatibTime t) {

@@ -34,7 +34,9 @@ inline constexpr std::string_view kZeroTimestamp = "0001-01-01T00:00:00Z";
 // Parses exactly what Go's time.Parse(time.RFC3339Nano, text) accepts:
 // YYYY-MM-DDTHH:MM:SS, optional '.' and digits (more than nine are
 // truncated), then 'Z' or +HH:MM / -HH:MM. Fields are range-checked (days per
-// month, leap years, seconds 00-59). Returns nullopt for anything else.
+// month, leap years, seconds 00-59). Returns nullopt for anything else, and
+// for an instant an offset moves out of years 0000-9999 in UTC (Go would
+// take it, then write it back as no valid RFC 3339).
 std::optional<KatibTime> ParseRfc3339(std::string_view text);
 
 // Formats as Go's t.UTC().Format(time.RFC3339Nano): trailing zeros of the

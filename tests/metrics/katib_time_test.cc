@@ -29,6 +29,13 @@ TEST(KatibTimeTest, RejectsWhatGoRejects) {
   }
 }
 
+TEST(KatibTimeTest, RejectsInstantsAnOffsetMovesOutOfRfc3339Years) {
+  EXPECT_FALSE(ParseRfc3339("0000-01-01T00:01:00+00:02"));
+  EXPECT_FALSE(ParseRfc3339("9999-12-31T23:58:59-00:02"));
+  EXPECT_EQ(FormatRfc3339Nano(*ParseRfc3339("0000-01-01T00:01:00+00:01")), "0000-01-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339Nano(*ParseRfc3339("9999-12-31T23:58:59-00:01")), "9999-12-31T23:59:59Z");
+}
+
 TEST(KatibTimeTest, FormatsLikeGoRfc3339Nano) {
   EXPECT_EQ(FormatRfc3339Nano(kZeroTime), "0001-01-01T00:00:00Z");
   EXPECT_EQ(FormatRfc3339Nano({1638422847, 28721}), "2021-12-02T05:27:27.000028721Z");
