@@ -24,6 +24,15 @@ const AlgorithmDefinition& RandomSearch();
 // The seed random search uses for an experiment without random_state.
 uint64_t SeedFromExperimentName(absl::string_view experiment_name);
 
+// The seed of an experiment's pseudo-random choices, in every algorithm that
+// makes them: its random_state setting or, without it,
+// SeedFromExperimentName.
+uint64_t ExperimentSeed(const AlgorithmInput& input);
+
+// SplitMix64's output for the state x: a bijective mix of 64 bits, each
+// output bit depending on every input bit.
+uint64_t SplitMix64(uint64_t x);
+
 // The k-th point of the unit-cube sequence for `seed` (see above).
 std::vector<double> RandomUnitPoint(uint64_t seed, uint64_t k, size_t dimensions);
 
