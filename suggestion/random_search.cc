@@ -26,7 +26,7 @@ absl::StatusOr<std::vector<Point>> SuggestRandom(const AlgorithmInput& input) {
     if (i % kCancelCheckInterval == 0 && input.cancelled()) {
       return absl::CancelledError("the call was cancelled");
     }
-    points.push_back(input.space->Decode(
+    points.push_back(input.space->DecodeQuantized(
         RandomUnitPoint(seed, input.first_index + i, input.space->dimensions())));
   }
   return points;
