@@ -57,6 +57,8 @@ class Validator {
     out_.push_back({Severity::kWarning, std::move(path), std::move(message), {}});
   }
 
+  bool IsGrid() const { return spec_.algorithm && spec_.algorithm->algorithm_name == "grid"; }
+
   void Name() {
     static const RE2 kNaming("[a-z]([-a-z0-9]*[a-z0-9])?");
     const std::string& name = e_.metadata.name;
@@ -246,12 +248,13 @@ class Validator {
     if (!fs.step.empty()) {
       const std::optional<double> step = number("step", fs.step);
       if (step && *step <= 0) Error(ChildPath(fs_path, "step"), "must be greater than 0");
-      if (!is_int && min && max && step && *step > 0 && *min <= *max && GridLosesMax(*min, *max, *step)) {
+      if (IsGrid() && !is_int && min && max && step && *step > 0 && *min <= *max &&
+          GridLosesMax(*min, *max, *step)) {
         Warning(ChildPath(fs_path, "max"),
                 Cat("rounding stops the grid of step ", fs.step, " one value short of max (", fs.max,
                     "), as in Katib (numpy.arange); write max a little larger to include it"));
       }
-    } else if (!is_int && spec_.algorithm && spec_.algorithm->algorithm_name == "grid") {
+    } else if (!is_int && IsGrid()) {
       Error(ChildPath(fs_path, "step"),
             Cat("Param ", p.name,
                 " step is nil; For discrete search space, all parameters "
@@ -522,9 +525,7 @@ class Validator {
 
   // Katib's grid service refuses more trials than grid points.
   void GridSize() {
-    if (!spec_.algorithm || spec_.algorithm->algorithm_name != "grid" || !spec_.max_trial_count) {
-      return;
-    }
+    if (!IsGrid() || !spec_.max_trial_count) return;
     const std::optional<uint64_t> points = CountGridPoints(spec_.parameters);
     if (points && static_cast<uint64_t>(*spec_.max_trial_count) > *points) {
       Error("spec.maxTrialCount", Cat("Max Trial Count: ", *spec_.max_trial_count,

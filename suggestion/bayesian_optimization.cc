@@ -697,10 +697,7 @@ class Optimizer {
 };
 
 absl::StatusOr<std::vector<Point>> Suggest(const AlgorithmInput& input) {
-  const std::optional<int64_t> random_state = input.settings->GetInt("random_state");
-  const uint64_t seed = random_state ? static_cast<uint64_t>(*random_state)
-                                     : SeedFromExperimentName(input.experiment->name());
-  return Optimizer(input, seed).Run();
+  return Optimizer(input, ExperimentSeed(input)).Run();
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 #include "suggestion/grid_search.h"
 
+#include <limits>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "suggestion/internal/index_permutation.h"
+#include "suggestion/random_search.h"
 
 namespace hpsearch::suggestion {
 namespace {
@@ -16,11 +19,9 @@ constexpr SettingSpec kGridSettings[] = {
     {.name = "random_state",
      .type = SettingType::kInt,
      .min = 0,
-     .doc = "Accepted for compatibility with Katib; the grid order does not "
-            "depend on it."},
+     .doc = "Seed of the order in which the grid is visited. Without it the "
+            "seed is derived from the experiment name."},
 };
-
-using GridCoordinates = std::vector<uint64_t>;
 
 absl::Status ValidateGrid(const ::api::v1::beta1::Experiment& experiment,
                           const SearchSpace& space, const Settings&) {
@@ -33,56 +34,64 @@ absl::Status ValidateGrid(const ::api::v1::beta1::Experiment& experiment,
           "include step"));
     }
   }
+  if (!GridSize(space)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the grid has more than ", std::numeric_limits<uint64_t>::max(),
+        " points, more than grid search can number; use random or "
+        "bayesianoptimization"));
+  }
   return ValidateMaxTrialCount(experiment, space);
 }
 
-// Advances an odometer over the grid, last dimension fastest; false once it
-// has wrapped around past the last combination.
-bool Advance(const SearchSpace& space, GridCoordinates& coordinates) {
-  for (size_t i = coordinates.size(); i-- > 0;) {
-    if (++coordinates[i] < *space.parameters()[i].cardinality) return true;
-    coordinates[i] = 0;
+// A grid point's number: its grid indices as the digits of a mixed-radix
+// number, the last parameter's the least significant (itertools.product
+// order). Validation keeps it below GridSize, which fits in 64 bits.
+uint64_t GridNumber(const SearchSpace& space, const Point& point) {
+  uint64_t number = 0;
+  for (size_t i = 0; i < space.dimensions(); ++i) {
+    number = number * *space.parameters()[i].cardinality + space.GridIndex(i, point[i]);
   }
-  return false;
+  return number;
+}
+
+Point GridPoint(const SearchSpace& space, uint64_t number) {
+  Point point(space.dimensions());
+  for (size_t i = space.dimensions(); i-- > 0;) {
+    const uint64_t cardinality = *space.parameters()[i].cardinality;
+    point[i] = space.GridValue(i, number % cardinality);
+    number /= cardinality;
+  }
+  return point;
 }
 
 absl::StatusOr<std::vector<Point>> SuggestGrid(const AlgorithmInput& input) {
   const SearchSpace& space = *input.space;
-  absl::flat_hash_set<GridCoordinates> taken;
-  for (const TrialPoint& trial : input.trials) {
-    GridCoordinates coordinates(space.dimensions());
-    for (size_t i = 0; i < coordinates.size(); ++i) {
-      coordinates[i] = space.GridIndex(i, trial.point[i]);
-    }
-    taken.insert(std::move(coordinates));
-  }
+  absl::flat_hash_set<uint64_t> taken;
+  for (const TrialPoint& trial : input.trials) taken.insert(GridNumber(space, trial.point));
 
   // Katib leaves trials that ended without metrics (MetricsUnavailable, or
   // early stopped before a report) out of the request, yet they were
-  // delivered: first_index counts them. Delivered in grid order, they are
-  // the earliest combinations no trial in the request holds, so skipping
+  // delivered: first_index counts them. Delivered in the grid's order, they
+  // are the earliest points no trial in the request holds, so skipping
   // that many keeps them from being suggested again and again.
   uint64_t missing = input.first_index > input.trials.size() ? input.first_index - input.trials.size() : 0;
 
+  const uint64_t size = *GridSize(space);
+  const internal::IndexPermutation order(size, ExperimentSeed(input));
   std::vector<Point> points;
-  GridCoordinates coordinates(space.dimensions(), 0);
-  uint64_t steps = 0;
-  do {
-    if (++steps % kCancelCheckInterval == 0 && input.cancelled()) {
+  for (uint64_t position = 0; position < size && static_cast<int>(points.size()) < input.count;
+       ++position) {
+    if ((position + 1) % kCancelCheckInterval == 0 && input.cancelled()) {
       return absl::CancelledError("the call was cancelled");
     }
-    if (taken.contains(coordinates)) continue;
+    const uint64_t number = order(position);
+    if (taken.contains(number)) continue;
     if (missing > 0) {
       --missing;
       continue;
     }
-    Point point(space.dimensions());
-    for (size_t i = 0; i < point.size(); ++i) {
-      point[i] = space.GridValue(i, coordinates[i]);
-    }
-    points.push_back(std::move(point));
-  } while (static_cast<int>(points.size()) < input.count &&
-           Advance(space, coordinates));
+    points.push_back(GridPoint(space, number));
+  }
   return points;
 }
 
@@ -114,7 +123,7 @@ const AlgorithmDefinition& GridSearch() {
   static const AlgorithmDefinition kDefinition = {
       .name = "grid",
       .settings = kGridSettings,
-      .doc = "Every combination of the parameters' grid values, once each.",
+      .doc = "Every combination of the parameters' grid values, once each, in a pseudo-random order.",
       .validate = ValidateGrid,
       .suggest = SuggestGrid,
   };

@@ -4,14 +4,20 @@
 // Grid values are Katib's: int range(min, max + 1, step) with step 1 by
 // default, double arange(min, max + step, step) without points above max
 // (a double without a step is an error), and discrete and categorical lists
-// whole. Combinations are enumerated in itertools.product order (the last
-// parameter varies fastest). Each call walks that order from the start and
-// returns the first combinations no trial of the request holds, in any
-// state, so calls continue each other, survive restarts and never repeat a
-// point; the earliest of those go to the trials Katib left out of the
-// request (first_index counts every point delivered). When fewer new combinations remain than requested, it returns those
-// (the caller decides what a shortfall means). random_state is accepted, as
-// Katib's grid accepts it, and does not change the order.
+// whole. Combinations are visited in a pseudo-random order, a bijection of
+// the grid's numbering (internal::IndexPermutation) keyed by the
+// experiment's seed (random_state, or else derived from the experiment
+// name, as in random search): like Katib's grid, Optuna's GridSampler,
+// which picks a uniformly random unvisited combination for each trial, a
+// maxTrialCount below the grid's size spreads over the whole grid instead
+// of exhausting a corner of it. The order matches GridSampler's in
+// distribution, not point by point. Each call walks the order from the
+// start and returns the first combinations no trial of the request holds,
+// in any state, so calls continue each other, survive restarts and never
+// repeat a point; the earliest of those go to the trials Katib left out of
+// the request (first_index counts every point delivered). When fewer new
+// combinations remain than requested, it returns those (the caller decides
+// what a shortfall means). A grid of more than 2^64 - 1 points is refused.
 #pragma once
 
 #include <cstdint>

@@ -18,26 +18,15 @@ constexpr SettingSpec kRandomSettings[] = {
             "from the experiment name."},
 };
 
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 absl::StatusOr<std::vector<Point>> SuggestRandom(const AlgorithmInput& input) {
-  const std::optional<int64_t> random_state =
-      input.settings->GetInt("random_state");
-  const uint64_t seed = random_state
-                            ? static_cast<uint64_t>(*random_state)
-                            : SeedFromExperimentName(input.experiment->name());
+  const uint64_t seed = ExperimentSeed(input);
   std::vector<Point> points;
   points.reserve(input.count);
   for (int i = 0; i < input.count; ++i) {
     if (i % kCancelCheckInterval == 0 && input.cancelled()) {
       return absl::CancelledError("the call was cancelled");
     }
-    points.push_back(input.space->Decode(
+    points.push_back(input.space->DecodeQuantized(
         RandomUnitPoint(seed, input.first_index + i, input.space->dimensions())));
   }
   return points;
@@ -51,6 +40,19 @@ uint64_t SeedFromExperimentName(absl::string_view experiment_name) {
     hash = (hash ^ c) * 0x100000001b3ULL;
   }
   return hash;
+}
+
+uint64_t ExperimentSeed(const AlgorithmInput& input) {
+  const std::optional<int64_t> random_state = input.settings->GetInt("random_state");
+  return random_state ? static_cast<uint64_t>(*random_state)
+                      : SeedFromExperimentName(input.experiment->name());
+}
+
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
 }
 
 std::vector<double> RandomUnitPoint(uint64_t seed, uint64_t k,

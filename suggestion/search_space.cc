@@ -286,6 +286,17 @@ bool IsList(const Parameter& p) {
          p.type == ParameterType::kCategorical;
 }
 
+// A unit-cube coordinate clamped into [0,1]; NaN becomes 0 too: !(NaN >= 0).
+double ClampUnit(double u) { return u >= 0 ? std::min(u, 1.0) : 0.0; }
+
+// A value computed from the step, rounded to the decimals of min and step
+// (so 0.1 + 2 * 0.1 and 3 * 0.1 print "0.3") and kept in [min, max].
+double SteppedValue(const Parameter& p, double value) {
+  if (p.grid_decimals) value = internal::RoundToDecimals(value, *p.grid_decimals);
+  // + 0.0 makes the -0.0 of round(-0.4) * step a 0.0, which prints "0.0".
+  return std::clamp(value, p.min, p.max) + 0.0;
+}
+
 }  // namespace
 
 absl::string_view ParameterTypeName(ParameterType type) {
@@ -350,8 +361,7 @@ Point SearchSpace::Decode(std::span<const double> unit) const {
   Point point(parameters_.size());
   for (size_t i = 0; i < parameters_.size(); ++i) {
     const Parameter& p = parameters_[i];
-    // NaN becomes 0 too: !(NaN >= 0).
-    const double u = unit[i] >= 0 ? std::min(unit[i], 1.0) : 0.0;
+    const double u = ClampUnit(unit[i]);
     if (!p.cardinality) {
       point[i] = ContinuousValue(p, u);
     } else if (IsList(p) || p.distribution == Distribution::kUniform) {
@@ -359,6 +369,18 @@ Point SearchSpace::Decode(std::span<const double> unit) const {
     } else {
       point[i] = GridValue(i, GridIndex(i, ContinuousValue(p, u)));
     }
+  }
+  return point;
+}
+
+Point SearchSpace::DecodeQuantized(std::span<const double> unit) const {
+  Point point = Decode(unit);
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const Parameter& p = parameters_[i];
+    if (IsList(p) || !p.step) continue;
+    const double x = ContinuousValue(p, ClampUnit(unit[i]));
+    // numpy.round, which hyperopt uses, rounds halves to even as nearbyint.
+    point[i] = SteppedValue(p, std::nearbyint(x / *p.step) * *p.step);
   }
   return point;
 }
@@ -381,9 +403,7 @@ std::vector<double> SearchSpace::Encode(const Point& point) const {
 double SearchSpace::GridValue(size_t dimension, uint64_t k) const {
   const Parameter& p = parameters_[dimension];
   if (IsList(p)) return static_cast<double>(k);
-  double value = p.min + static_cast<double>(k) * *p.step;
-  if (p.grid_decimals) value = internal::RoundToDecimals(value, *p.grid_decimals);
-  return std::clamp(value, p.min, p.max);
+  return SteppedValue(p, p.min + static_cast<double>(k) * *p.step);
 }
 
 uint64_t SearchSpace::GridIndex(size_t dimension, double value) const {

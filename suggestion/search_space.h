@@ -10,7 +10,8 @@
 //     experiment's prior, and continuous optimizers can work on a box.
 //
 // Decoded points are always feasible: inside [min, max], on the step grid
-// (min + k * step), and an element of the list. Values print as Katib's
+// (min + k * step), and an element of the list. (DecodeQuantized, random
+// search's, takes multiples of the step instead, as Katib's does.) Values print as Katib's
 // Python services print them (ints "32", doubles like Python's repr, list
 // values verbatim), so that assignments read back from trials round-trip.
 //
@@ -57,8 +58,8 @@ struct Parameter {
   // Number of feasible values: the list size, or the number of step grid
   // points min + k * step <= max; nullopt for a double without a step.
   std::optional<uint64_t> cardinality;
-  // Digits after the point that grid values of a stepped double are rounded
-  // to (those of min and step), so 0.1 + 2 * 0.1 prints "0.3".
+  // Digits after the point that values of a stepped double are rounded to
+  // (those of min and step), so 0.1 + 2 * 0.1 and 3 * 0.1 print "0.3".
   std::optional<int> grid_decimals;
 };
 
@@ -88,6 +89,17 @@ class SearchSpace {
   // Maps a point of [0,1]^d (coordinates outside are clamped) to a feasible
   // Point. `unit.size()` must equal dimensions().
   Point Decode(std::span<const double> unit) const;
+
+  // Decode as Katib's random search (hyperopt) samples: a number with a step
+  // takes its distribution's value x rounded to a multiple of the step,
+  // round(x / step) * step with halves to even (hyperopt's quniform,
+  // qloguniform, qnormal, qlognormal), rounded to the decimals of min and
+  // step and clipped to [min, max]. Unlike Decode's grid min + k * step, max
+  // comes out when it is a multiple of the step: uniform [0, 0.3] step 0.1
+  // gives 0 and 0.3 with probability 1/6 each, 0.1 and 0.2 with 1/3.
+  // Off the multiples, a min or max comes out only where rounding went past
+  // it ([1, 10] step 3 gives 1 (from 0), 3, 6 and 9).
+  Point DecodeQuantized(std::span<const double> unit) const;
 
   // Maps a feasible Point into [0,1]^d such that Decode(Encode(p)) == p for
   // grid and list parameters and equals p up to rounding for continuous ones.

@@ -26,12 +26,18 @@ std::string Example(const std::string& name) {
   return ReadFile(std::string(HPSEARCH_SOURCE_DIR) + "/manifests/examples/" + name);
 }
 
-// The single error of a load that must fail.
-Diagnostic OnlyError(const LoadedExperiment& loaded) {
-  EXPECT_FALSE(loaded.ok());
+// The single diagnostic of a load, which must fail with an error or
+// succeed with a warning.
+Diagnostic OnlyDiagnostic(const LoadedExperiment& loaded, Severity severity) {
+  EXPECT_EQ(loaded.ok(), severity == Severity::kWarning);
   EXPECT_EQ(loaded.diagnostics.size(), 1u);
-  return loaded.diagnostics.empty() ? Diagnostic{} : loaded.diagnostics.front();
+  if (loaded.diagnostics.empty()) return Diagnostic{};
+  EXPECT_EQ(loaded.diagnostics.front().severity, severity);
+  return loaded.diagnostics.front();
 }
+
+Diagnostic OnlyError(const LoadedExperiment& loaded) { return OnlyDiagnostic(loaded, Severity::kError); }
+Diagnostic OnlyWarning(const LoadedExperiment& loaded) { return OnlyDiagnostic(loaded, Severity::kWarning); }
 
 TEST(ExperimentLoader, ReadsTheWholeModel) {
   const LoadedExperiment loaded = LoadExperimentText(Example("random.yaml"));
@@ -81,12 +87,29 @@ TEST(ExperimentLoader, ReadsAnnotationsAndEnv) {
 TEST(ExperimentLoader, WarnsAboutUnknownFieldsButAccepts) {
   std::string text = Example("grid.yaml");
   text.replace(text.find("  maxTrialCount:"), 0, "  maxTrialCounts: 5\n");
-  const LoadedExperiment loaded = LoadExperimentText(text);
-  EXPECT_TRUE(loaded.ok());
-  ASSERT_EQ(loaded.diagnostics.size(), 1u);
-  EXPECT_EQ(loaded.diagnostics[0].severity, Severity::kWarning);
-  EXPECT_EQ(loaded.diagnostics[0].path, "spec.maxTrialCounts");
-  EXPECT_THAT(loaded.diagnostics[0].message, HasSubstr("unknown field"));
+  const Diagnostic d = OnlyWarning(LoadExperimentText(text));
+  EXPECT_EQ(d.path, "spec.maxTrialCounts");
+  EXPECT_THAT(d.message, HasSubstr("unknown field"));
+}
+
+// numpy.arange stops [0, 0.3] step 0.1 at 0.2 in Katib's grid only: its
+// random search can draw 0.3.
+TEST(ExperimentLoader, WarnsOfARoundedOffMaxForGridOnly) {
+  std::string text = Example("grid.yaml");
+  auto replace = [&text](const std::string& from, const std::string& to) {
+    text.replace(text.find(from), from.size(), to);
+  };
+  replace("min: \"0.01\"", "min: \"0\"");
+  replace("max: \"0.05\"", "max: \"0.3\"");
+  replace("step: \"0.02\"", "step: \"0.1\"");
+  const Diagnostic d = OnlyWarning(LoadExperimentText(text));
+  EXPECT_EQ(d.path, "spec.parameters[0].feasibleSpace.max");
+  EXPECT_THAT(d.message, HasSubstr("one value short of max (0.3)"));
+
+  replace("algorithmName: grid", "algorithmName: random");
+  const LoadedExperiment random = LoadExperimentText(text);
+  ASSERT_TRUE(random.ok());
+  EXPECT_THAT(random.diagnostics, testing::IsEmpty());
 }
 
 TEST(ExperimentLoader, CollectsEveryProblem) {

@@ -169,6 +169,14 @@ spec:
   Messages observer_;
 };
 
+// The trial assigned `gib`, wherever the grid's order put it; null if none.
+const TrialView* TrialWithGib(const std::vector<TrialView>& trials, const std::string& gib) {
+  const std::vector<std::pair<std::string, std::string>> assignments = {{"gib", gib}};
+  auto trial = std::find_if(trials.begin(), trials.end(),
+                            [&](const TrialView& t) { return t.record.assignments == assignments; });
+  return trial == trials.end() ? nullptr : &*trial;
+}
+
 // The most trials that ran at the same time, from their records.
 int MostAtOnce(const std::vector<TrialView>& trials) {
   int most = 0;
@@ -233,18 +241,18 @@ TEST_F(RunGpusTest, ATrialOverItsBudgetIsStoppedWhileItsNeighbourFinishes) {
       Run(Experiment("hpsearch.kubeflow.org/gpu-memory-fraction: \"0.1\"", 2, {1, 9}, 6000));
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->trials.size(), 2u);
-  const TrialView& small = result->trials[0];
-  const TrialView& hog = result->trials[1];
-  EXPECT_EQ(small.record.assignments, (std::vector<std::pair<std::string, std::string>>{{"gib", "1"}}));
-  EXPECT_EQ(small.record.status, TrialStatus::kSucceeded) << small.record.message;
-  EXPECT_EQ(small.record.gpu_peak_memory_bytes, static_cast<int64_t>(1 * kGiB));
-  EXPECT_EQ(small.record.gpu_mean_utilization, 70.0);
-  EXPECT_EQ(hog.record.status, TrialStatus::kFailed);
-  EXPECT_EQ(hog.record.reason, "GpuMemoryBudgetExceeded");
-  EXPECT_THAT(hog.record.message, HasSubstr("exceeded GPU memory budget: used 9.0 GiB of 6.0 GiB"));
-  EXPECT_EQ(hog.record.gpu_peak_memory_bytes, static_cast<int64_t>(9 * kGiB));
-  EXPECT_LT(*hog.record.end_us, *small.record.end_us);  // stopped before its 6 s were up
-  EXPECT_EQ(TrialEnv(hog.record.name).at("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), "0=5644M");
+  const TrialView* small = TrialWithGib(result->trials, "1");
+  const TrialView* hog = TrialWithGib(result->trials, "9");
+  ASSERT_TRUE(small && hog);
+  EXPECT_EQ(small->record.status, TrialStatus::kSucceeded) << small->record.message;
+  EXPECT_EQ(small->record.gpu_peak_memory_bytes, static_cast<int64_t>(1 * kGiB));
+  EXPECT_EQ(small->record.gpu_mean_utilization, 70.0);
+  EXPECT_EQ(hog->record.status, TrialStatus::kFailed);
+  EXPECT_EQ(hog->record.reason, "GpuMemoryBudgetExceeded");
+  EXPECT_THAT(hog->record.message, HasSubstr("exceeded GPU memory budget: used 9.0 GiB of 6.0 GiB"));
+  EXPECT_EQ(hog->record.gpu_peak_memory_bytes, static_cast<int64_t>(9 * kGiB));
+  EXPECT_LT(*hog->record.end_us, *small->record.end_us);  // stopped before its 6 s were up
+  EXPECT_EQ(TrialEnv(hog->record.name).at("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), "0=5644M");
   EXPECT_THAT(observer_.messages, Contains(HasSubstr("exceeded GPU memory budget: used 9.0 GiB of 6.0 GiB; "
                                                      "stopping it")));
 

@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "suggestion/suggest.h"
@@ -14,6 +15,7 @@ namespace {
 namespace pb = ::api::v1::beta1;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
 using testing::Request;
 
 // 3 x 2 x 2 = 12 points.
@@ -44,14 +46,69 @@ std::vector<std::string> Keys(const pb::GetSuggestionsReply& reply) {
   return keys;
 }
 
-TEST(GridSearchTest, EnumeratesInProductOrder) {
+std::vector<std::string> MustSuggestKeys(const pb::GetSuggestionsRequest& request) {
+  absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(request);
+  EXPECT_TRUE(reply.ok()) << reply.status();
+  return reply.ok() ? Keys(*reply) : std::vector<std::string>{};
+}
+
+pb::GetSuggestionsRequest WithRandomState(pb::GetSuggestionsRequest request, const std::string& seed) {
+  pb::AlgorithmSetting* setting =
+      request.mutable_experiment()->mutable_spec()->mutable_algorithm()->add_algorithm_settings();
+  setting->set_name("random_state");
+  setting->set_value(seed);
+  return request;
+}
+
+TEST(GridSearchTest, VisitsEveryPointOnce) {
   absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(Request(kExperiment, 12, 12));
   ASSERT_TRUE(reply.ok()) << reply.status();
-  EXPECT_THAT(Keys(*reply),
-              ElementsAre("0.01 2 sgd ", "0.01 2 adam ", "0.01 4 sgd ", "0.01 4 adam ",
-                          "0.02 2 sgd ", "0.02 2 adam ", "0.02 4 sgd ", "0.02 4 adam ",
-                          "0.03 2 sgd ", "0.03 2 adam ", "0.03 4 sgd ", "0.03 4 adam "));
+  EXPECT_THAT(Keys(*reply), UnorderedElementsAre("0.01 2 sgd ", "0.01 2 adam ", "0.01 4 sgd ", "0.01 4 adam ",
+                                                 "0.02 2 sgd ", "0.02 2 adam ", "0.02 4 sgd ", "0.02 4 adam ",
+                                                 "0.03 2 sgd ", "0.03 2 adam ", "0.03 4 sgd ", "0.03 4 adam "));
   EXPECT_EQ(reply->parameter_assignments(0).assignments(0).name(), "lr");
+}
+
+// The order is a function of the seed alone: random_state, or else the
+// experiment's name.
+TEST(GridSearchTest, TheSeedDecidesTheOrder) {
+  const pb::GetSuggestionsRequest named = Request(kExperiment, 12, 12);
+  const std::vector<std::string> order = MustSuggestKeys(named);
+  EXPECT_EQ(MustSuggestKeys(named), order);
+
+  pb::GetSuggestionsRequest renamed = named;
+  renamed.mutable_experiment()->set_name("grid-example-2");
+  EXPECT_NE(MustSuggestKeys(renamed), order);
+
+  const std::vector<std::string> seeded = MustSuggestKeys(WithRandomState(named, "1"));
+  EXPECT_EQ(MustSuggestKeys(WithRandomState(renamed, "1")), seeded);
+  EXPECT_NE(MustSuggestKeys(WithRandomState(named, "2")), seeded);
+}
+
+// Katib's own example, examples/v1beta1/hp-tuning/grid.yaml: 12 trials on
+// a grid of 9 learning rates by 5 momenta. Product order would try only the
+// three smallest learning rates; Katib's GridSampler, like ours, picks
+// points all over the grid.
+TEST(GridSearchTest, FewerTrialsThanPointsSpreadOverTheGrid) {
+  const std::string katib_example = testing::ExperimentText("grid", "grid", R"pb(
+    parameters { name: "lr" parameter_type: DOUBLE feasible_space { min: "0.01" max: "0.05" step: "0.005" } }
+    parameters { name: "momentum" parameter_type: DOUBLE feasible_space { min: "0.5" max: "0.9" step: "0.1" } })pb");
+  for (const std::string seed : {"", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}) {
+    SCOPED_TRACE(seed);
+    pb::GetSuggestionsRequest request = Request(katib_example, 12, 12);
+    if (!seed.empty()) request = WithRandomState(request, seed);
+    absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(request);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    std::set<double> lrs, momenta;
+    for (const auto& assignments : reply->parameter_assignments()) {
+      lrs.insert(std::stod(assignments.assignments(0).value()));
+      momenta.insert(std::stod(assignments.assignments(1).value()));
+    }
+    EXPECT_LE(*lrs.begin(), 0.02);
+    EXPECT_GE(*lrs.rbegin(), 0.04);
+    EXPECT_GE(lrs.size(), 5u);
+    EXPECT_GE(momenta.size(), 4u);
+  }
 }
 
 TEST(GridSearchTest, GridValuesFollowKatib) {
@@ -95,18 +152,17 @@ TEST(GridSearchTest, SkipsThePointsOfTrialsLeftOutOfTheRequest) {
   EXPECT_THAT(Keys(*reply), ElementsAre(Key(all.parameter_assignments(4)), Key(all.parameter_assignments(5))));
 }
 
+// Katib's grid makes numpy.arange's "0.30000000000000004"; it is 0.3.
 TEST(GridSearchTest, RecognisesKatibsNoisyDoubles) {
-  pb::GetSuggestionsRequest request = Request(kExperiment, 1, 2);
-  pb::GetSuggestionsReply katib = testing::ParseText<pb::GetSuggestionsReply>(R"pb(
-    parameter_assignments { assignments { name: "lr" value: "0.01" } assignments { name: "n" value: "2" }
-                            assignments { name: "o" value: "sgd" } })pb");
+  pb::GetSuggestionsRequest request = Request(testing::ExperimentText("noisy", "grid", R"pb(
+    parameters { name: "lr" parameter_type: DOUBLE feasible_space { min: "0.1" max: "0.3" step: "0.1" } })pb"),
+                                              1, 3);
+  const pb::GetSuggestionsReply katib = testing::ParseText<pb::GetSuggestionsReply>(R"pb(
+    parameter_assignments { assignments { name: "lr" value: "0.1" } }
+    parameter_assignments { assignments { name: "lr" value: "0.30000000000000004" } })pb");
   testing::AddTrial(request, katib, 0, pb::TrialStatus::RUNNING);
-  katib.mutable_parameter_assignments(0)->mutable_assignments(0)->set_value("0.010000000000000002");
-  katib.mutable_parameter_assignments(0)->mutable_assignments(2)->set_value("adam");
-  testing::AddTrial(request, katib, 0, pb::TrialStatus::RUNNING);
-  absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(request);
-  ASSERT_TRUE(reply.ok()) << reply.status();
-  EXPECT_THAT(Keys(*reply), ElementsAre("0.01 4 sgd "));
+  testing::AddTrial(request, katib, 1, pb::TrialStatus::RUNNING);
+  EXPECT_THAT(MustSuggestKeys(request), ElementsAre("0.2 "));
 }
 
 TEST(GridSearchTest, NeverRepeatsUntilExhausted) {
@@ -151,6 +207,30 @@ TEST(GridSearchTest, HonoursCancellation) {
   absl::StatusOr<pb::GetSuggestionsReply> reply =
       Suggest(request, {.cancelled = [] { return true; }});
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kCancelled);
+}
+
+// 10^18 points: the order is computed point by point, never stored.
+TEST(GridSearchTest, WalksAGridFarLargerThanMemory) {
+  const pb::GetSuggestionsRequest request = Request(testing::ExperimentText("huge", "grid", R"pb(
+    parameters { name: "a" parameter_type: INT feasible_space { min: "1" max: "1000000" } }
+    parameters { name: "b" parameter_type: INT feasible_space { min: "1" max: "1000000" } }
+    parameters { name: "c" parameter_type: INT feasible_space { min: "1" max: "1000000" } })pb"),
+                                                    100, 100);
+  const std::vector<std::string> keys = MustSuggestKeys(request);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 100u);
+}
+
+TEST(GridSearchTest, RefusesAGridItCannotNumber) {
+  std::string parameters;
+  for (const char* name : {"a", "b", "c", "d", "e"}) {
+    parameters += absl::StrCat("parameters { name: '", name,
+                               "' parameter_type: INT feasible_space { min: '1' max: '10000' } }");
+  }
+  // 10^20 points.
+  const pb::GetSuggestionsRequest request = Request(testing::ExperimentText("too-huge", "grid", parameters), 1, 1);
+  absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(request);
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(reply.status().message(), HasSubstr("the grid has more than 18446744073709551615 points"));
 }
 
 }  // namespace

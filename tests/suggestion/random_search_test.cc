@@ -1,5 +1,6 @@
 #include "suggestion/random_search.h"
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -12,6 +13,8 @@ namespace hpsearch::suggestion {
 namespace {
 
 namespace pb = ::api::v1::beta1;
+using ::testing::ElementsAre;
+using ::testing::Key;
 using testing::Request;
 
 constexpr char kExperiment[] = R"pb(
@@ -106,6 +109,34 @@ TEST(RandomSearchTest, CoversAllCategoriesAndStaysInBounds) {
   }
   EXPECT_EQ(layers.size(), 8);
   EXPECT_EQ(optimizers, (std::set<std::string>{"sgd", "adam", "ftrl"}));
+}
+
+// As Katib's random (hyperopt's quniform), a stepped number is a uniform
+// sample rounded to a multiple of the step: max comes out, and an end value
+// is drawn only from the half step beside it.
+TEST(RandomSearchTest, SteppedNumbersAreMultiplesOfTheStepAsInKatib) {
+  constexpr int kSamples = 1800;
+  const pb::GetSuggestionsReply reply = *Suggest(Request(testing::ExperimentText("stepped", "random", R"pb(
+    parameters { name: "lr" parameter_type: DOUBLE feasible_space { min: "0" max: "0.3" step: "0.1" } }
+    parameters { name: "n" parameter_type: INT feasible_space { min: "1" max: "10" step: "3" } })pb"),
+                                                         kSamples, kSamples));
+  std::map<std::string, int> lr, n;
+  for (const auto& assignments : reply.parameter_assignments()) {
+    ++lr[assignments.assignments(0).value()];
+    ++n[assignments.assignments(1).value()];
+  }
+  // round(uniform(0, 0.3) / 0.1): 0 and 0.3 with probability 1/6, 0.1 and
+  // 0.2 with 1/3 each.
+  ASSERT_THAT(lr, ElementsAre(Key("0.0"), Key("0.1"), Key("0.2"), Key("0.3")));
+  EXPECT_NEAR(lr["0.0"], kSamples / 6, 60);
+  EXPECT_NEAR(lr["0.1"], kSamples / 3, 60);
+  EXPECT_NEAR(lr["0.2"], kSamples / 3, 60);
+  EXPECT_NEAR(lr["0.3"], kSamples / 6, 60);
+  // round(uniform(1, 10) / 3) * 3: 0 (clipped to min) with probability
+  // 0.5/9, 3 and 6 with 3/9, 9 with 2.5/9. Not the grid 1, 4, 7, 10.
+  ASSERT_THAT(n, ElementsAre(Key("1"), Key("3"), Key("6"), Key("9")));
+  EXPECT_NEAR(n["1"], kSamples / 18, 40);
+  EXPECT_NEAR(n["9"], kSamples * 5 / 18, 60);
 }
 
 }  // namespace

@@ -106,6 +106,31 @@ TEST(SearchSpaceTest, SteppedDoublesPrintWithoutNoise) {
   ExpectFeasibleSamples(space);
 }
 
+// Katib's random search samples a stepped number as hyperopt's quniform
+// (and qloguniform, qnormal, qlognormal) do: round(x / step) * step.
+TEST(SearchSpaceTest, DecodeQuantizedRoundsToMultiplesOfTheStepAsHyperopt) {
+  const SearchSpace space = MustBuild(R"pb(
+    parameters { name: "x" parameter_type: DOUBLE feasible_space { min: "0" max: "0.3" step: "0.1" } }
+    parameters { name: "n" parameter_type: INT feasible_space { min: "0" max: "4" } }
+    parameters { name: "m" parameter_type: INT feasible_space { min: "1" max: "10" step: "3" } }
+    parameters { name: "y" parameter_type: DOUBLE feasible_space { min: "-0.2" max: "0.2" step: "0.1" } }
+    parameters { name: "c" parameter_type: CATEGORICAL feasible_space { list: "a" list: "b" } })pb");
+  auto printed = [&](const std::vector<double>& unit) {
+    std::string values;
+    for (const auto& assignment : space.ToAssignments(space.DecodeQuantized(unit))) {
+      values += assignment.value() + " ";
+    }
+    return values;
+  };
+  // x: 0.297 rounds up to max, printed "0.3" (hyperopt's 3 * 0.1 would
+  // print 0.30000000000000004); n: 2.5 rounds to even; m: 1 / 3 rounds to 0,
+  // clipped to min; y: -0.04 rounds to -0.0, printed "0.0".
+  EXPECT_EQ(printed({0.99, 0.625, 0.0, 0.4, 0.0}), "0.3 2 1 0.0 a ");
+  EXPECT_EQ(printed({0.0, 0.875, 1.0, 0.0, 0.99}), "0.0 4 9 -0.2 b ");
+  // Decode's grid never reaches 0.3 (0.1 * 3 lies above it, as in numpy).
+  EXPECT_EQ(space.FormatValue(0, space.Decode(std::vector<double>{0.99, 0, 0, 0, 0})[0]), "0.2");
+}
+
 TEST(SearchSpaceTest, SteppedDoubleDropsPointsAboveMax) {
   const SearchSpace space = MustBuild(R"pb(
     parameters { name: "x" parameter_type: DOUBLE

@@ -21,6 +21,15 @@ inline ::api::v1::beta1::ExperimentSpec::ParameterSpecs Specs(const std::string&
   return ParseText<::api::v1::beta1::ExperimentSpec::ParameterSpecs>(text);
 }
 
+// A request's experiment in text format, for Request: `parameters` (the
+// ParameterSpecs' text) searched by `algorithm`, minimizing "loss".
+inline std::string ExperimentText(const std::string& name, const std::string& algorithm,
+                                  const std::string& parameters) {
+  return "experiment { name: '" + name + "' spec { parameter_specs { " + parameters +
+         " } objective { type: MINIMIZE objective_metric_name: 'loss' } algorithm { algorithm_name: '" +
+         algorithm + "' } } }";
+}
+
 // A request shaped like Katib's controller's: the experiment, its trials
 // and the counts. `algorithm` is "random" or "grid".
 inline ::api::v1::beta1::GetSuggestionsRequest Request(
