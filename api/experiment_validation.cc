@@ -407,14 +407,19 @@ class Validator {
       Error(std::string(kPath), "APIVersion and Kind in spec.trialTemplate must be specified");
     }
     if (t.primary_container_name.empty()) return;
-    if (t.PrimaryContainer() == nullptr) {
+    if (ts.containers.empty()) {
+      // Argo keeps a step's container under `container:`, Tekton under
+      // `steps:`, TrainJob under `trainer:`; Katib's webhook checks only
+      // Jobs, so this is no error, but no local run can find the program.
+      Warning("spec.trialTemplate.primaryContainerName",
+              Cat("container ", t.primary_container_name, ": hpsearch finds containers only in the `containers:` "
+                  "lists of pod templates, and this ", ts.kind, " has none, so hpsearch run cannot run its trials"));
+    } else if (t.PrimaryContainer() == nullptr) {
       std::vector<std::string_view> names;
       for (const Container& c : ts.containers) names.push_back(c.name);
-      Error(
-          "spec.trialTemplate.primaryContainerName",
-          Cat("container ", t.primary_container_name, " not found in spec.trialTemplate.trialSpec",
-              names.empty() ? std::string(" (it has no containers)")
-                            : Cat(" (containers: ", Join(names, ", "), ")")));
+      Error("spec.trialTemplate.primaryContainerName",
+            Cat("container ", t.primary_container_name, " not found in spec.trialTemplate.trialSpec (containers: ",
+                Join(names, ", "), ")"));
     }
   }
 

@@ -92,6 +92,34 @@ TEST(ExperimentLoader, WarnsAboutUnknownFieldsButAccepts) {
   EXPECT_THAT(d.message, HasSubstr("unknown field"));
 }
 
+TEST(ExperimentLoader, NamesTheContainersWhenThePrimaryOneIsMissing) {
+  std::string text = Example("grid.yaml");
+  text.replace(text.find("primaryContainerName: training-container"), 40, "primaryContainerName: trainer");
+  const Diagnostic d = OnlyError(LoadExperimentText(text));
+  EXPECT_EQ(d.path, "spec.trialTemplate.primaryContainerName");
+  EXPECT_THAT(d.message, HasSubstr("container trainer not found in spec.trialTemplate.trialSpec "
+                                   "(containers: training-container)"));
+}
+
+// Katib's webhook checks Jobs only; an Argo Workflow keeps its container
+// under `container:`, where no local run looks.
+TEST(ExperimentLoader, OnlyWarnsOfAKindWithoutContainersLists) {
+  std::string text = Example("grid.yaml");
+  auto replace = [&text](const std::string& from, const std::string& to) {
+    text.replace(text.find(from), from.size(), to);
+  };
+  replace("apiVersion: batch/v1\n      kind: Job", "apiVersion: argoproj.io/v1alpha1\n      kind: Workflow");
+  replace("primaryContainerName: training-container\n",
+          "primaryContainerName: training-container\n"
+          "    successCondition: status.phase == Succeeded\n"
+          "    failureCondition: status.phase == Failed\n");
+  replace("            containers:\n              - name: training-container",
+          "            container:\n                name: training-container");
+  const Diagnostic d = OnlyWarning(LoadExperimentText(text));
+  EXPECT_EQ(d.path, "spec.trialTemplate.primaryContainerName");
+  EXPECT_THAT(d.message, HasSubstr("this Workflow has none, so hpsearch run cannot run its trials"));
+}
+
 // numpy.arange stops [0, 0.3] step 0.1 at 0.2 in Katib's grid only: its
 // random search can draw 0.3.
 TEST(ExperimentLoader, WarnsOfARoundedOffMaxForGridOnly) {
