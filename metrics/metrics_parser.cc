@@ -1,5 +1,6 @@
 #include "metrics/metrics_parser.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -83,7 +84,7 @@ std::string_view LineTimestamp(std::string_view line) {
 struct MetricsParser::State {
   ParserOptions options;
   std::vector<std::unique_ptr<re2::RE2>> filters;  // empty: the scanner
-  internal::LineSplitter splitter;
+  std::vector<internal::LineSplitter> splitters;   // one per stream
 };
 
 MetricsParser::MetricsParser(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -124,20 +125,24 @@ absl::StatusOr<MetricsParser> MetricsParser::Create(ParserOptions options) {
       filters.push_back(std::move(re));
     }
   }
-  const size_t max_line_bytes = options.max_line_bytes;
+  std::vector<internal::LineSplitter> splitters(std::max<size_t>(1, options.streams.size()),
+                                                internal::LineSplitter(options.max_line_bytes));
   return MetricsParser(std::make_unique<State>(
-      State{std::move(options), std::move(filters), internal::LineSplitter(max_line_bytes)}));
+      State{std::move(options), std::move(filters), std::move(splitters)}));
 }
 
-void MetricsParser::Feed(std::string_view chunk) {
-  state_->splitter.Feed(
-      chunk, [this](std::string_view line, size_t number) { ParseLine(line, number); },
-      [this](size_t number) { WarnOverlong(number); });
+void MetricsParser::Feed(std::string_view chunk, size_t stream) {
+  state_->splitters[stream].Feed(
+      chunk, [&](std::string_view line, size_t number) { ParseLine(line, {stream, number}); },
+      [&](size_t number) { WarnOverlong({stream, number}); });
 }
 
 void MetricsParser::Finish() {
-  state_->splitter.Finish([this](std::string_view line, size_t number) { ParseLine(line, number); },
-                          [this](size_t number) { WarnOverlong(number); });
+  for (size_t stream = 0; stream < state_->splitters.size(); ++stream) {
+    state_->splitters[stream].Finish(
+        [&](std::string_view line, size_t number) { ParseLine(line, {stream, number}); },
+        [&](size_t number) { WarnOverlong({stream, number}); });
+  }
   if (!objective_seen_) {
     records_.push_back({std::string(kZeroTimestamp), state_->options.metric_names[0],
                         std::string(kUnavailableValue)});
@@ -146,9 +151,9 @@ void MetricsParser::Finish() {
 
 std::vector<MetricLog> MetricsParser::TakeRecords() { return std::exchange(records_, {}); }
 
-void MetricsParser::ParseLine(std::string_view line, size_t line_number) {
+void MetricsParser::ParseLine(std::string_view line, LinePosition position) {
   if (state_->options.format == MetricsFormat::kJson) {
-    ParseJsonLine(line, line_number);
+    ParseJsonLine(line, position);
   } else {
     ParseTextLine(line);
   }
@@ -174,19 +179,19 @@ void MetricsParser::ParseTextLine(std::string_view line) {
   for (const auto& filter : state_->filters) FindAllSubmatches(*filter, line, on_match);
 }
 
-void MetricsParser::ParseJsonLine(std::string_view line, size_t line_number) {
+void MetricsParser::ParseJsonLine(std::string_view line, LinePosition position) {
   if (line.empty()) return;
   nlohmann::json object;
   try {
     object = nlohmann::json::parse(line);
   } catch (const nlohmann::json::exception& e) {
-    Warn(fmt::format("line {}: not valid JSON, skipped: {}", line_number, e.what()));
+    Warn(fmt::format("{}: not valid JSON, skipped: {}", Describe(position), e.what()));
     return;
   }
   if (object.is_null()) return;  // Go decodes `null` into an empty map
   if (!object.is_object()) {
-    Warn(
-        fmt::format("line {}: a JSON {}, not an object; skipped", line_number, object.type_name()));
+    Warn(fmt::format("{}: a JSON {}, not an object; skipped", Describe(position),
+                     object.type_name()));
     return;
   }
   std::string timestamp(kZeroTimestamp);
@@ -206,8 +211,8 @@ void MetricsParser::ParseJsonLine(std::string_view line, size_t line_number) {
       Record(timestamp, name, it->get_ref<const std::string&>());
     } else {
       Warn(fmt::format(
-          "line {}: metric \"{}\" is a JSON {}; Katib reads only string values, so it is ignored",
-          line_number, name, it->type_name()));
+          "{}: metric \"{}\" is a JSON {}; Katib reads only string values, so it is ignored",
+          Describe(position), name, it->type_name()));
     }
   }
 }
@@ -223,8 +228,14 @@ void MetricsParser::Record(std::string_view timestamp, std::string_view name,
   }
 }
 
-void MetricsParser::WarnOverlong(size_t line_number) {
-  Warn(fmt::format("line {}: longer than {} bytes; skipped", line_number,
+std::string MetricsParser::Describe(LinePosition position) const {
+  const std::vector<std::string>& streams = state_->options.streams;
+  if (streams.empty()) return fmt::format("line {}", position.number);
+  return fmt::format("{} line {}", streams[position.stream], position.number);
+}
+
+void MetricsParser::WarnOverlong(LinePosition position) {
+  Warn(fmt::format("{}: longer than {} bytes; skipped", Describe(position),
                    state_->options.max_line_bytes));
 }
 

@@ -18,6 +18,11 @@
 //  * When the objective (the first metric name) never appears, the result is
 //    a single record {zero time, objective, "unavailable"}.
 //
+// Output may come on several streams (a trial's stdout and stderr, which
+// Katib's StdOut collector reads merged): each keeps its own partial line and
+// line count, so a line is never glued from two streams' pieces, and records
+// come in the order their lines end.
+//
 // Differences from Katib, all in the direction of not losing data: a JSON
 // line that does not parse is skipped with a warning (Katib fails the whole
 // collection); a line over `max_line_bytes` is skipped with a warning; one
@@ -62,6 +67,9 @@ struct ParserOptions {
   size_t max_line_bytes = size_t{1} << 20;
   // Run the default filter through RE2 instead of the scanner.
   bool use_regex_for_default_filter = false;
+  // The names of the streams fed, indexed by Feed's `stream`; warnings name
+  // them ("stderr line 3: ..."). Empty: one stream, warnings say "line 3".
+  std::vector<std::string> streams;
 };
 
 class MetricsParser {
@@ -74,13 +82,15 @@ class MetricsParser {
   MetricsParser& operator=(MetricsParser&&) noexcept;
   ~MetricsParser();
 
-  // Parses the complete lines in `chunk`; a trailing partial line waits for
-  // the next chunk. Any bytes are accepted.
-  void Feed(std::string_view chunk);
+  // Parses the complete lines in `chunk` of stream number `stream` (below
+  // the number of ParserOptions::streams, or 0 when there are none); a
+  // trailing partial line waits for that stream's next chunk. Any bytes are
+  // accepted.
+  void Feed(std::string_view chunk, size_t stream = 0);
 
-  // Ends the stream, once, after the last Feed: parses a last unterminated
-  // line and, if the objective never appeared, adds Katib's "unavailable"
-  // record.
+  // Ends the streams, once, after the last Feed: parses each one's last
+  // unterminated line and, if the objective never appeared, adds Katib's
+  // "unavailable" record.
   void Finish();
 
   // Records parsed since the last call, in output order.
@@ -88,8 +98,8 @@ class MetricsParser {
 
   bool objective_seen() const { return objective_seen_; }
 
-  // Problems met so far ("line 12: ..."), the first kMaxWarnings of them;
-  // suppressed_warnings() counts the rest.
+  // Problems met so far ("line 12: ...", "stderr line 12: ..."), the first
+  // kMaxWarnings of them; suppressed_warnings() counts the rest.
   static constexpr size_t kMaxWarnings = 20;
   const std::vector<std::string>& warnings() const { return warnings_; }
   size_t suppressed_warnings() const { return suppressed_warnings_; }
@@ -98,11 +108,18 @@ class MetricsParser {
   struct State;
   explicit MetricsParser(std::unique_ptr<State> state);
 
-  void ParseLine(std::string_view line, size_t line_number);
+  // Where a line is, for warnings: "line 12" or "stderr line 12".
+  struct LinePosition {
+    size_t stream;
+    size_t number;
+  };
+
+  void ParseLine(std::string_view line, LinePosition position);
   void ParseTextLine(std::string_view line);
-  void ParseJsonLine(std::string_view line, size_t line_number);
+  void ParseJsonLine(std::string_view line, LinePosition position);
   void Record(std::string_view timestamp, std::string_view name, std::string_view value);
-  void WarnOverlong(size_t line_number);
+  std::string Describe(LinePosition position) const;
+  void WarnOverlong(LinePosition position);
   void Warn(std::string message);
 
   std::unique_ptr<State> state_;

@@ -159,6 +159,24 @@ absl::StatusOr<std::vector<T>> ReadAll(Statement& stmt, Read read) {
     }                                           \
   } while (0)
 
+// Each entry's time in microseconds; INVALID_ARGUMENT naming the first
+// whose timestamp is not RFC 3339.
+absl::StatusOr<std::vector<int64_t>> ObservationTimes(std::string_view trial,
+                                                      std::span<const MetricLog> batch) {
+  std::vector<int64_t> times;
+  times.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto time = ParseRfc3339(batch[i].timestamp);
+    if (!time) {
+      return absl::InvalidArgumentError(
+          fmt::format("observation {} of trial \"{}\": timestamp \"{}\" is not RFC 3339", i, trial,
+                      batch[i].timestamp));
+    }
+    times.push_back(time->micros());
+  }
+  return times;
+}
+
 absl::Status Migrate(Connection& db) {
   HPSEARCH_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   auto rollback_on_error = [&](absl::Status status) {
@@ -214,6 +232,45 @@ class ObjectiveStore::Impl {
       it = prepared_.emplace(std::string(sql), *std::move(stmt)).first;
     }
     return &it->second;
+  }
+
+  // Appends `batch` to the trial's log, each entry at its time in `times`
+  // (microseconds). Only inside Write().
+  absl::Status InsertObservations(Connection& db, std::string_view trial,
+                                  std::span<const MetricLog> batch,
+                                  std::span<const int64_t> times) {
+    absl::StatusOr<Statement*> next_seq =
+        Prepared(db, "SELECT COALESCE(MAX(seq) + 1, 0) FROM observation_logs WHERE trial_name = ?");
+    if (!next_seq.ok()) return next_seq.status();
+    (*next_seq)->Bind(1, trial);
+    absl::StatusOr<bool> row = (*next_seq)->Step();
+    int64_t seq = row.ok() ? (*next_seq)->Int64(0) : 0;
+    (*next_seq)->Reset();
+    if (!row.ok()) return row.status();
+    static const std::string kInsert = fmt::format(
+        "INSERT INTO observation_logs ({}) VALUES (?, ?, ?, ?, ?, ?)", kObservationColumns);
+    absl::StatusOr<Statement*> insert = Prepared(db, kInsert);
+    if (!insert.ok()) return insert.status();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Statement& observation = **insert;
+      observation.Bind(1, trial);
+      observation.Bind(2, seq++);
+      observation.Bind(3, times[i]);
+      observation.Bind(4, batch[i].name);
+      observation.Bind(5, batch[i].value);
+      observation.Bind(6, ParseGoFloat(batch[i].value));
+      HPSEARCH_RETURN_IF_ERROR(observation.Run());
+    }
+    return absl::OkStatus();
+  }
+
+  // Only inside Write().
+  absl::Status DeleteObservations(Connection& db, std::string_view trial) {
+    absl::StatusOr<Statement*> remove =
+        Prepared(db, "DELETE FROM observation_logs WHERE trial_name = ?");
+    if (!remove.ok()) return remove.status();
+    (*remove)->Bind(1, trial);
+    return (*remove)->Run();
   }
 
   absl::Status Sync() {
@@ -491,41 +548,21 @@ absl::StatusOr<std::optional<TrialRecord>> ObjectiveStore::BestTrial(std::string
 absl::Status ObjectiveStore::AppendObservations(std::string_view trial,
                                                 std::span<const MetricLog> batch,
                                                 Durability durability) {
-  std::vector<int64_t> times;
-  times.reserve(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const auto time = ParseRfc3339(batch[i].timestamp);
-    if (!time) {
-      return absl::InvalidArgumentError(
-          fmt::format("observation {} of trial \"{}\": timestamp \"{}\" is not RFC 3339", i, trial,
-                      batch[i].timestamp));
-    }
-    times.push_back(time->micros());
-  }
+  absl::StatusOr<std::vector<int64_t>> times = ObservationTimes(trial, batch);
+  if (!times.ok()) return times.status();
+  return impl_->Write(
+      [&](Connection& db) { return impl_->InsertObservations(db, trial, batch, *times); },
+      durability);
+}
+
+absl::Status ObjectiveStore::ReplaceObservations(std::string_view trial,
+                                                 std::span<const MetricLog> log,
+                                                 Durability durability) {
+  absl::StatusOr<std::vector<int64_t>> times = ObservationTimes(trial, log);
+  if (!times.ok()) return times.status();
   return impl_->Write([&](Connection& db) -> absl::Status {
-    absl::StatusOr<Statement*> next_seq = impl_->Prepared(
-        db, "SELECT COALESCE(MAX(seq) + 1, 0) FROM observation_logs WHERE trial_name = ?");
-    if (!next_seq.ok()) return next_seq.status();
-    (*next_seq)->Bind(1, trial);
-    absl::StatusOr<bool> row = (*next_seq)->Step();
-    int64_t seq = row.ok() ? (*next_seq)->Int64(0) : 0;
-    (*next_seq)->Reset();
-    if (!row.ok()) return row.status();
-    static const std::string kInsert = fmt::format(
-        "INSERT INTO observation_logs ({}) VALUES (?, ?, ?, ?, ?, ?)", kObservationColumns);
-    absl::StatusOr<Statement*> insert = impl_->Prepared(db, kInsert);
-    if (!insert.ok()) return insert.status();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      Statement& observation = **insert;
-      observation.Bind(1, trial);
-      observation.Bind(2, seq++);
-      observation.Bind(3, times[i]);
-      observation.Bind(4, batch[i].name);
-      observation.Bind(5, batch[i].value);
-      observation.Bind(6, ParseGoFloat(batch[i].value));
-      HPSEARCH_RETURN_IF_ERROR(observation.Run());
-    }
-    return absl::OkStatus();
+    HPSEARCH_RETURN_IF_ERROR(impl_->DeleteObservations(db, trial));
+    return impl_->InsertObservations(db, trial, log, *times);
   }, durability);
 }
 
@@ -563,13 +600,7 @@ absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::MetricHistory(
 absl::Status ObjectiveStore::Sync() { return impl_->Sync(); }
 
 absl::Status ObjectiveStore::DeleteObservations(std::string_view trial) {
-  return impl_->Write([&](Connection& db) -> absl::Status {
-    absl::StatusOr<Statement> stmt =
-        db.Prepare("DELETE FROM observation_logs WHERE trial_name = ?");
-    if (!stmt.ok()) return stmt.status();
-    stmt->Bind(1, trial);
-    return stmt->Run();
-  });
+  return impl_->Write([&](Connection& db) { return impl_->DeleteObservations(db, trial); });
 }
 
 }  // namespace hpsearch::metrics

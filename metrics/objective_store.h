@@ -164,6 +164,10 @@ class ObjectiveStore {
   // 3339 fails it with INVALID_ARGUMENT naming the entry.
   absl::Status AppendObservations(std::string_view trial, std::span<const MetricLog> batch,
                                   Durability durability = Durability::kPowerLoss);
+  // Makes `log` the trial's whole log, in one transaction (a collector that
+  // learns that what it stored is no longer what the trial reports).
+  absl::Status ReplaceObservations(std::string_view trial, std::span<const MetricLog> log,
+                                   Durability durability = Durability::kPowerLoss);
   // A trial's log ordered by time, then arrival.
   absl::StatusOr<std::vector<StoredObservation>> GetObservations(
       std::string_view trial, const ObservationQuery& query = {});

@@ -15,8 +15,8 @@ struct EngineOverhead {
   // environment, process) to the trial's program running (exec done): the
   // engine's share of the launch.
   std::vector<double> launch_to_started_ms;
-  // ... to the trial's first line of stdout arriving: adds the program's
-  // own start-up until it prints.
+  // ... to the trial's first line of output (stdout or stderr) arriving:
+  // adds the program's own start-up until it prints.
   std::vector<double> launch_to_first_line_ms;
   // From the engine seeing a trial's process end to its result committed to
   // the store: visible to readers, and kept if the engine is killed.

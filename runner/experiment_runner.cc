@@ -81,8 +81,8 @@ class Run {
         planner_(experiment,
                  options.command_search_path.empty() ? DefaultCommandSearchPath() : options.command_search_path,
                  std::move(collector.metrics_file)),
-        supervisor_({.on_stdout = [this](const std::string& trial,
-                                         std::string_view chunk) { OnStdout(trial, chunk); },
+        supervisor_({.on_output = [this](const std::string& trial, OutputStream stream,
+                                         std::string_view chunk) { OnOutput(trial, stream, chunk); },
                      .on_end = [this](const std::string& trial,
                                       const TrialEnd& end) { OnTrialEnd(trial, end); }},
                     options.stop_grace, kTrialNameVariable) {}
@@ -148,7 +148,7 @@ class Run {
   // many trials at a time as run now, and stops if none does.
   void Postpone(TrialRecord record, const absl::Status& why);
   void FailTrial(TrialRecord record, std::string reason, std::string message);
-  void OnStdout(const std::string& trial, std::string_view chunk);
+  void OnOutput(const std::string& trial, OutputStream stream, std::string_view chunk);
   void OnTrialEnd(const std::string& trial, const TrialEnd& end);
   // Keeps the counts, the algorithm's input and best_ in step with a trial's new state.
   void Updated(const TrialView& view);
@@ -641,12 +641,12 @@ void Run::FailTrial(TrialRecord record, std::string reason, std::string message)
   ended_.push_back({.trial = view.record.name, .exited_at = std::nullopt});
 }
 
-void Run::OnStdout(const std::string& trial, std::string_view chunk) {
+void Run::OnOutput(const std::string& trial, OutputStream stream, std::string_view chunk) {
   auto it = active_.find(trial);
   if (it == active_.end()) return;
   Active& active = it->second;
   if (!active.first_line && chunk.find('\n') != std::string_view::npos) active.first_line = Clock::now();
-  active.collector.OnStdout(chunk);
+  active.collector.OnOutput(stream, chunk);
 }
 
 void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {

@@ -30,6 +30,9 @@ struct LaunchSpec {
   std::filesystem::path working_dir;
 };
 
+// A trial's output pipes.
+enum class OutputStream { kStdout, kStderr };
+
 // How a process ended: exactly one of exit_code and signal is meaningful.
 struct ExitStatus {
   bool signaled = false;

@@ -1,10 +1,24 @@
 #include "runner/trial_collector.h"
 
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "runner/internal/scoped_fd.h"
 
 namespace hpsearch::runner {
+namespace {
+
+// How many of the last bytes read are kept to notice a file rewritten in
+// place: a hypertune rewrite that dropped its oldest report has moved every
+// line, so these bytes are no longer where they were.
+constexpr size_t kLastBytesKept = 4096;
+
+}  // namespace
 
 absl::StatusOr<CollectorSetup> CollectorSetupOf(const api::Experiment& experiment) {
   CollectorSetup setup;
@@ -33,47 +47,116 @@ absl::StatusOr<CollectorSetup> CollectorSetupOf(const api::Experiment& experimen
 absl::StatusOr<TrialCollector> TrialCollector::Create(
     const metrics::ParserOptions& options, std::string trial,
     std::optional<std::filesystem::path> metrics_file) {
-  absl::StatusOr<metrics::MetricsParser> parser = metrics::MetricsParser::Create(options);
+  metrics::ParserOptions parser_options = options;
+  // Indexed by OutputStream.
+  if (!metrics_file) parser_options.streams = {"stdout", "stderr"};
+  absl::StatusOr<metrics::MetricsParser> parser = metrics::MetricsParser::Create(parser_options);
   if (!parser.ok()) return parser.status();
-  return TrialCollector(*std::move(parser), std::move(trial), std::move(metrics_file));
+  return TrialCollector(std::move(parser_options), *std::move(parser), std::move(trial),
+                        std::move(metrics_file));
 }
 
-void TrialCollector::OnStdout(std::string_view chunk) {
-  if (!metrics_file_) parser_.Feed(chunk);
+void TrialCollector::OnOutput(OutputStream stream, std::string_view chunk) {
+  if (!metrics_file_) parser_.Feed(chunk, static_cast<size_t>(stream));
 }
 
 void TrialCollector::FollowFile() {
   if (!metrics_file_) return;
-  std::ifstream file(*metrics_file_, std::ios::binary);
-  if (!file) return;  // not written yet
-  file.seekg(static_cast<std::streamoff>(file_offset_));
+  internal::ScopedFd file(open(metrics_file_->c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat info;
+  // Not written yet, or removed and not yet replaced: what was read stands.
+  if (!file.valid() || fstat(file.get(), &info) != 0) return;
+  const FileId id{.device = info.st_dev, .inode = info.st_ino};
+  if (file_id_ && (id != *file_id_ || Rewritten(file.get(), info.st_size))) StartOver();
+  file_id_ = id;
+  ReadNewBytes(file.get());
+}
+
+bool TrialCollector::Rewritten(int fd, off_t size) const {
+  if (size < file_offset_) return true;
+  std::string there_now(last_bytes_.size(), '\0');
+  const off_t last_bytes_at = file_offset_ - static_cast<off_t>(last_bytes_.size());
+  const ssize_t read = pread(fd, there_now.data(), there_now.size(), last_bytes_at);
+  return read != static_cast<ssize_t>(there_now.size()) || there_now != last_bytes_;
+}
+
+void TrialCollector::StartOver() {
+  // Create accepted these options already.
+  parser_ = *metrics::MetricsParser::Create(parser_options_);
+  file_offset_ = 0;
+  last_bytes_.clear();
+  content_.clear();
+  repeat_next_.reset();
+  repeat_end_ = log_.size();
+}
+
+void TrialCollector::ReadNewBytes(int fd) {
   char buffer[64 * 1024];
-  while (file.read(buffer, sizeof buffer) || file.gcount() > 0) {
-    parser_.Feed(std::string_view(buffer, static_cast<size_t>(file.gcount())));
-    file_offset_ += static_cast<std::uintmax_t>(file.gcount());
+  while (true) {
+    const ssize_t n = pread(fd, buffer, sizeof buffer, file_offset_);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    const std::string_view chunk(buffer, static_cast<size_t>(n));
+    parser_.Feed(chunk);
+    file_offset_ += n;
+    last_bytes_.append(chunk.substr(chunk.size() - std::min(chunk.size(), kLastBytesKept)));
+    if (last_bytes_.size() > kLastBytesKept) last_bytes_.erase(0, last_bytes_.size() - kLastBytesKept);
+  }
+}
+
+void TrialCollector::FindWhereRepeatsStart(const metrics::MetricLog& first) {
+  const auto begin = log_.begin();
+  const auto found = std::find(begin + static_cast<std::ptrdiff_t>(content_start_),
+                               begin + static_cast<std::ptrdiff_t>(repeat_end_), first);
+  repeat_next_ = static_cast<size_t>(found - begin);
+  content_start_ = *repeat_next_ < repeat_end_ ? *repeat_next_ : log_.size();
+}
+
+void TrialCollector::TakeRecords() {
+  for (metrics::MetricLog& record : parser_.TakeRecords()) {
+    if (!repeat_next_) FindWhereRepeatsStart(record);
+    if (*repeat_next_ < repeat_end_ && log_[*repeat_next_] == record) {
+      content_.push_back((*repeat_next_)++);
+      continue;
+    }
+    repeat_next_ = repeat_end_;  // the content went its own way: the rest is new
+    content_.push_back(log_.size());
+    log_.push_back(std::move(record));
   }
 }
 
 absl::Status TrialCollector::Flush(metrics::ObjectiveStore& store) {
   FollowFile();
+  TakeRecords();
   return StoreNewRecords(store);
 }
 
 absl::Status TrialCollector::Finish(metrics::ObjectiveStore& store) {
   FollowFile();
   parser_.Finish();
-  return StoreNewRecords(store);
+  TakeRecords();
+  // content_ ascends, so it is all of log_ when it is as long.
+  if (content_.size() == log_.size()) return StoreNewRecords(store);
+  return StoreFileContent(store);
 }
 
 absl::Status TrialCollector::StoreNewRecords(metrics::ObjectiveStore& store) {
-  std::vector<metrics::MetricLog> records = parser_.TakeRecords();
-  log_.insert(log_.end(), records.begin(), records.end());
   if (stored_ == log_.size()) return absl::OkStatus();
   // The trial's end record, written with an fsync, makes these durable
   // against power loss too; until then they survive a killed engine.
   absl::Status status = store.AppendObservations(
       trial_, std::span<const metrics::MetricLog>(log_).subspan(stored_),
       metrics::Durability::kProcessCrash);
+  if (status.ok()) stored_ = log_.size();
+  return status;
+}
+
+absl::Status TrialCollector::StoreFileContent(metrics::ObjectiveStore& store) {
+  std::vector<metrics::MetricLog> content;
+  content.reserve(content_.size());
+  for (size_t index : content_) content.push_back(std::move(log_[index]));
+  log_ = std::move(content);
+  absl::Status status = store.ReplaceObservations(trial_, log_, metrics::Durability::kProcessCrash);
   if (status.ok()) stored_ = log_.size();
   return status;
 }

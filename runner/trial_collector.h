@@ -1,12 +1,24 @@
 // Collecting one trial's metrics into the objective store, as it runs.
 //
 // The local equivalent of Katib's metrics collector sidecar: with the StdOut
-// collector the runner hands over the trial's stdout as it arrives; with the
-// File collector the trial's metrics file is followed. Either way the text
-// goes through the metrics parser, and what it yields is appended to the
+// collector the runner hands over the trial's stdout and stderr as they
+// arrive (Katib redirects both into the log it parses, `1>log 2>&1`); with
+// the File collector the trial's metrics file is followed. Either way the
+// text goes through the metrics parser, and what it yields is appended to the
 // store in one batch per Flush, so a killed engine loses at most the last
 // tick's lines, never a batch it reported stored.
+//
+// Katib's File collector stores what the file holds once the trial has
+// ended: it reads the whole file then (while the trial runs it tails it only
+// to echo it and for early stopping). Here the file is followed as it grows,
+// and one that stops continuing what was read of it (truncated, rewritten in
+// place as cloudml-hypertune does at every report, replaced by a rename) is
+// read again from its start, skipping the records that repeat what was
+// collected already. When the trial ends, a log that is no longer what the
+// file holds is replaced by what it holds: the log Katib would store.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +32,7 @@
 #include "metrics/metric_log.h"
 #include "metrics/metrics_parser.h"
 #include "metrics/objective_store.h"
+#include "runner/process.h"
 
 namespace hpsearch::runner {
 
@@ -36,14 +49,14 @@ absl::StatusOr<CollectorSetup> CollectorSetupOf(const api::Experiment& experimen
 
 class TrialCollector {
  public:
-  // `metrics_file` unset: the StdOut collector (feed with OnStdout);
+  // `metrics_file` unset: the StdOut collector (feed with OnOutput);
   // set: the File collector following that path.
   static absl::StatusOr<TrialCollector> Create(const metrics::ParserOptions& options,
                                                std::string trial,
                                                std::optional<std::filesystem::path> metrics_file);
 
-  // A chunk of the trial's stdout; ignored by the File collector.
-  void OnStdout(std::string_view chunk);
+  // A chunk of the trial's stdout or stderr; ignored by the File collector.
+  void OnOutput(OutputStream stream, std::string_view chunk);
 
   // Reads what the followed file gained and stores what was parsed so far.
   absl::Status Flush(metrics::ObjectiveStore& store);
@@ -52,23 +65,62 @@ class TrialCollector {
   // "unavailable" record when the objective never appeared.
   absl::Status Finish(metrics::ObjectiveStore& store);
 
-  // Everything collected, in order: the trial's observation log.
+  // Everything collected, in order: the trial's observation log. It only
+  // grows until Finish, which may replace it by what the metrics file holds.
   const std::vector<metrics::MetricLog>& log() const { return log_; }
+  // Its warnings are about the output, or the metrics file as it is now.
   const metrics::MetricsParser& parser() const { return parser_; }
 
  private:
-  TrialCollector(metrics::MetricsParser parser, std::string trial,
-                 std::optional<std::filesystem::path> metrics_file)
-      : parser_(std::move(parser)), trial_(std::move(trial)), metrics_file_(std::move(metrics_file)) {}
-  void FollowFile();
-  absl::Status StoreNewRecords(metrics::ObjectiveStore& store);
+  struct FileId {
+    dev_t device;
+    ino_t inode;
+    bool operator==(const FileId&) const = default;
+  };
 
+  TrialCollector(metrics::ParserOptions options, metrics::MetricsParser parser, std::string trial,
+                 std::optional<std::filesystem::path> metrics_file)
+      : parser_options_(std::move(options)),
+        parser_(std::move(parser)),
+        trial_(std::move(trial)),
+        metrics_file_(std::move(metrics_file)) {}
+  void FollowFile();
+  // Whether the open followed file no longer starts with what was read of
+  // it: shorter than that, or other bytes where the last ones read were.
+  bool Rewritten(int fd, off_t size) const;
+  // Reads the file anew, from its start.
+  void StartOver();
+  void ReadNewBytes(int fd);
+  // Moves the parser's records to log_, skipping those that repeat it.
+  void TakeRecords();
+  // After a StartOver: the content's repetition of log_, if any, starts at
+  // the first record like its `first`, from where the previous content
+  // started on (a rewrite keeps the oldest reports, or drops some).
+  void FindWhereRepeatsStart(const metrics::MetricLog& first);
+  absl::Status StoreNewRecords(metrics::ObjectiveStore& store);
+  // Makes the log what the file holds, when it no longer holds all of it.
+  absl::Status StoreFileContent(metrics::ObjectiveStore& store);
+
+  metrics::ParserOptions parser_options_;
   metrics::MetricsParser parser_;
   std::string trial_;
   std::optional<std::filesystem::path> metrics_file_;
-  std::uintmax_t file_offset_ = 0;
+  // The file being followed, how far it was read, and its last bytes read.
+  std::optional<FileId> file_id_;
+  off_t file_offset_ = 0;
+  std::string last_bytes_;
+
   std::vector<metrics::MetricLog> log_;
   size_t stored_ = 0;  // log_[0, stored_) is in the store
+  // Where each record parsed since the last StartOver is in log_: ascending,
+  // and all of log_ as long as the file was never read anew.
+  std::vector<size_t> content_;
+  // After a StartOver, the next record is taken to repeat log_[*repeat_next_]
+  // while that is below repeat_end_ (log_'s size then); unset until the
+  // content's first record shows where the repetition starts.
+  std::optional<size_t> repeat_next_ = 0;
+  size_t repeat_end_ = 0;
+  size_t content_start_ = 0;  // where in log_ the content's first record is
 };
 
 }  // namespace hpsearch::runner

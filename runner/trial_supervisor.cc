@@ -213,7 +213,9 @@ void TrialSupervisor::Drain(Running& trial, bool from_stdout, int max_reads) {
     }
     std::string_view chunk(buffer, static_cast<size_t>(n));
     (from_stdout ? trial.stdout_log : trial.stderr_log).Write(chunk);
-    if (from_stdout && callbacks_.on_stdout) callbacks_.on_stdout(trial.name, chunk);
+    if (callbacks_.on_output) {
+      callbacks_.on_output(trial.name, from_stdout ? OutputStream::kStdout : OutputStream::kStderr, chunk);
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 // Supervises the running trials of one experiment from a single thread.
 //
 // The supervisor owns every running TrialProcess, copies each one's stdout
-// and stderr into its log files while handing stdout to the caller as it
-// arrives (for live metrics parsing), enforces per-trial timeouts, and turns
+// and stderr into its log files while handing both to the caller as they
+// arrive (for live metrics parsing), enforces per-trial timeouts, and turns
 // SIGINT/SIGTERM/SIGHUP/SIGPIPE into events instead of letting them kill the engine, so the
 // caller can stop the trials and record them before it exits.
 //
@@ -54,8 +54,9 @@ struct TrialEnd {
 class TrialSupervisor {
  public:
   struct Callbacks {
-    // A chunk of the trial's stdout, in order; lines may span chunks.
-    std::function<void(const std::string& trial, std::string_view chunk)> on_stdout;
+    // A chunk of the trial's stdout or stderr, each stream in order and the
+    // two in the order they were read; lines may span chunks.
+    std::function<void(const std::string& trial, OutputStream stream, std::string_view chunk)> on_output;
     // The trial has ended and all its output has been delivered.
     std::function<void(const std::string& trial, const TrialEnd& end)> on_end;
   };

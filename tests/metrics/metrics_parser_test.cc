@@ -242,6 +242,64 @@ TEST(MetricsParserTest, StreamingKeepsTakenRecordsAndAddsUnavailable) {
   EXPECT_THAT(parser->TakeRecords(), ElementsAre(Log(kZero, "accuracy", "unavailable")));
 }
 
+// A trial's stdout and stderr: Katib reads them merged (2>&1).
+ParserOptions TwoStreams(std::vector<std::string> metrics) {
+  ParserOptions options = Text(std::move(metrics));
+  options.streams = {"stdout", "stderr"};
+  return options;
+}
+constexpr size_t kStdout = 0;
+constexpr size_t kStderr = 1;
+
+TEST(MetricsParserTest, StreamsInterleaveByLineInTheOrderTheirLinesEnd) {
+  auto parser = MetricsParser::Create(TwoStreams({"loss", "accuracy"}));
+  ASSERT_TRUE(parser.ok());
+  parser->Feed("loss=1\nlo", kStdout);
+  parser->Feed("loss=2\naccur", kStderr);
+  parser->Feed("ss=3\n", kStdout);
+  parser->Feed("acy=0.5\nloss=4", kStderr);
+  parser->Feed("loss=5", kStdout);
+  parser->Finish();  // each stream's last line, stdout's first
+  EXPECT_THAT(parser->TakeRecords(),
+              ElementsAre(Log(kZero, "loss", "1"), Log(kZero, "loss", "2"), Log(kZero, "loss", "3"),
+                          Log(kZero, "accuracy", "0.5"), Log(kZero, "loss", "5"),
+                          Log(kZero, "loss", "4")));
+}
+
+TEST(MetricsParserTest, ALineIsNeverGluedFromTwoStreams) {
+  auto parser = MetricsParser::Create(TwoStreams({"loss", "accuracy"}));
+  ASSERT_TRUE(parser.ok());
+  parser->Feed("accuracy=0.9 lo", kStdout);
+  parser->Feed("ss=1\n", kStderr);  // glued to stdout's piece, it would read loss=1
+  parser->Feed("\n", kStdout);
+  parser->Finish();
+  EXPECT_THAT(parser->TakeRecords(),
+              ElementsAre(Log(kZero, "accuracy", "0.9"), Log(kZero, "loss", "unavailable")));
+}
+
+TEST(MetricsParserTest, TheObjectiveOnEitherStreamCounts) {
+  auto parser = MetricsParser::Create(TwoStreams({"loss"}));
+  ASSERT_TRUE(parser.ok());
+  parser->Feed("INFO:root:loss=0.25\n", kStderr);
+  parser->Finish();
+  EXPECT_TRUE(parser->objective_seen());
+  EXPECT_THAT(parser->TakeRecords(), ElementsAre(Log(kZero, "loss", "0.25")));
+}
+
+TEST(MetricsParserTest, EachStreamHasItsOwnLineCapAndWarningsNameTheStream) {
+  ParserOptions options = TwoStreams({"loss"});
+  options.max_line_bytes = 64;
+  auto parser = MetricsParser::Create(options);
+  ASSERT_TRUE(parser.ok());
+  parser->Feed("loss=1 " + std::string(40, 'x'), kStdout);
+  parser->Feed("loss=2 " + std::string(40, 'y'), kStderr);  // 94 bytes together, 47 each
+  parser->Feed("\n", kStdout);
+  parser->Feed("\nloss=3 " + std::string(100, 'z') + "\n", kStderr);
+  parser->Finish();
+  EXPECT_THAT(parser->TakeRecords(), ElementsAre(Log(kZero, "loss", "1"), Log(kZero, "loss", "2")));
+  EXPECT_THAT(parser->warnings(), ElementsAre("stderr line 2: longer than 64 bytes; skipped"));
+}
+
 TEST(MetricsParserTest, WarningsAreCapped) {
   auto parser = MetricsParser::Create(Json({"loss"}));
   ASSERT_TRUE(parser.ok());

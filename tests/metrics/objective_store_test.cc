@@ -221,6 +221,24 @@ TEST_F(ObjectiveStoreTest, ABadTimestampRejectsTheWholeBatch) {
   EXPECT_TRUE(store->GetObservations("t1")->empty());
 }
 
+TEST_F(ObjectiveStoreTest, ReplaceObservationsMakesTheBatchTheWholeLogOrChangesNothing) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->AppendObservations("t1", Batch(5, "loss", 0)).ok());
+  ASSERT_TRUE(store->AppendObservations("t2", Batch(1, "loss", 9)).ok());
+  ASSERT_TRUE(store->ReplaceObservations("t1", Batch(2, "loss", 3)).ok());
+  const auto replaced = store->GetObservations("t1");
+  ASSERT_TRUE(replaced.ok());
+  ASSERT_EQ(replaced->size(), 2u);
+  EXPECT_EQ((*replaced)[0], (StoredObservation{"t1", 0, 1704067203000000, "loss", "3", 3.0}));
+  EXPECT_EQ((*replaced)[1].value, "4");
+  EXPECT_EQ(store->GetObservations("t2")->size(), 1u);
+
+  std::vector<MetricLog> bad = Batch(3, "loss", 7);
+  bad[1].timestamp = "yesterday";
+  EXPECT_EQ(store->ReplaceObservations("t1", bad).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->GetObservations("t1")->size(), 2u);
+}
+
 TEST_F(ObjectiveStoreTest, SurvivesReopenAndIsWal) {
   {
     auto store = OpenStore();

@@ -2,7 +2,8 @@
 // metrics for a quadratic objective and can be told to misbehave.
 //
 //   fake-trial --x=F [--y=F] [--mode=M] [--epochs=N] [--sleep-ms=N]
-//              [--args-file=PATH] [--env-file=PATH] [--pid-file=PATH] [--metrics-file=PATH]
+//              [--args-file=PATH] [--env-file=PATH] [--pid-file=PATH]
+//              [--metrics-file=PATH [--metrics-format=json] [--rewrite-keep=N]]
 //              [--barrier-dir=DIR --barrier-count=N]
 //              [--escape-child=SECONDS --escape-pid-file=PATH [--escape-style=setsid|daemon]
 //               [--escape-env=inherit|none]]
@@ -13,7 +14,11 @@
 // epoch); stubborn (hang, ignoring SIGTERM); garbage (binary junk and malformed lines around the metrics);
 // silent (never prints loss). --args-file writes argv, NUL-separated;
 // --env-file the environment, likewise; --pid-file writes the pid;
-// --metrics-file prints the metrics there instead of stdout; with a
+// --metrics-file prints the metrics there instead of stdout, where
+// --metrics-format=json writes them as cloudml-hypertune does (a JSON
+// object per metric, values as strings) and --rewrite-keep=N rewrites the
+// whole file at every report with the last N reports, as hypertune does
+// with N = 100 (N = 0: appends); with a
 // barrier, each trial announces itself in DIR and waits
 // (up to 20 s) until N trials have, then records how many it saw in
 // DIR/seen.<pid>.
@@ -36,9 +41,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <deque>
+#include <iomanip>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 extern char** environ;
 
@@ -114,6 +123,57 @@ void Escape(const std::string& seconds, const std::string& pid_file, bool daemon
   }
 }
 
+// Where the metrics go: stdout, or a file appended to or rewritten whole.
+class MetricsOut {
+ public:
+  MetricsOut(std::string path, size_t keep) : path_(std::move(path)), keep_(keep) {
+    if (path_.empty()) return;
+    std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+    if (keep_ == 0) file_.open(path_);
+  }
+
+  void Report(const std::string& line) {
+    if (path_.empty()) {
+      std::cout << line << std::endl;
+    } else if (keep_ == 0) {
+      file_ << line << std::endl;
+    } else {
+      kept_.push_back(line);
+      if (kept_.size() > keep_) kept_.pop_front();
+      std::ofstream rewritten(path_, std::ios::trunc);  // Python's open(path, 'w')
+      for (const std::string& kept : kept_) rewritten << kept << '\n';
+    }
+  }
+
+ private:
+  std::string path_;
+  size_t keep_;
+  std::ofstream file_;
+  std::deque<std::string> kept_;
+};
+
+// An epoch's reports: one line of Katib's text format, or hypertune's JSON
+// objects, one per metric, timestamped like Python's time.time().
+std::vector<std::string> EpochReports(int epoch, const std::vector<std::pair<std::string, double>>& metrics,
+                                      bool json) {
+  std::vector<std::string> reports;
+  std::ostringstream line;
+  if (!json) line << "epoch=" << epoch;
+  for (const auto& [name, value] : metrics) {
+    if (!json) {
+      line << ' ' << name << '=' << value;
+      continue;
+    }
+    auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch());
+    std::ostringstream entry;
+    entry << R"({"global_step": ")" << epoch << R"(", ")" << name << R"(": ")" << value
+          << R"(", "timestamp": )" << std::fixed << std::setprecision(6) << now.count() << R"(, "trial": "0"})";
+    reports.push_back(entry.str());
+  }
+  if (!json) reports.push_back(line.str());
+  return reports;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -145,13 +205,8 @@ int main(int argc, char** argv) {
   const std::string mode = flag("mode", "ok");
   const int epochs = std::stoi(flag("epochs", "3"));
   const int sleep_ms = std::stoi(flag("sleep-ms", "0"));
-  std::string metrics_path = flag("metrics-file", "");
-  std::ofstream metrics_file;
-  if (!metrics_path.empty()) {
-    std::filesystem::create_directories(std::filesystem::path(metrics_path).parent_path());
-    metrics_file.open(metrics_path);
-  }
-  std::ostream& metrics = metrics_path.empty() ? std::cout : metrics_file;
+  MetricsOut metrics(flag("metrics-file", ""), std::stoul(flag("rewrite-keep", "0")));
+  const bool json = flag("metrics-format", "text") == "json";
 
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
@@ -159,11 +214,9 @@ int main(int argc, char** argv) {
     if (mode == "garbage") {
       std::cout << std::string("\x00\xff\xfe binary \x01", 12) << "\nloss=\nloss = nan-ish ==\r\n";
     }
-    if (mode == "silent") {
-      metrics << "epoch=" << epoch << " accuracy=" << 1 - loss << std::endl;
-    } else {
-      metrics << "epoch=" << epoch << " loss=" << loss << " accuracy=" << 1 - loss << std::endl;
-    }
+    std::vector<std::pair<std::string, double>> reported = {{"loss", loss}, {"accuracy", 1 - loss}};
+    if (mode == "silent") reported.erase(reported.begin());
+    for (const std::string& report : EpochReports(epoch, reported, json)) metrics.Report(report);
     std::cerr << "finished epoch " << epoch << std::endl;
     if (mode == "crash") std::abort();
     if (mode == "hang" || mode == "stubborn") {

@@ -43,6 +43,9 @@ using ::testing::SizeIs;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
+// The fake trial's loss at an epoch, y left at 0.5.
+double FakeLoss(double x, int epoch) { return (x - 0.3) * (x - 0.3) + 0.01 / epoch; }
+
 struct Outcome {
   ExitStatus exit;
   std::string out;
@@ -66,8 +69,22 @@ struct ExperimentYaml {
   std::string trial_parameters = R"(
       - name: x
         reference: x)";
+  std::string program = HPSEARCH_FAKE_TRIAL;
   std::vector<std::string> args = {"--x=${trialParameters.x}"};
   std::string extra_spec;
+
+  // Katib's File collector on `path`, where the fake trial writes its metrics.
+  void CollectFromFile(const std::string& path, const std::string& format = "TEXT") {
+    args.push_back("--metrics-file=" + path);
+    absl::StrAppend(&extra_spec, R"(  metricsCollectorSpec:
+    collector:
+      kind: File
+    source:
+      fileSystemPath:
+        path: )", path, R"(
+        kind: File
+        format: )", format, "\n");
+  }
 
   std::string Render() const {
     std::string settings;
@@ -75,7 +92,7 @@ struct ExperimentYaml {
       absl::StrAppend(&settings, "\n      - {name: ", name, ", value: \"", value, "\"}");
     }
     if (!settings.empty()) settings = "\n    algorithmSettings:" + settings;
-    std::string command = absl::StrCat("[\"", HPSEARCH_FAKE_TRIAL, "\"");
+    std::string command = absl::StrCat("[\"", program, "\"");
     for (const std::string& arg : args) absl::StrAppend(&command, ", \"", arg, "\"");
     command += "]";
     return absl::StrCat(R"(apiVersion: kubeflow.org/v1beta1
@@ -178,6 +195,21 @@ class RunCommandTest : public ::testing::Test {
 
   std::filesystem::path TrialDir(const std::string& trial) const { return workdir_ / "trials" / trial; }
 
+  // The loss observations of each trial in the store, as numbers.
+  std::map<std::string, std::vector<double>> StoredLosses(const json& trials) const {
+    std::map<std::string, std::vector<double>> losses;
+    auto store = metrics::ObjectiveStore::Open((workdir_ / "store.db").string(), {.read_only = true});
+    EXPECT_TRUE(store.ok()) << store.status();
+    if (!store.ok()) return losses;
+    for (const json& trial : trials) {
+      auto log = (*store)->GetObservations(trial["name"].get<std::string>(), {.metric = "loss"});
+      EXPECT_TRUE(log.ok()) << log.status();
+      if (!log.ok()) continue;
+      for (const metrics::StoredObservation& entry : *log) losses[trial["name"]].push_back(*entry.numeric);
+    }
+    return losses;
+  }
+
   std::filesystem::path dir_;
   std::filesystem::path workdir_;
 };
@@ -197,7 +229,7 @@ TEST_F(RunCommandTest, RandomSearchRunsToMaxTrialCount) {
     EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
     double x = std::stod(trial["parameters"]["x"].get<std::string>());
     // Minimum strategy over three epochs: the last, smallest one.
-    EXPECT_NEAR(trial["objective"].get<double>(), (x - 0.3) * (x - 0.3) + 0.01 / 3, 1e-4);
+    EXPECT_NEAR(trial["objective"].get<double>(), FakeLoss(x, 3), 1e-4);
     EXPECT_FALSE(trial["metrics"]["accuracy"].is_null());
     EXPECT_TRUE(std::filesystem::exists(TrialDir(trial["name"]) / "stdout.log"));
   }
@@ -443,15 +475,7 @@ TEST_F(RunCommandTest, ATrialIgnoringSigtermIsKilledAfterTheStopGrace) {
 TEST_F(RunCommandTest, FileCollectorFollowsTheTrialsOwnMetricsFile) {
   ExperimentYaml experiment;
   experiment.max_trials = 2;
-  experiment.args.push_back("--metrics-file=/var/log/katib/metrics.log");
-  experiment.extra_spec = R"(  metricsCollectorSpec:
-    collector:
-      kind: File
-    source:
-      fileSystemPath:
-        path: /var/log/katib/metrics.log
-        kind: File
-)";
+  experiment.CollectFromFile("/var/log/katib/metrics.log");
   Outcome run = Run(experiment);
   ASSERT_TRUE(run.exit.success()) << run.err;
   for (const json& trial : Trials()) {
@@ -493,6 +517,82 @@ TEST_F(RunCommandTest, ASummaryThatCannotBeWrittenIsAnError) {
   EXPECT_THAT(run.err, HasSubstr("error: cannot write " + (workdir_ / "summary.json").string() +
                                  "; the trials are in its store.db"));
   EXPECT_THAT(Trials(), SizeIs(2));
+}
+
+// Katib's StdOut collector reads stdout and stderr (`2>&1`): Katib's own
+// training images log their metrics with Python's logging, on stderr.
+TEST_F(RunCommandTest, StdOutCollectorReadsMetricsPrintedOnStderr) {
+  struct Trial {
+    std::string program;
+    std::vector<std::string> args;
+  };
+  std::vector<Trial> trials = {{"/bin/sh", {"-c", "echo loss=${trialParameters.x} >&2"}}};
+  if (std::filesystem::exists("/usr/bin/python3")) {
+    trials.push_back({"/usr/bin/python3",
+                      {"-c", "import logging, sys; logging.basicConfig(level=logging.INFO); "
+                             "logging.info('loss=%s', sys.argv[1])",
+                       "${trialParameters.x}"}});
+  }
+  for (const Trial& trial : trials) {
+    std::filesystem::remove_all(workdir_);
+    ExperimentYaml experiment;
+    experiment.max_trials = 2;
+    experiment.program = trial.program;
+    experiment.args = trial.args;
+    Outcome run = Run(experiment);
+    ASSERT_TRUE(run.exit.success()) << trial.program << ": " << run.err;
+    for (const json& listed : Trials()) {
+      EXPECT_EQ(listed["status"], "Succeeded") << trial.program << ": " << listed.dump();
+      EXPECT_NEAR(listed["objective"].get<double>(), std::stod(listed["parameters"]["x"].get<std::string>()), 1e-9)
+          << trial.program;
+      EXPECT_THAT(ReadFile(TrialDir(listed["name"]) / "stderr.log"), HasSubstr("loss="));
+      EXPECT_FALSE(std::filesystem::exists(TrialDir(listed["name"]) / "stdout.log"));
+    }
+  }
+}
+
+// Katib's JSON examples report through cloudml-hypertune, which rewrites the
+// whole file at every report with its last 100: 70 epochs of two reports
+// leave epochs 21 to 70 in it, and that is what Katib stores.
+TEST_F(RunCommandTest, FileCollectorStoresWhatAHypertuneFileHoldsInTheEnd) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 2;
+  experiment.CollectFromFile("/katib/mnist.json", "JSON");
+  for (const char* arg : {"--metrics-format=json", "--rewrite-keep=100", "--epochs=70", "--sleep-ms=5"}) {
+    experiment.args.push_back(arg);
+  }
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  EXPECT_THAT(run.err, Not(HasSubstr("metrics line")));  // no parser warning
+  json trials = Trials();
+  std::map<std::string, std::vector<double>> losses = StoredLosses(trials);
+  for (const json& trial : trials) {
+    EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
+    const double x = std::stod(trial["parameters"]["x"].get<std::string>());
+    EXPECT_NEAR(trial["objective"].get<double>(), FakeLoss(x, 70), 2e-6);
+    const std::vector<double>& stored = losses[trial["name"]];
+    ASSERT_THAT(stored, SizeIs(50)) << trial["name"] << ": epochs 21 to 70, none twice";
+    EXPECT_NEAR(*std::max_element(stored.begin(), stored.end()), FakeLoss(x, 21), 2e-6);
+  }
+}
+
+// A file that holds only the latest report, truncated at every one: Katib
+// stores that report alone.
+TEST_F(RunCommandTest, FileCollectorStoresWhatATruncatedFileHoldsInTheEnd) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 2;
+  experiment.CollectFromFile("/var/log/katib/metrics.log");
+  for (const char* arg : {"--rewrite-keep=1", "--epochs=5", "--sleep-ms=20"}) experiment.args.push_back(arg);
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  json trials = Trials();
+  std::map<std::string, std::vector<double>> losses = StoredLosses(trials);
+  for (const json& trial : trials) {
+    EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
+    const double x = std::stod(trial["parameters"]["x"].get<std::string>());
+    ASSERT_THAT(losses[trial["name"]], SizeIs(1)) << trial["name"];
+    EXPECT_NEAR(losses[trial["name"]][0], FakeLoss(x, 5), 2e-6);
+  }
 }
 
 TEST_F(RunCommandTest, InterruptStopsTrialsLeavesNoOrphansAndResumes) {

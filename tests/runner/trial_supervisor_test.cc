@@ -30,8 +30,10 @@ class TrialSupervisorTest : public ::testing::Test {
   }
 
   TrialSupervisor::Callbacks Recording() {
-    return {.on_stdout = [this](const std::string& trial,
-                                std::string_view chunk) { stdout_[trial].append(chunk); },
+    return {.on_output = [this](const std::string& trial, OutputStream stream,
+                                std::string_view chunk) {
+              (stream == OutputStream::kStdout ? stdout_ : stderr_)[trial].append(chunk);
+            },
             .on_end = [this](const std::string& trial, const TrialEnd& end) {
               ends_.emplace(trial, end);
             }};
@@ -95,6 +97,7 @@ class TrialSupervisorTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::map<std::string, std::string> stdout_;
+  std::map<std::string, std::string> stderr_;
   std::map<std::string, TrialEnd> ends_;
 };
 
@@ -110,7 +113,9 @@ TEST_F(TrialSupervisorTest, RunsTrialsSideBySideAndLogsTheirOutput) {
   RunToCompletion(supervisor);
 
   EXPECT_EQ(stdout_["a"], "loss=1\n");
+  EXPECT_EQ(stderr_["a"], "warn\n");
   EXPECT_EQ(stdout_["b"], "loss=2\n");
+  EXPECT_EQ(stderr_["b"], "");
   EXPECT_EQ(ReadFile(Log("a", "stdout")), "loss=1\n");
   EXPECT_EQ(ReadFile(Log("a", "stderr")), "warn\n");
   // A log is created when there is something to write.
@@ -143,10 +148,13 @@ TEST_F(TrialSupervisorTest, ATrialThatEndedOnItsOwnIsNotCountedAsStopped) {
 
 TEST_F(TrialSupervisorTest, DeliversEveryByteOfALargeOutput) {
   TrialSupervisor supervisor(Recording());
-  ASSERT_TRUE(Launch(supervisor, "big", "head -c 3000000 /dev/zero | tr '\\0' x; echo").ok());
+  ASSERT_TRUE(Launch(supervisor, "big",
+                     "head -c 3000000 /dev/zero | tr '\\0' x; echo; head -c 2000000 /dev/zero >&2").ok());
   RunToCompletion(supervisor);
   EXPECT_EQ(stdout_["big"].size(), 3000001u);
   EXPECT_EQ(std::filesystem::file_size(Log("big", "stdout")), 3000001u);
+  EXPECT_EQ(stderr_["big"].size(), 2000000u);
+  EXPECT_EQ(std::filesystem::file_size(Log("big", "stderr")), 2000000u);
 }
 
 TEST_F(TrialSupervisorTest, TimeoutTerminatesTheTrial) {
