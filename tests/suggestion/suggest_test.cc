@@ -95,17 +95,14 @@ TEST(SuggestTest, HonoursCancellation) {
 // A call with many trials is noticed cancelled while it reads them, before
 // the algorithm (which would not check for one suggestion) runs.
 TEST(SuggestTest, HonoursCancellationWhileReadingTrials) {
-  pb::GetSuggestionsRequest request = Request(R"pb(
-    experiment {
-      name: "e"
-      spec {
-        parameter_specs {
-          parameters { name: "x" parameter_type: INT feasible_space { min: "0" max: "100000" } }
-        }
-        objective { type: MINIMIZE objective_metric_name: "loss" }
-        algorithm { algorithm_name: "grid" }
-      }
-    })pb", 1, 1001);
+  // Grid, which checks for cancellation only every few thousand points.
+  pb::GetSuggestionsRequest request = Request(kExperiment, 1, 1001);
+  pb::ExperimentSpec* spec = request.mutable_experiment()->mutable_spec();
+  spec->mutable_algorithm()->set_algorithm_name("grid");
+  pb::ParameterSpec* x = spec->mutable_parameter_specs()->mutable_parameters(0);
+  x->set_parameter_type(pb::INT);
+  x->mutable_feasible_space()->set_min("0");
+  x->mutable_feasible_space()->set_max("100000");
   const auto point = testing::ParseText<pb::GetSuggestionsReply>(
       "parameter_assignments { assignments { name: 'x' value: '5' } }");
   for (int i = 0; i < 1000; ++i) testing::AddTrial(request, point, 0, pb::TrialStatus::SUCCEEDED, "0.1");
