@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "suggestion/algorithm.h"
 #include "suggestion/internal/number_format.h"
@@ -109,9 +110,15 @@ absl::StatusOr<pb::GetSuggestionsReply> Suggest(
   // gone or a server shutting down must be noticed here too.
   constexpr int kCancelCheckInterval = 256;
   int read = 0;
+  absl::flat_hash_set<absl::string_view> names;
   for (const pb::Trial& trial : request.trials()) {
     if (++read % kCancelCheckInterval == 0 && options.cancelled()) {
       return absl::CancelledError("the call was cancelled while reading its trials");
+    }
+    // Observe would take a second one as an update of the first, its
+    // assignments unread: one request holds each trial once.
+    if (!names.insert(trial.name()).second) {
+      return absl::InvalidArgumentError(absl::StrCat("trial ", trial.name(), " appears more than once in the request"));
     }
     if (absl::Status status = suggester->Observe(
             trial.name(),

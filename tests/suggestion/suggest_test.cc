@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/suggestion/test_util.h"
@@ -73,6 +74,20 @@ TEST(SuggestTest, RejectsTrialsWhoseValuesAreNotNumbers) {
   const absl::Status status = StatusOf(request);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("trial e-1: parameter x: value \"three\" is not feasible"));
+}
+
+TEST(SuggestTest, RejectsATrialNamedTwice) {
+  pb::GetSuggestionsRequest request = Request(kExperiment, 1, 2);
+  for (const char* x : {"0.5", "7"}) {  // the second is not even feasible
+    testing::AddTrial(request,
+                      testing::ParseText<pb::GetSuggestionsReply>(
+                          absl::StrCat("parameter_assignments { assignments { name: 'x' value: '", x, "' } }")),
+                      0, pb::TrialStatus::SUCCEEDED, "0.1");
+    request.mutable_trials()->rbegin()->set_name("e-1");
+  }
+  const absl::Status status = StatusOf(request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("trial e-1 appears more than once in the request"));
 }
 
 TEST(SuggestTest, UnavailableObjectivesAreNotErrors) {
