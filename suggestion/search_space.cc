@@ -354,7 +354,17 @@ absl::StatusOr<SearchSpace> SearchSpace::FromProto(
 
 SearchSpace::SearchSpace(std::vector<Parameter> parameters)
     : parameters_(std::move(parameters)) {
-  for (size_t i = 0; i < parameters_.size(); ++i) index_.emplace(parameters_[i].name, i);
+  list_positions_.resize(parameters_.size());
+  number_positions_.resize(parameters_.size());
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    index_.emplace(parameters_[i].name, i);
+    const std::vector<std::string>& list = parameters_[i].list;
+    for (size_t k = 0; k < list.size(); ++k) {
+      list_positions_[i].emplace(list[k], k);
+      // Validation made every discrete element a number.
+      if (parameters_[i].type == ParameterType::kDiscrete) number_positions_[i].emplace(*ParseDouble(list[k]), k);
+    }
+  }
 }
 
 Point SearchSpace::Decode(std::span<const double> unit) const {
@@ -483,18 +493,15 @@ absl::StatusOr<Point> SearchSpace::ParseAssignments(
       }
       case ParameterType::kDiscrete:
       case ParameterType::kCategorical: {
-        auto it = std::find(p.list.begin(), p.list.end(), text);
-        // Discrete values may be written differently ("0.10" for "0.1").
-        if (it == p.list.end() && p.type == ParameterType::kDiscrete) {
-          if (std::optional<double> value = ParseDouble(text)) {
-            it = std::find_if(p.list.begin(), p.list.end(),
-                              [&](const std::string& element) {
-                                return ParseDouble(element) == value;
-                              });
-          }
+        if (auto found = list_positions_[i].find(text); found != list_positions_[i].end()) {
+          point[i] = static_cast<double>(found->second);
+          break;
         }
-        if (it == p.list.end()) return infeasible("not in the list");
-        point[i] = static_cast<double>(it - p.list.begin());
+        // Discrete values may be written differently ("0.10" for "0.1").
+        const std::optional<double> number = p.type == ParameterType::kDiscrete ? ParseDouble(text) : std::nullopt;
+        auto found = number ? number_positions_[i].find(*number) : number_positions_[i].end();
+        if (found == number_positions_[i].end()) return infeasible("not in the list");
+        point[i] = static_cast<double>(found->second);
         break;
       }
     }

@@ -137,6 +137,11 @@ class SearchSpace {
 
   std::vector<Parameter> parameters_;
   absl::flat_hash_map<std::string, size_t> index_;  // parameter name -> dimension
+  // Per dimension, list element -> its first position, and for discrete
+  // lists its number -> that position ("0.10" is "0.1"): a request holds
+  // tens of thousands of trials, and a list can be long.
+  std::vector<absl::flat_hash_map<std::string, size_t>> list_positions_;
+  std::vector<absl::flat_hash_map<double, size_t>> number_positions_;
 };
 
 // A trial's assignments as views, from Katib's messages or from the runner's
