@@ -146,7 +146,7 @@ class Run {
   // Puts back a trial the machine could not start (no space or folder for
   // its files, no descriptors or processes left): the run goes on with as
   // many trials at a time as run now, and stops if none does.
-  void Postpone(TrialRecord record, const absl::Status& why);
+  void Postpone(const std::string& trial, const absl::Status& why);
   void FailTrial(TrialRecord record, std::string reason, std::string message);
   void OnOutput(const std::string& trial, OutputStream stream, std::string_view chunk);
   void OnTrialEnd(const std::string& trial, const TrialEnd& end);
@@ -553,7 +553,7 @@ bool Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   auto fail = [&](const absl::Status& status) {
     if (lease) gpus_->Release(lease->id);
     if (IsTheMachinesFault(status)) {
-      Postpone(std::move(record), status);
+      Postpone(record.name, status);
       return false;
     }
     FailTrial(std::move(record), "LaunchFailed", std::string(status.message()));
@@ -614,19 +614,19 @@ bool Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   return true;
 }
 
-void Run::Postpone(TrialRecord record, const absl::Status& why) {
-  reruns_.insert(reruns_.begin(), record.name);
+void Run::Postpone(const std::string& trial, const absl::Status& why) {
+  reruns_.insert(reruns_.begin(), trial);
   const int running = static_cast<int>(active_.size());
   if (running == 0) {
     if (record_failure_.ok()) {
-      record_failure_ = absl::Status(why.code(), absl::StrCat("cannot start trial ", record.name, ": ", why.message()));
+      record_failure_ = absl::Status(why.code(), absl::StrCat("cannot start trial ", trial, ": ", why.message()));
     }
     return;
   }
   if (!parallel_cap_ || running < *parallel_cap_) {
     parallel_cap_ = running;
     observer_.OnMessage(absl::StrFormat("%s could not start (%s); running at most %d trial%s at a time from now on",
-                                        record.name, why.message(), running, running == 1 ? "" : "s"));
+                                        trial, why.message(), running, running == 1 ? "" : "s"));
   }
 }
 
