@@ -62,39 +62,62 @@ std::optional<double> MetricSummary::numeric_value() const { return ParseGoFloat
 
 absl::StatusOr<std::vector<MetricSummary>> SummarizeMetrics(
     std::span<const MetricLog> log, std::span<const MetricStrategy> strategies) {
-  struct Running {
-    std::optional<double> min, max;
-    std::optional<KatibTime> latest_time;
-  };
-  std::vector<MetricSummary> summaries;
-  std::vector<Running> running(strategies.size());
-  for (const MetricStrategy& strategy : strategies)
-    summaries.push_back({strategy.name, strategy.type});
+  MetricSummarizer summarizer(strategies);
+  for (const MetricLog& entry : log) summarizer.Add(entry);
+  return summarizer.Summaries();
+}
 
-  for (size_t i = 0; i < log.size(); ++i) {
-    const MetricLog& entry = log[i];
-    const auto it = std::find_if(summaries.begin(), summaries.end(),
-                                 [&](const MetricSummary& s) { return s.name == entry.name; });
-    if (it == summaries.end()) continue;
-    MetricSummary& summary = *it;
-    Running& state = running[it - summaries.begin()];
-    if (const auto number = ParseGoFloat(entry.value)) {
-      // Katib compares with < and >, so NaN never replaces a first value.
-      if (!state.min || *number < *state.min) state.min = *number, summary.min = entry.value;
-      if (!state.max || *number > *state.max) state.max = *number, summary.max = entry.value;
-    }
-    const auto time = ParseRfc3339(entry.timestamp);
-    if (!time) {
-      return absl::InvalidArgumentError(
-          fmt::format("observation {} (metric \"{}\"): timestamp \"{}\" is not RFC 3339", i,
-                      entry.name, entry.timestamp));
-    }
-    if (!state.latest_time || *state.latest_time <= *time) {
-      state.latest_time = time;
-      summary.latest = entry.value;
-    }
+MetricSummarizer::MetricSummarizer(std::span<const MetricStrategy> strategies)
+    : running_(strategies.size()) {
+  for (const MetricStrategy& strategy : strategies)
+    summaries_.push_back({strategy.name, strategy.type});
+}
+
+std::optional<size_t> MetricSummarizer::Find(std::string_view name) const {
+  const auto it = std::find_if(summaries_.begin(), summaries_.end(),
+                               [&](const MetricSummary& s) { return s.name == name; });
+  if (it == summaries_.end()) return std::nullopt;
+  return static_cast<size_t>(it - summaries_.begin());
+}
+
+void MetricSummarizer::Add(const MetricLog& entry) {
+  const size_t index = added_++;
+  if (!failure_.ok()) return;
+  const std::optional<size_t> metric = Find(entry.name);
+  if (!metric) return;
+  const auto time = ParseRfc3339(entry.timestamp);
+  if (!time) {
+    failure_ = absl::InvalidArgumentError(
+        fmt::format("observation {} (metric \"{}\"): timestamp \"{}\" is not RFC 3339", index,
+                    entry.name, entry.timestamp));
+    return;
   }
-  return summaries;
+  Update(*metric, entry.value, *time);
+}
+
+void MetricSummarizer::Add(std::string_view name, std::string_view value, KatibTime time) {
+  ++added_;
+  if (!failure_.ok()) return;
+  if (const std::optional<size_t> metric = Find(name)) Update(*metric, value, time);
+}
+
+void MetricSummarizer::Update(size_t metric, std::string_view value, KatibTime time) {
+  MetricSummary& summary = summaries_[metric];
+  Running& state = running_[metric];
+  if (const auto number = ParseGoFloat(value)) {
+    // Katib compares with < and >, so NaN never replaces a first value.
+    if (!state.min || *number < *state.min) state.min = *number, summary.min = value;
+    if (!state.max || *number > *state.max) state.max = *number, summary.max = value;
+  }
+  if (!state.latest_time || *state.latest_time <= time) {
+    state.latest_time = time;
+    summary.latest = value;
+  }
+}
+
+absl::StatusOr<std::vector<MetricSummary>> MetricSummarizer::Summaries() const {
+  if (!failure_.ok()) return failure_;
+  return summaries_;
 }
 
 }  // namespace hpsearch::metrics

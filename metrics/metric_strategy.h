@@ -19,7 +19,9 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "metrics/katib_time.h"
 #include "metrics/metric_log.h"
 
 namespace hpsearch::metrics {
@@ -63,5 +65,36 @@ struct MetricSummary {
 // timestamp is not RFC 3339, as Katib's controller does.
 absl::StatusOr<std::vector<MetricSummary>> SummarizeMetrics(
     std::span<const MetricLog> log, std::span<const MetricStrategy> strategies);
+
+// SummarizeMetrics one observation at a time, in the log's order, so that a
+// log too long to hold can be summarised as it goes by: its size does not
+// depend on the log's length.
+class MetricSummarizer {
+ public:
+  explicit MetricSummarizer(std::span<const MetricStrategy> strategies);
+
+  // An observation as collected. The first whose relevant timestamp is not
+  // RFC 3339 fails the summary, which then ignores the rest.
+  void Add(const MetricLog& entry);
+  // An observation whose timestamp is already parsed (a stored one).
+  void Add(std::string_view name, std::string_view value, KatibTime time);
+
+  // What SummarizeMetrics returns for the observations added so far.
+  absl::StatusOr<std::vector<MetricSummary>> Summaries() const;
+
+ private:
+  struct Running {
+    std::optional<double> min, max;
+    std::optional<KatibTime> latest_time;
+  };
+  // The index of `name` in summaries_, if it is one of the strategies'.
+  std::optional<size_t> Find(std::string_view name) const;
+  void Update(size_t metric, std::string_view value, KatibTime time);
+
+  std::vector<MetricSummary> summaries_;
+  std::vector<Running> running_;
+  size_t added_ = 0;
+  absl::Status failure_;
+};
 
 }  // namespace hpsearch::metrics

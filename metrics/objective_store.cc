@@ -568,7 +568,16 @@ absl::Status ObjectiveStore::ReplaceObservations(std::string_view trial,
 
 absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::GetObservations(
     std::string_view trial, const ObservationQuery& query) {
-  return impl_->Read([&](Connection& db) -> absl::StatusOr<std::vector<StoredObservation>> {
+  std::vector<StoredObservation> log;
+  HPSEARCH_RETURN_IF_ERROR(ForEachObservation(
+      trial, query, [&](const StoredObservation& observation) { log.push_back(observation); }));
+  return log;
+}
+
+absl::Status ObjectiveStore::ForEachObservation(
+    std::string_view trial, const ObservationQuery& query,
+    absl::FunctionRef<void(const StoredObservation&)> visit) {
+  return impl_->Read([&](Connection& db) -> absl::Status {
     absl::StatusOr<Statement> stmt = db.Prepare(fmt::format(
         "SELECT {}{}", kObservationColumns,
         " FROM observation_logs WHERE trial_name = ?1 AND (?2 = '' OR metric_name = ?2) "
@@ -579,7 +588,12 @@ absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::GetObservations(
     stmt->Bind(2, query.metric);
     stmt->Bind(3, query.start_us);
     stmt->Bind(4, query.end_us);
-    return ReadAll<StoredObservation>(*stmt, ReadObservation);
+    while (true) {
+      absl::StatusOr<bool> row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return absl::OkStatus();
+      visit(ReadObservation(*stmt));
+    }
   });
 }
 

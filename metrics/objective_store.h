@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "metrics/metric_log.h"
@@ -171,6 +172,10 @@ class ObjectiveStore {
   // A trial's log ordered by time, then arrival.
   absl::StatusOr<std::vector<StoredObservation>> GetObservations(
       std::string_view trial, const ObservationQuery& query = {});
+  // GetObservations one observation at a time, for logs too long to load:
+  // hands each to `visit` as it is read, and keeps none.
+  absl::Status ForEachObservation(std::string_view trial, const ObservationQuery& query,
+                                  absl::FunctionRef<void(const StoredObservation&)> visit);
   // Every observation of `metric` across the experiment's trials, by trial
   // creation order, then time, then arrival.
   absl::StatusOr<std::vector<StoredObservation>> MetricHistory(std::string_view experiment,

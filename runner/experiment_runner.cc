@@ -15,7 +15,6 @@
 #include "api/experiment_loader.h"
 #include "api/experiment_proto.h"
 #include "gpu/partitioner.h"
-#include "metrics/go_float.h"
 #include "runner/objective.h"
 #include "runner/resume_rules.h"
 #include "runner/trial_collector.h"
@@ -111,7 +110,8 @@ class Run {
     std::optional<int> gpu_lease;
     // Why the engine stopped it for using too much GPU memory.
     std::optional<std::string> gpu_overrun;
-    // Its early-stopping rule, applied to collector.log() up to rule_checked.
+    // Its early-stopping rule, applied to the objective reports in
+    // collector.digest() up to rule_checked.
     std::optional<suggestion::StoppingRuleCheck> stopping_rule;
     size_t rule_checked = 0;
     // Why the engine stopped it early, by the rule.
@@ -139,6 +139,12 @@ class Run {
   std::vector<std::optional<gpu::GpuLease>> GpuPlaces(int wanted, int active);
   void WatchGpuMemory();
   void ApplyStoppingRules();
+  // What is kept of a trial's log: its summaries, and the objective reports
+  // medianstop reads (the first start_step; none without medianstop).
+  TrialLogDigest EmptyDigest() const {
+    const int64_t reports_kept = median_stop_ ? median_stop_->settings().start_step : 0;
+    return TrialLogDigest(strategies_, static_cast<size_t>(reports_kept));
+  }
   // Starts a trial, or records it failed if it cannot start for a reason
   // of its own. Returns false, leaving it to Postpone, when the machine
   // could not start it: no more trials can start this turn.
@@ -294,13 +300,11 @@ absl::Status Run::LoadTrials() {
     if (interrupted) {
       reruns_.push_back(record.name);
     } else {
-      auto observations = store_->GetObservations(record.name);
-      if (!observations.ok()) return observations.status();
-      std::vector<metrics::MetricLog> log = ToMetricLog(*observations);
-      auto summary = metrics::SummarizeMetrics(log, strategies_);
-      if (summary.ok()) view.metrics = *std::move(summary);
+      absl::StatusOr<TrialLogDigest> digest = DigestStoredLog(*store_, record.name, EmptyDigest());
+      if (!digest.ok()) return digest.status();
+      view.metrics = digest->Summaries();
       if (median_stop_ && record.status == TrialStatus::kSucceeded) {
-        median_stop_->AddSucceeded(record.name, NumericReports(log, objective_name()));
+        median_stop_->AddSucceeded(record.name, digest->objective_reports());
       }
     }
     order_.push_back(record.name);
@@ -489,12 +493,9 @@ void Run::WatchGpuMemory() {
 void Run::ApplyStoppingRules() {
   for (auto& [trial, active] : active_) {
     if (!active.stopping_rule || active.early_stop) continue;
-    const std::vector<metrics::MetricLog>& log = active.collector.log();
-    for (; active.rule_checked < log.size() && !active.early_stop; ++active.rule_checked) {
-      const metrics::MetricLog& entry = log[active.rule_checked];
-      if (entry.name != objective_name()) continue;
-      std::optional<double> value = metrics::ParseGoFloat(entry.value);
-      if (!value || !active.stopping_rule->Report(*value)) continue;
+    const std::vector<double>& reports = active.collector.digest().objective_reports();
+    for (; active.rule_checked < reports.size() && !active.early_stop; ++active.rule_checked) {
+      if (!active.stopping_rule->Report(reports[active.rule_checked])) continue;
       const suggestion::StoppingRule& rule = active.stopping_rule->rule();
       active.early_stop = absl::StrFormat("best %s %g in %d reports is worse than the median rule's %g",
                                           objective_name(), active.stopping_rule->best(), rule.start_step,
@@ -565,7 +566,8 @@ bool Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   if (lease) gpu_env = lease->env;
   auto spec = planner_.Plan(record, trial_dir, gpu_env);
   if (!spec.ok()) return fail(spec.status());
-  auto collector = TrialCollector::Create(parser_options_, record.name, planner_.MetricsFileIn(trial_dir));
+  auto collector =
+      TrialCollector::Create(parser_options_, record.name, planner_.MetricsFileIn(trial_dir), EmptyDigest());
   if (!collector.ok()) return fail(collector.status());
 
   record.status = TrialStatus::kRunning;
@@ -659,8 +661,7 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
     overhead_.launch_to_first_line_ms.push_back(Milliseconds(*active.first_line - active.launched));
   }
   TrialView& view = trials_.at(trial);
-  auto summary = metrics::SummarizeMetrics(active.collector.log(), strategies_);
-  view.metrics = summary.ok() ? *std::move(summary) : std::vector<metrics::MetricSummary>{};
+  view.metrics = active.collector.digest().Summaries();
   TrialRecord& record = view.record;
   if (active.gpu_lease) {
     const gpu::GpuUsage usage = gpus_->Release(*active.gpu_lease);
@@ -684,8 +685,8 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
     observer_.OnMessage(absl::StrCat(trial, ": metrics ", ending.parser_warning,
                                      more > 0 ? absl::StrCat(" (and ", more, " more)") : ""));
   }
-  std::vector<double> objective_reports;  // for the early-stopping rule, should it succeed
-  if (median_stop_) objective_reports = NumericReports(active.collector.log(), objective_name());
+  // For the early-stopping rule, should it succeed.
+  std::vector<double> objective_reports = active.collector.digest().objective_reports();
   active_.erase(it);
 
   record.end_us = NowMicros();

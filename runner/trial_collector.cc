@@ -46,14 +46,14 @@ absl::StatusOr<CollectorSetup> CollectorSetupOf(const api::Experiment& experimen
 
 absl::StatusOr<TrialCollector> TrialCollector::Create(
     const metrics::ParserOptions& options, std::string trial,
-    std::optional<std::filesystem::path> metrics_file) {
+    std::optional<std::filesystem::path> metrics_file, TrialLogDigest digest) {
   metrics::ParserOptions parser_options = options;
   // Indexed by OutputStream.
   if (!metrics_file) parser_options.streams = {"stdout", "stderr"};
   absl::StatusOr<metrics::MetricsParser> parser = metrics::MetricsParser::Create(parser_options);
   if (!parser.ok()) return parser.status();
   return TrialCollector(std::move(parser_options), *std::move(parser), std::move(trial),
-                        std::move(metrics_file));
+                        std::move(metrics_file), std::move(digest));
 }
 
 void TrialCollector::OnOutput(OutputStream stream, std::string_view chunk) {
@@ -114,15 +114,21 @@ void TrialCollector::FindWhereRepeatsStart(const metrics::MetricLog& first) {
 
 void TrialCollector::TakeRecords() {
   for (metrics::MetricLog& record : parser_.TakeRecords()) {
-    if (!repeat_next_) FindWhereRepeatsStart(record);
-    if (*repeat_next_ < repeat_end_ && log_[*repeat_next_] == record) {
-      content_.push_back((*repeat_next_)++);
-      continue;
-    }
-    repeat_next_ = repeat_end_;  // the content went its own way: the rest is new
-    content_.push_back(log_.size());
+    if (metrics_file_ && RepeatsCollected(record)) continue;
+    digest_.Add(record);
     log_.push_back(std::move(record));
   }
+}
+
+bool TrialCollector::RepeatsCollected(const metrics::MetricLog& record) {
+  if (!repeat_next_) FindWhereRepeatsStart(record);
+  if (*repeat_next_ < repeat_end_ && log_[*repeat_next_] == record) {
+    content_.push_back((*repeat_next_)++);
+    return true;
+  }
+  repeat_next_ = repeat_end_;  // the content went its own way: the rest is new
+  content_.push_back(log_.size());
+  return false;
 }
 
 absl::Status TrialCollector::Flush(metrics::ObjectiveStore& store) {
@@ -136,7 +142,7 @@ absl::Status TrialCollector::Finish(metrics::ObjectiveStore& store) {
   parser_.Finish();
   TakeRecords();
   // content_ ascends, so it is all of log_ when it is as long.
-  if (content_.size() == log_.size()) return StoreNewRecords(store);
+  if (!metrics_file_ || content_.size() == log_.size()) return StoreNewRecords(store);
   return StoreFileContent(store);
 }
 
@@ -147,7 +153,14 @@ absl::Status TrialCollector::StoreNewRecords(metrics::ObjectiveStore& store) {
   absl::Status status = store.AppendObservations(
       trial_, std::span<const metrics::MetricLog>(log_).subspan(stored_),
       metrics::Durability::kProcessCrash);
-  if (status.ok()) stored_ = log_.size();
+  if (!status.ok()) return status;
+  // The File collector compares what its file holds with the log; the
+  // StdOut collector has no use for stored records, which the digest has.
+  if (metrics_file_) {
+    stored_ = log_.size();
+  } else {
+    log_.clear();
+  }
   return status;
 }
 
@@ -156,6 +169,8 @@ absl::Status TrialCollector::StoreFileContent(metrics::ObjectiveStore& store) {
   content.reserve(content_.size());
   for (size_t index : content_) content.push_back(std::move(log_[index]));
   log_ = std::move(content);
+  digest_.Clear();
+  for (const metrics::MetricLog& record : log_) digest_.Add(record);
   absl::Status status = store.ReplaceObservations(trial_, log_, metrics::Durability::kProcessCrash);
   if (status.ok()) stored_ = log_.size();
   return status;

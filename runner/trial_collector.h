@@ -6,7 +6,10 @@
 // the File collector the trial's metrics file is followed. Either way the
 // text goes through the metrics parser, and what it yields is appended to the
 // store in one batch per Flush, so a killed engine loses at most the last
-// tick's lines, never a batch it reported stored.
+// tick's lines, never a batch it reported stored. What the runner needs of
+// the log is kept in a TrialLogDigest, updated as records arrive; the StdOut
+// collector keeps no record it has stored, so a trial may print any number
+// of metric lines.
 //
 // Katib's File collector stores what the file holds once the trial has
 // ended: it reads the whole file then (while the trial runs it tails it only
@@ -33,6 +36,7 @@
 #include "metrics/metrics_parser.h"
 #include "metrics/objective_store.h"
 #include "runner/process.h"
+#include "runner/trial_log_digest.h"
 
 namespace hpsearch::runner {
 
@@ -50,10 +54,12 @@ absl::StatusOr<CollectorSetup> CollectorSetupOf(const api::Experiment& experimen
 class TrialCollector {
  public:
   // `metrics_file` unset: the StdOut collector (feed with OnOutput);
-  // set: the File collector following that path.
+  // set: the File collector following that path. `digest`: empty, to digest
+  // the trial's log into.
   static absl::StatusOr<TrialCollector> Create(const metrics::ParserOptions& options,
                                                std::string trial,
-                                               std::optional<std::filesystem::path> metrics_file);
+                                               std::optional<std::filesystem::path> metrics_file,
+                                               TrialLogDigest digest);
 
   // A chunk of the trial's stdout or stderr; ignored by the File collector.
   void OnOutput(OutputStream stream, std::string_view chunk);
@@ -65,9 +71,13 @@ class TrialCollector {
   // "unavailable" record when the objective never appeared.
   absl::Status Finish(metrics::ObjectiveStore& store);
 
-  // Everything collected, in order: the trial's observation log. It only
-  // grows until Finish, which may replace it by what the metrics file holds.
+  // The File collector's: everything collected, in order, the trial's
+  // observation log. It only grows until Finish, which may replace it by
+  // what the metrics file holds. The StdOut collector's: only the records
+  // it could not store yet.
   const std::vector<metrics::MetricLog>& log() const { return log_; }
+  // The whole observation log's digest, also after Finish replaced it.
+  const TrialLogDigest& digest() const { return digest_; }
   // Its warnings are about the output, or the metrics file as it is now.
   const metrics::MetricsParser& parser() const { return parser_; }
 
@@ -79,11 +89,12 @@ class TrialCollector {
   };
 
   TrialCollector(metrics::ParserOptions options, metrics::MetricsParser parser, std::string trial,
-                 std::optional<std::filesystem::path> metrics_file)
+                 std::optional<std::filesystem::path> metrics_file, TrialLogDigest digest)
       : parser_options_(std::move(options)),
         parser_(std::move(parser)),
         trial_(std::move(trial)),
-        metrics_file_(std::move(metrics_file)) {}
+        metrics_file_(std::move(metrics_file)),
+        digest_(std::move(digest)) {}
   void FollowFile();
   // Whether the open followed file no longer starts with what was read of
   // it: shorter than that, or other bytes where the last ones read were.
@@ -91,8 +102,11 @@ class TrialCollector {
   // Reads the file anew, from its start.
   void StartOver();
   void ReadNewBytes(int fd);
-  // Moves the parser's records to log_, skipping those that repeat it.
+  // Moves the parser's records to log_ and the digest, skipping those that
+  // repeat what the File collector read before.
   void TakeRecords();
+  // Whether `record` repeats log_, noting where in log_ it is in content_.
+  bool RepeatsCollected(const metrics::MetricLog& record);
   // After a StartOver: the content's repetition of log_, if any, starts at
   // the first record like its `first`, from where the previous content
   // started on (a rewrite keeps the oldest reports, or drops some).
@@ -110,6 +124,7 @@ class TrialCollector {
   off_t file_offset_ = 0;
   std::string last_bytes_;
 
+  TrialLogDigest digest_;
   std::vector<metrics::MetricLog> log_;
   size_t stored_ = 0;  // log_[0, stored_) is in the store
   // Where each record parsed since the last StartOver is in log_: ascending,

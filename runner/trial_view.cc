@@ -1,10 +1,7 @@
 #include "runner/trial_view.h"
 
-#include <optional>
-
-#include "metrics/go_float.h"
-#include "metrics/katib_time.h"
 #include "runner/objective.h"
+#include "runner/trial_log_digest.h"
 
 namespace hpsearch::runner {
 
@@ -20,24 +17,6 @@ std::vector<metrics::MetricStrategy> MetricStrategiesOf(const api::Experiment& e
                                           objective.additional_metric_names, overrides);
 }
 
-std::vector<metrics::MetricLog> ToMetricLog(std::span<const metrics::StoredObservation> stored) {
-  std::vector<metrics::MetricLog> log;
-  log.reserve(stored.size());
-  for (const metrics::StoredObservation& o : stored) {
-    log.push_back({metrics::FormatMicrosRfc3339Nano(o.time_us), o.metric, o.value});
-  }
-  return log;
-}
-
-std::vector<double> NumericReports(std::span<const metrics::MetricLog> log, std::string_view metric) {
-  std::vector<double> values;
-  for (const metrics::MetricLog& entry : log) {
-    if (entry.name != metric) continue;
-    if (std::optional<double> value = metrics::ParseGoFloat(entry.value)) values.push_back(*value);
-  }
-  return values;
-}
-
 absl::StatusOr<std::vector<TrialView>> LoadTrialViews(metrics::ObjectiveStore& store,
                                                       const api::Experiment& experiment) {
   std::vector<metrics::MetricStrategy> strategies = MetricStrategiesOf(experiment);
@@ -45,11 +24,10 @@ absl::StatusOr<std::vector<TrialView>> LoadTrialViews(metrics::ObjectiveStore& s
   if (!records.ok()) return records.status();
   std::vector<TrialView> views;
   for (metrics::TrialRecord& record : *records) {
-    auto observations = store.GetObservations(record.name);
-    if (!observations.ok()) return observations.status();
-    auto summary = metrics::SummarizeMetrics(ToMetricLog(*observations), strategies);
-    views.push_back({.record = std::move(record),
-                     .metrics = summary.ok() ? *std::move(summary) : std::vector<metrics::MetricSummary>{}});
+    absl::StatusOr<TrialLogDigest> digest =
+        DigestStoredLog(store, record.name, TrialLogDigest(strategies, /*objective_reports_kept=*/0));
+    if (!digest.ok()) return digest.status();
+    views.push_back({.record = std::move(record), .metrics = digest->Summaries()});
   }
   return views;
 }

@@ -2,13 +2,10 @@
 // summarised by the experiment's metric strategies, Katib's way.
 #pragma once
 
-#include <span>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "api/experiment.h"
-#include "metrics/metric_log.h"
 #include "metrics/metric_strategy.h"
 #include "metrics/objective_store.h"
 
@@ -22,12 +19,6 @@ struct TrialView {
 // The objective's and additional metrics' strategies: the experiment's
 // metricStrategies over Katib's defaults.
 std::vector<metrics::MetricStrategy> MetricStrategiesOf(const api::Experiment& experiment);
-
-// Stored observations as the observation log they were collected as.
-std::vector<metrics::MetricLog> ToMetricLog(std::span<const metrics::StoredObservation> stored);
-
-// A metric's numeric reports, in the order the trial printed them.
-std::vector<double> NumericReports(std::span<const metrics::MetricLog> log, std::string_view metric);
 
 // Every trial of `experiment` in `store`, summarised with its metric
 // strategies (what `hpsearch trials` shows).

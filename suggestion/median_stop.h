@@ -71,6 +71,8 @@ class MedianStop {
   // have succeeded.
   std::optional<StoppingRule> RuleForNewTrial() const;
 
+  const MedianStopSettings& settings() const { return settings_; }
+
  private:
   MedianStopSettings settings_;
   bool maximize_;

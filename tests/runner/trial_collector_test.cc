@@ -35,6 +35,19 @@ constexpr char kZero[] = "0001-01-01T00:00:00Z";
 
 MetricLog Loss(std::string value) { return {kZero, "loss", std::move(value)}; }
 
+const std::vector<metrics::MetricStrategy> kStrategies = {{"loss", metrics::MetricStrategyType::kMin},
+                                                          {"accuracy", metrics::MetricStrategyType::kMax}};
+
+// The trial's metrics as the runner reads them from a log.
+std::vector<std::string> Values(const std::vector<metrics::MetricSummary>& summaries) {
+  std::vector<std::string> values;
+  for (const metrics::MetricSummary& summary : summaries) values.push_back(summary.value());
+  return values;
+}
+std::vector<std::string> ValuesOf(const std::vector<MetricLog>& log) {
+  return Values(*metrics::SummarizeMetrics(log, kStrategies));
+}
+
 // Writes the whole file the way Python's open(path, 'w') does: truncated in
 // place, same inode.
 void Rewrite(const std::filesystem::path& path, std::string_view content) {
@@ -91,7 +104,8 @@ class TrialCollectorTest : public ::testing::Test {
     metrics::ParserOptions options;
     options.format = format;
     options.metric_names = {"loss", "accuracy"};
-    auto collector = TrialCollector::Create(options, "t", std::move(file));
+    auto collector = TrialCollector::Create(options, "t", std::move(file),
+                                            TrialLogDigest(kStrategies, /*objective_reports_kept=*/2));
     EXPECT_TRUE(collector.ok()) << collector.status();
     return *std::move(collector);
   }
@@ -120,11 +134,8 @@ TEST_F(TrialCollectorTest, StdOutCollectorReadsStderrToo) {
   TrialCollector collector = Collector(std::nullopt);
   collector.OnOutput(OutputStream::kStderr, "INFO:root:loss=0.5\n");
   collector.OnOutput(OutputStream::kStdout, "accuracy=0.9\n");
-  Flush(collector);
-  EXPECT_THAT(collector.log(), ElementsAre(Loss("0.5"), MetricLog{kZero, "accuracy", "0.9"}));
   Finish(collector);
-  EXPECT_THAT(collector.log(), ElementsAre(Loss("0.5"), MetricLog{kZero, "accuracy", "0.9"}));
-  EXPECT_EQ(Stored().size(), 2u);
+  EXPECT_THAT(Stored(), ElementsAre(Loss("0.5"), MetricLog{kZero, "accuracy", "0.9"}));
 }
 
 TEST_F(TrialCollectorTest, StdOutCollectorKeepsEachStreamsPartialLineApart) {
@@ -134,7 +145,25 @@ TEST_F(TrialCollectorTest, StdOutCollectorKeepsEachStreamsPartialLineApart) {
   collector.OnOutput(OutputStream::kStdout, "ss=0.6\n");
   collector.OnOutput(OutputStream::kStderr, "ss=0.5\n");
   Flush(collector);
-  EXPECT_THAT(collector.log(), ElementsAre(Loss("0.7"), Loss("0.6"), Loss("0.5")));
+  EXPECT_THAT(Stored(), ElementsAre(Loss("0.7"), Loss("0.6"), Loss("0.5")));
+}
+
+// A trial may log a metric at every step: what it printed is in the store
+// and the digest, not in the collector.
+TEST_F(TrialCollectorTest, StdOutCollectorKeepsNoRecordItStored) {
+  TrialCollector collector = Collector(std::nullopt);
+  for (int step = 1; step <= 50; ++step) {
+    collector.OnOutput(OutputStream::kStdout, absl::StrCat("loss=", 1.0 / step, "\naccuracy=oops\n"));
+    Flush(collector);
+    ASSERT_THAT(collector.log(), IsEmpty()) << "step " << step;
+  }
+  collector.OnOutput(OutputStream::kStderr, "accuracy=0.75\nloss=0.5");
+  Finish(collector);
+  EXPECT_THAT(collector.log(), IsEmpty());
+  EXPECT_EQ(Stored().size(), 102u);
+  EXPECT_THAT(Values(collector.digest().Summaries()), ElementsAre("0.02", "0.75"));
+  EXPECT_THAT(Values(collector.digest().Summaries()), ElementsAreArray(ValuesOf(Stored())));
+  EXPECT_THAT(collector.digest().objective_reports(), ElementsAre(1, 0.5));
 }
 
 TEST_F(TrialCollectorTest, FileCollectorIgnoresTheOutputStreams) {
@@ -217,6 +246,9 @@ TEST_F(TrialCollectorTest, ATruncatedFileLeavesWhatItHoldsInTheEnd) {
   Finish(collector);
   EXPECT_THAT(collector.log(), ElementsAre(Loss("1")));
   EXPECT_THAT(Stored(), ElementsAre(Loss("1")));
+  // The trial's metrics are those of what the file held in the end.
+  EXPECT_THAT(Values(collector.digest().Summaries()), ElementsAre("1", "unavailable"));
+  EXPECT_THAT(collector.digest().objective_reports(), ElementsAre(1));
 }
 
 TEST_F(TrialCollectorTest, AFileRewrittenLongerInPlaceIsReadAgain) {
