@@ -100,6 +100,27 @@ absl::StatusOr<std::string> SubstituteTrialParameters(
   return out;
 }
 
+std::string ExpandContainerVariables(std::string_view text, const std::map<std::string, std::string>& variables) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 == text.size()) {
+      out += text[i];
+    } else if (text[i + 1] == '$') {
+      out += '$';
+      ++i;
+    } else if (const size_t close = text.find(')', i + 2); text[i + 1] == '(' && close != std::string_view::npos) {
+      const std::string name(text.substr(i + 2, close - i - 2));
+      auto it = variables.find(name);
+      out += it != variables.end() ? it->second : std::string(text.substr(i, close - i + 1));
+      i = close;
+    } else {
+      out += '$';
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<TrialCommand> BuildTrialCommand(const api::Experiment& experiment,
                                                const TrialIdentity& trial) {
   const std::optional<api::TrialTemplate>& trial_template = experiment.spec.trial_template;
@@ -123,18 +144,25 @@ absl::StatusOr<TrialCommand> BuildTrialCommand(const api::Experiment& experiment
       TrialParameterValues(*trial_template, trial);
   if (!values.ok()) return values.status();
 
+  // Kubernetes expands $(NAME) after Katib has substituted the parameters;
+  // expanding the template's text first gives the same result, except that
+  // a parameter's value is never read as a reference.
+  std::map<std::string, std::string> variables;  // each sees those before it
   TrialCommand command;
+  for (const api::NameValue& variable : container->env) {
+    std::string expanded = ExpandContainerVariables(variable.value, variables);
+    absl::StatusOr<std::string> value = SubstituteTrialParameters(expanded, *values);
+    if (!value.ok()) return value.status();
+    variables[variable.name] = std::move(expanded);
+    command.env.push_back({variable.name, *std::move(value)});
+  }
   for (const std::vector<std::string>* part : {&container->command, &container->args}) {
     for (const std::string& word : *part) {
-      absl::StatusOr<std::string> substituted = SubstituteTrialParameters(word, *values);
+      absl::StatusOr<std::string> substituted =
+          SubstituteTrialParameters(ExpandContainerVariables(word, variables), *values);
       if (!substituted.ok()) return substituted.status();
       command.argv.push_back(*std::move(substituted));
     }
-  }
-  for (const api::NameValue& variable : container->env) {
-    absl::StatusOr<std::string> value = SubstituteTrialParameters(variable.value, *values);
-    if (!value.ok()) return value.status();
-    command.env.push_back({variable.name, *std::move(value)});
   }
   return command;
 }

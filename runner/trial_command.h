@@ -43,8 +43,15 @@ absl::StatusOr<std::map<std::string, std::string>> TrialParameterValues(
 absl::StatusOr<std::string> SubstituteTrialParameters(
     std::string_view text, const std::map<std::string, std::string>& values);
 
+// Kubernetes' expansion of a container's command, args and env values:
+// $(NAME) becomes the value of `variables`' NAME, and stays as written when
+// there is none; $$ is a $ (so $$(NAME) stays "$(NAME)").
+std::string ExpandContainerVariables(std::string_view text, const std::map<std::string, std::string>& variables);
+
 // The primary container's command followed by its args, and its env, with
-// every placeholder substituted. Fails when the experiment has no trial
+// every placeholder substituted. $(NAME) references to the container's env
+// are expanded as Kubernetes would, in the template's own text: a
+// parameter's value arrives verbatim, whatever it holds. Fails when the experiment has no trial
 // template, no primary container or an empty command line.
 absl::StatusOr<TrialCommand> BuildTrialCommand(const api::Experiment& experiment,
                                                const TrialIdentity& trial);

@@ -51,13 +51,35 @@ TEST(BuildTrialCommandTest, SubstitutesAssignmentsAndMetadataIntoThePrimaryConta
 }
 
 TEST(BuildTrialCommandTest, HostileValuesStayOneVerbatimArgument) {
-  const std::string hostile = "a b'\"; rm -rf / $(touch x) `id` ${HOME} ${trialParameters.optimizer}";
+  const std::string hostile = "a b'\"; rm -rf / $(touch x) $(PLAIN) $$ `id` ${HOME} ${trialParameters.optimizer}";
   auto command = BuildTrialCommand(TrainingExperiment(), Trial({{"lr", hostile}, {"optimizer", "sgd"}}));
   ASSERT_TRUE(command.ok()) << command.status();
   // Substituted text is never scanned again, so a value that looks like a
   // placeholder stays as written.
   EXPECT_EQ(command->argv[1], "--lr=" + hostile);
   EXPECT_EQ(command->argv.size(), 5u);
+}
+
+// Kubernetes expands $(NAME) from the container's env in its command, args
+// and later env values; a local run does the same.
+TEST(BuildTrialCommandTest, ExpandsTheContainersVariablesAsKubernetesDoes) {
+  api::Experiment experiment = TrainingExperiment();
+  api::Container& training = experiment.spec.trial_template->trial_spec->containers[1];
+  training.env.push_back({"OUT", "/runs/$(TEAM)/${trialParameters.optimizer}"});
+  training.args = {"--out=$(OUT)", "$$(OUT)", "$(HOME)", "--lr=${trialParameters.learningRate}"};
+  auto command = BuildTrialCommand(experiment, Trial({{"lr", "$(OUT)"}, {"optimizer", "adam"}}));
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->env[2], (api::NameValue{"OUT", "/runs/vision/adam"}));
+  // A value not defined stays as written; a parameter's value is not expanded.
+  EXPECT_THAT(command->argv, ElementsAre("hpsearch-trial", "--out=/runs/vision/adam", "$(OUT)", "$(HOME)",
+                                         "--lr=$(OUT)"));
+}
+
+TEST(ExpandContainerVariablesTest, FollowsKubernetesRules) {
+  const std::map<std::string, std::string> variables = {{"A", "1"}, {"EMPTY", ""}};
+  EXPECT_EQ(ExpandContainerVariables("$(A)-$(EMPTY)-$(B)", variables), "1--$(B)");
+  EXPECT_EQ(ExpandContainerVariables("$$(A) $$ $a $( $(A", variables), "$(A) $ $a $( $(A");
+  EXPECT_EQ(ExpandContainerVariables("cost: 5$", variables), "cost: 5$");
 }
 
 TEST(BuildTrialCommandTest, MissingAssignmentIsNamed) {
