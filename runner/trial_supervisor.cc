@@ -189,8 +189,12 @@ void TrialSupervisor::StopAll(std::chrono::milliseconds grace) {
   }
   SignalEverything(SIGTERM);
   while (!trials_.empty()) {
-    // Impatient user: a second interrupt means now.
-    if (Poll(std::chrono::milliseconds(100)).has_value()) SignalEverything(SIGKILL);
+    // Impatient user: a second interrupt means now. Not a SIGPIPE: each
+    // line written to a reader that has gone raises one, and nobody is
+    // asking for haste.
+    if (std::optional<int> signal = Poll(std::chrono::milliseconds(100)); signal && *signal != SIGPIPE) {
+      SignalEverything(SIGKILL);
+    }
   }
   // The run is stopping: orphans whose trial could not be told go too.
   KillAdopted(kOrphanReapLimit);

@@ -98,7 +98,7 @@ class TrialSupervisor {
   // its outcome is its own), and every orphaned descendant is dead and
   // reaped (or, one
   // stuck in uninterruptible sleep, given up on after a few seconds). A
-  // SIGINT, SIGTERM, SIGHUP or SIGPIPE arriving meanwhile skips the rest of the grace period.
+  // SIGINT, SIGTERM or SIGHUP arriving meanwhile skips the rest of the grace period.
   void StopAll(std::chrono::milliseconds grace);
 
   // Asks one trial to stop (SIGTERM to its group and its orphaned

@@ -489,12 +489,17 @@ TEST_F(RunCommandTest, FileCollectorFollowsTheTrialsOwnMetricsFile) {
 // its trials recorded, instead of dying on SIGPIPE with them left Running.
 TEST_F(RunCommandTest, AReaderGoneStopsTheRunAsAnInterrupt) {
   ExperimentYaml experiment;
-  experiment.parallel = 1;
+  experiment.parallel = 2;
   experiment.max_trials = 100;
-  experiment.args.push_back("--sleep-ms=100");
+  experiment.program = "/bin/sh";
+  // The first trial runs until stopped and takes a second to clean up; the
+  // others end at once, so that the engine keeps writing lines.
+  experiment.args = {"-c",
+                     "trap 'sleep 1; touch cleaned; exit 0' TERM; echo loss=${trialParameters.x}; "
+                     "case $HPSEARCH_TRIAL_NAME in *-0001) sleep 30 & wait ;; *) sleep 0.05 ;; esac"};
   auto process = Start({"run", Write(experiment), "--workdir", workdir_.string()});
   ASSERT_TRUE(process.ok());
-  for (int i = 0; i < 2000 && !std::filesystem::exists(TrialDir("e2e-0002")); ++i) {
+  for (int i = 0; i < 2000 && !std::filesystem::exists(TrialDir("e2e-0003")); ++i) {
     std::this_thread::sleep_for(10ms);
   }
   process->CloseStdout();
@@ -502,6 +507,8 @@ TEST_F(RunCommandTest, AReaderGoneStopsTheRunAsAnInterrupt) {
   const ExitStatus exit = process->Wait();
   EXPECT_FALSE(exit.signaled) << exit.Describe();
   EXPECT_EQ(exit.exit_code, 128 + SIGPIPE);
+  // It had its grace period, though every later line raised a SIGPIPE too.
+  EXPECT_TRUE(std::filesystem::exists(TrialDir("e2e-0001") / "cleaned"));
   json trials = Trials();
   ASSERT_THAT(trials.size(), Lt(100u));
   for (const json& trial : trials) EXPECT_NE(trial["status"], "Running") << trial.dump();
