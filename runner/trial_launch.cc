@@ -95,8 +95,12 @@ absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
 absl::Status MakeEmptyTrialDir(const std::filesystem::path& trial_dir) {
   int made = mkdir(trial_dir.c_str(), 0755);
   if (made != 0 && errno == EEXIST) {
-    std::error_code ignored;  // mkdir says what went wrong
-    std::filesystem::remove_all(trial_dir, ignored);
+    std::error_code error;
+    std::filesystem::remove_all(trial_dir, error);
+    // Out of descriptors, say: mkdir would only say "File exists".
+    if (error) {
+      return absl::UnavailableError(absl::StrCat("cannot clear ", trial_dir.string(), ": ", error.message()));
+    }
     made = mkdir(trial_dir.c_str(), 0755);
   }
   if (made != 0) {
