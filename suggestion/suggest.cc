@@ -87,8 +87,9 @@ absl::Status ValidateReplySize(const pb::GetSuggestionsRequest& request) {
   if (per_suggestion * requested <= kMaxReplyBytes) return absl::OkStatus();
   return absl::ResourceExhaustedError(absl::StrCat(
       "current_request_number is ", requested, ": ", requested, " suggestions of ", parameters.size(),
-      " parameters would make a reply of about ", per_suggestion * requested / (1 << 20),
-      " MiB, over the 4 MiB a Katib client accepts; ask for at most ", kMaxReplyBytes / per_suggestion));
+      parameters.size() == 1 ? " parameter" : " parameters", " would make a reply of about ",
+      per_suggestion * requested, " bytes, over the ", kMaxReplyBytes,
+      " (4 MiB) a Katib client accepts; ask for at most ", kMaxReplyBytes / per_suggestion));
 }
 
 }  // namespace

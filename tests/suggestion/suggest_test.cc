@@ -54,7 +54,7 @@ TEST(SuggestTest, RefusesARequestWhoseReplyWouldOutgrowKatibsClient) {
   const absl::Status status = StatusOf(request);
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(status.message(), HasSubstr("10000 suggestions of 1001 parameters would make a reply of about"));
-  EXPECT_THAT(status.message(), HasSubstr("over the 4 MiB a Katib client accepts; ask for at most 1"));
+  EXPECT_THAT(status.message(), HasSubstr("bytes, over the 4194304 (4 MiB) a Katib client accepts; ask for at most 1"));
   request.set_current_request_number(100);
   EXPECT_TRUE(StatusOf(request).ok());
 }
