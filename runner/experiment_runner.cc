@@ -237,9 +237,15 @@ absl::Status Run::Open(const std::string& spec_text) {
   auto stored = store_->GetExperiment(name());
   if (!stored.ok()) return stored.status();
   if (!*stored && !std::filesystem::is_empty(TrialsDir(), error) && !error) {
+    auto others = store_->ListExperiments();
+    if (!others.ok()) return others.status();
+    // A renamed experiment, most likely; otherwise the store lost its records.
+    const std::string why =
+        others->empty() ? "was store.db emptied or replaced?"
+                        : absl::StrCat("it holds experiment ", others->front().name, ": was the experiment renamed?");
     return absl::FailedPreconditionError(absl::StrCat(
-        options_.workdir.string(), " holds trial folders but its store.db has no record of experiment ", name(),
-        " (was store.db emptied or replaced?); use another --workdir, or move the trials folder away"));
+        options_.workdir.string(), " holds trial folders but its store.db has no record of experiment ", name(), " (",
+        why, "); use another --workdir, or move the trials folder away"));
   }
   // Everything that can refuse the run comes before the first write, so a
   // refused resume leaves the workdir as it was.

@@ -885,7 +885,20 @@ TEST_F(RunCommandTest, AnEmptiedStoreBesideTrialFoldersIsRefused) {
   std::filesystem::resize_file(workdir_ / "store.db", 0);
   Outcome refused = Run(experiment);
   EXPECT_EQ(refused.exit.exit_code, 1);
-  EXPECT_THAT(refused.err, HasSubstr("holds trial folders but its store.db has no record of experiment e2e"));
+  EXPECT_THAT(refused.err, HasSubstr("holds trial folders but its store.db has no record of experiment e2e "
+                                     "(was store.db emptied or replaced?)"));
+}
+
+TEST_F(RunCommandTest, ARenamedExperimentInTheSameWorkdirIsToldAsSuch) {
+  ExperimentYaml experiment;
+  experiment.parallel = 1;
+  experiment.max_trials = 1;
+  ASSERT_TRUE(Run(experiment).exit.success());
+  experiment.name = "renamed";
+  Outcome refused = Run(experiment);
+  EXPECT_EQ(refused.exit.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("no record of experiment renamed (it holds experiment e2e: was the experiment "
+                                     "renamed?)"));
 }
 
 TEST_F(RunCommandTest, InvalidExperimentIsReportedWithItsPosition) {
