@@ -1,5 +1,4 @@
-# Language level, build type, output folders and warnings shared by the whole
-# project and by trial/ when it is built alone.
+# Language level, build type, output folders and warnings of the whole project.
 set(CMAKE_CXX_STANDARD 20)
 set(CMAKE_CXX_STANDARD_REQUIRED ON)
 set(CMAKE_CXX_EXTENSIONS OFF)

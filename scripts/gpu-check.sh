@@ -8,24 +8,31 @@
 #   scripts/gpu-check.sh OUT_DIR [STEP...]
 #
 # Steps (default: all, in this order):
-#   build       hpsearch-trial against PyTorch's LibTorch (build-trial-cuda/)
+#   build       hpsearch-trial and its tests against PyTorch's LibTorch
+#               (build-trial-cuda/)
+#   tests       those tests: the training health checks on CPU and CUDA
 #   cap         hpsearch-trial's own memory cap: within it trains, past it exits 3
 #   share       manifests/examples/gpu-shared.yaml: four trials at 25% each
 #   overbudget  bench/gpu_sharing/over-budget.yaml: the 8 GiB trial stopped
 #   throughput  bench/gpu_sharing/throughput.yaml with 1, 2, 4, 8 trials at once
+#               (THROUGHPUT_TRIALS and THROUGHPUT_EPOCHS override its counts)
 #   mps         the share step under an MPS daemon of its own (--gpu-mps): the
 #               trials' memory must still be measured (MPS clients listed);
 #               the daemon is stopped afterwards, the GPU's settings untouched
 set -uo pipefail
 out=${1:?usage: scripts/gpu-check.sh OUT_DIR [STEP...]}
 shift
-steps=${*:-build cap share overbudget throughput mps}
+steps=${*:-build tests cap share overbudget throughput mps}
 work=${WORK:-/tmp/hpsearch-gpu-check}
 mkdir -p "$out" "$work"
 root=$PWD
 bundle=$root/gpu-bundle
 [[ -x $bundle/bin/hpsearch ]] || { echo "gpu-check: $bundle is missing; run scripts/gpu-bundle.sh first" >&2; exit 1; }
 export PATH="$root/build-trial-cuda/bin:$bundle/bin:$PATH"
+dev=$bundle/dev
+# The tests' libraries from dev/: the loader finds those they load in turn
+# (Abseil's own dependencies) only through this path.
+dev_libs=$dev/lib/x86_64-linux-gnu
 # Where hpsearch-trial looks for the dataset by default.
 if [[ ! -e /usr/share/datasets/fashion-mnist ]]; then
   mkdir -p /usr/share/datasets && ln -s "$bundle/fashion-mnist" /usr/share/datasets/fashion-mnist
@@ -54,17 +61,22 @@ record hpsearch gpus
 for step in $steps; do
   case $step in
     build)
-      section "build hpsearch-trial against PyTorch's LibTorch"
+      section "build hpsearch-trial and its tests against PyTorch's LibTorch"
       if ! prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)'); then
         say "python3 cannot import torch: no LibTorch to build hpsearch-trial against"
         continue
       fi
       say "torch $(python3 -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)')"
-      cmake -S trial -B build-trial-cuda -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
-        -DZLIB_INCLUDE_DIR="$bundle/zlib/include" -DZLIB_LIBRARY="$bundle/zlib/lib/libz.so" >"$out/build.log" 2>&1 &&
-        cmake --build build-trial-cuda -j "$(nproc)" >>"$out/build.log" 2>&1
+      PKG_CONFIG_PATH=$dev_libs/pkgconfig cmake -S . -B build-trial-cuda -DHPSEARCH_TRIAL_ONLY=ON \
+        -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix;$dev" \
+        -DZLIB_INCLUDE_DIR="$dev/include" -DZLIB_LIBRARY="$dev_libs/libz.so" >"$out/build.log" 2>&1 &&
+        LD_LIBRARY_PATH=$dev_libs cmake --build build-trial-cuda -j "$(nproc)" >>"$out/build.log" 2>&1
       say "build exit $?"
       grep 'CUDA support' "$out/build.log" | tee -a "$summary"
+      ;;
+    tests)
+      section "hpsearch-trial's tests, its CUDA ones included"
+      LD_LIBRARY_PATH=$dev_libs record ctest --test-dir build-trial-cuda --output-on-failure -j 4
       ;;
     cap)
       section "hpsearch-trial caps itself"
@@ -88,17 +100,21 @@ for step in $steps; do
       record hpsearch trials --workdir "$work/overbudget"
       ;;
     throughput)
-      section "trials per hour, 8 trials with 1, 2, 4 and 8 at once"
+      trials=${THROUGHPUT_TRIALS:-$(awk '$1 == "maxTrialCount:" {print $2}' bench/gpu_sharing/throughput.yaml)}
+      epochs=${THROUGHPUT_EPOCHS:-$(grep -o -- '--epochs=[0-9]*' bench/gpu_sharing/throughput.yaml | cut -d= -f2)}
+      section "trials per hour, $trials trials of $epochs epochs with 1, 2, 4 and 8 at once"
       for parallel in 1 2 4 8; do
-        yaml=$work/throughput-$parallel.yaml
-        sed "s/^  parallelTrialCount: 1$/  parallelTrialCount: $parallel/" bench/gpu_sharing/throughput.yaml >"$yaml"
+        yaml=$work/throughput-$trials-$epochs-$parallel.yaml
+        sed -e "s/^  parallelTrialCount: 1$/  parallelTrialCount: $parallel/" -e "s/^  maxTrialCount: .*/  maxTrialCount: $trials/" \
+          -e "s/--epochs=[0-9]*/--epochs=$epochs/" bench/gpu_sharing/throughput.yaml >"$yaml"
         start=$(date +%s.%N)
-        hpsearch run "$yaml" --workdir "$work/throughput-$parallel" --force >"$work/throughput-$parallel.log" 2>&1
+        hpsearch run "$yaml" --workdir "$work/throughput-$trials-$epochs-$parallel" --force >"$work/throughput-$trials-$epochs-$parallel.log" 2>&1
         status=$?
         end=$(date +%s.%N)
-        failed=$(hpsearch trials --workdir "$work/throughput-$parallel" --format csv | grep -c ',Failed,')
-        say "$(awk -v p="$parallel" -v s="$start" -v e="$end" -v rc="$status" -v f="$failed" \
-          'BEGIN {printf "parallel %d: %.1f s for 8 trials, %.0f trials/hour, exit %d, %d failed", p, e - s, 8 * 3600 / (e - s), rc, f}')"
+        failed=$(hpsearch trials --workdir "$work/throughput-$trials-$epochs-$parallel" --format csv | grep -c ',Failed,')
+        say "$(awk -v p="$parallel" -v s="$start" -v e="$end" -v rc="$status" -v f="$failed" -v n="$trials" \
+          'BEGIN {printf "parallel %d: %.1f s for %d trials, %.0f trials/hour, exit %d, %d failed", p, e - s, n, n * 3600 / (e - s), rc, f}')"
+        { echo "# parallel $parallel"; hpsearch trials --workdir "$work/throughput-$trials-$epochs-$parallel" --format csv; } >>"$out/throughput.csv"
       done
       ;;
     mps)
