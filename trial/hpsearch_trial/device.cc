@@ -34,7 +34,8 @@ void ApplyGpuMemoryFraction(torch::Device device, std::optional<double> fraction
     return;
   }
 #if HPSEARCH_TRIAL_WITH_CUDA
-  // Verified only on a GPU machine: Debian's LibTorch has no CUDA.
+  // Compiled only against a LibTorch with CUDA (not Debian's); checked on an
+  // H100 (bench/trial.md).
   c10::cuda::CUDACachingAllocator::setMemoryFraction(*fraction, device.index());
   info << "hpsearch-trial: GPU memory capped at fraction " << *fraction << " of GPU "
        << static_cast<int>(device.index()) << "\n";
