@@ -10,10 +10,10 @@
 namespace hpsearch::trial {
 namespace {
 
-using test_support::MakeTempDir;
+using test_support::TempDir;
 
 TEST(CheckpointTest, SavesThroughPartialFile) {
-  const std::filesystem::path dir = MakeTempDir();
+  const TempDir dir;
   CheckCheckpointPath(dir / "model.pt");
   SaveCheckpoint(MakeModel("mlp", 8, 0.2), dir / "model.pt");
   EXPECT_TRUE(std::filesystem::is_regular_file(dir / "model.pt"));
@@ -22,7 +22,7 @@ TEST(CheckpointTest, SavesThroughPartialFile) {
 
 // A folder appearing at the path mid-run once left model.pt.partial behind.
 TEST(CheckpointTest, FailedSaveLeavesNothing) {
-  const std::filesystem::path dir = MakeTempDir();
+  const TempDir dir;
   std::filesystem::create_directory(dir / "model.pt");
   EXPECT_ANY_THROW(SaveCheckpoint(MakeModel("mlp", 8, 0.2), dir / "model.pt"));
   EXPECT_FALSE(std::filesystem::exists(dir / "model.pt.partial"));
@@ -30,9 +30,9 @@ TEST(CheckpointTest, FailedSaveLeavesNothing) {
 }
 
 TEST(CheckpointTest, CheckLeavesNothing) {
-  const std::filesystem::path dir = MakeTempDir();
+  const TempDir dir;
   CheckCheckpointPath(dir / "model.pt");
-  EXPECT_TRUE(std::filesystem::is_empty(dir));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using test_support::IdxBytes;
-using test_support::MakeTempDir;
+using test_support::TempDir;
 using test_support::WriteFile;
 
 constexpr char kDebianDataDir[] = "/usr/share/datasets/fashion-mnist";
@@ -52,39 +52,40 @@ TEST(FashionMnistTest, MissingFolderSuggestsThePackage) {
 }
 
 TEST(FashionMnistTest, RejectsInconsistentFiles) {
-  const std::filesystem::path dir = MakeTempDir();
+  const TempDir dir;
   WriteFile(dir / "t10k-images-idx3-ubyte.gz", IdxBytes({2, 28, 28}, std::vector<uint8_t>(2 * 784)));
   WriteFile(dir / "t10k-labels-idx1-ubyte.gz", IdxBytes({3}, {0, 1, 2}));
-  EXPECT_THAT(LoadError(dir), HasSubstr("has 2 images but"));
+  EXPECT_THAT(LoadError(dir.path()), HasSubstr("has 2 images but"));
 
   WriteFile(dir / "t10k-labels-idx1-ubyte.gz", IdxBytes({2}, {0, 10}));
-  EXPECT_THAT(LoadError(dir), HasSubstr("label outside 0..9"));
+  EXPECT_THAT(LoadError(dir.path()), HasSubstr("label outside 0..9"));
 
   WriteFile(dir / "t10k-images-idx3-ubyte.gz", IdxBytes({0, 28, 28}, {}));
   WriteFile(dir / "t10k-labels-idx1-ubyte.gz", IdxBytes({0}, {}));
-  EXPECT_THAT(LoadError(dir), HasSubstr("holds no images"));
+  EXPECT_THAT(LoadError(dir.path()), HasSubstr("holds no images"));
 
   WriteFile(dir / "t10k-images-idx3-ubyte.gz", IdxBytes({2, 32, 32}, std::vector<uint8_t>(2 * 1024)));
-  EXPECT_THAT(LoadError(dir), HasSubstr("images are 32x32, expected 28x28"));
+  EXPECT_THAT(LoadError(dir.path()), HasSubstr("images are 32x32, expected 28x28"));
 }
 
 // After gunzip the names lack .gz; the loader once looked for .gz only.
 TEST(FashionMnistTest, ReadsGunzippedNamesAndPrefersGzipped) {
-  const std::filesystem::path dir = MakeTempDir();
+  const TempDir dir;
   WriteFile(dir / "t10k-images-idx3-ubyte", IdxBytes({3, 28, 28}, std::vector<uint8_t>(3 * 784)),
             /*gzip=*/false);
   WriteFile(dir / "t10k-labels-idx1-ubyte", IdxBytes({3}, {0, 1, 2}), /*gzip=*/false);
-  EXPECT_EQ(LoadFashionMnist(dir, Split::kTest, 0).size(), 3);
+  EXPECT_EQ(LoadFashionMnist(dir.path(), Split::kTest, 0).size(), 3);
 
   WriteFile(dir / "t10k-images-idx3-ubyte.gz", IdxBytes({2, 28, 28}, std::vector<uint8_t>(2 * 784)));
   WriteFile(dir / "t10k-labels-idx1-ubyte.gz", IdxBytes({2}, {0, 1}));
-  EXPECT_EQ(LoadFashionMnist(dir, Split::kTest, 0).size(), 2);
+  EXPECT_EQ(LoadFashionMnist(dir.path(), Split::kTest, 0).size(), 2);
 }
 
 TEST(FashionMnistTest, MissingFileNamesBothNamesTried) {
-  const std::filesystem::path dir = MakeTempDir();
-  EXPECT_EQ(LoadError(dir), "neither " + (dir / "t10k-images-idx3-ubyte.gz").string() + " nor " +
-                                (dir / "t10k-images-idx3-ubyte").string() + " exists");
+  const TempDir dir;
+  EXPECT_EQ(LoadError(dir.path()), "neither " + (dir / "t10k-images-idx3-ubyte.gz").string() +
+                                       " nor " + (dir / "t10k-images-idx3-ubyte").string() +
+                                       " exists");
 }
 
 }  // namespace

@@ -29,8 +29,8 @@ using ::testing::IsEmpty;
 using ::testing::Key;
 using ::testing::StartsWith;
 using test_support::IdxBytes;
-using test_support::MakeTempDir;
 using test_support::RunTrial;
+using test_support::TempDir;
 using test_support::TrialRun;
 using test_support::WriteFile;
 
@@ -116,7 +116,8 @@ TEST(HpsearchTrialTest, SameSeedPrintsSameMetrics) {
 // line printed, within the given tolerances.
 void ExpectCheckpointReproducesLastEpoch(const std::string& device, double accuracy_tolerance,
                                          double relative_loss_tolerance) {
-  const std::filesystem::path checkpoint = MakeTempDir() / "model.pt";
+  const TempDir dir;
+  const std::filesystem::path checkpoint = dir / "model.pt";
   const TrialRun run =
       RunTrial(QuickArgs("cnn", device, {"--hidden=48", "--checkpoint", checkpoint.string()}));
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -146,7 +147,7 @@ TEST(HpsearchTrialTest, CheckpointWrittenOnCudaLoadsOnCpu) {
 // A bad --checkpoint once showed only after the first epoch, whose metrics
 // Katib had already recorded, and a folder there left PATH.partial behind.
 TEST(HpsearchTrialTest, BadCheckpointFailsBeforeTrainingNamingTheFlag) {
-  const std::filesystem::path dir = MakeTempDir();
+  const TempDir dir;
   WriteFile(dir / "file", "x", /*gzip=*/false);
   std::filesystem::create_directory(dir / "folder");
   const std::vector<std::pair<std::filesystem::path, std::string>> cases = {
@@ -214,7 +215,7 @@ TEST(HpsearchTrialTest, MissingDataDirIsClearRuntimeError) {
 // What a normal gunzip leaves: the names without .gz, which the loader once
 // did not look for.
 TEST(HpsearchTrialTest, TrainsOnGunzippedFiles) {
-  const std::filesystem::path dir = MakeTempDir();
+  const TempDir dir;
   constexpr uint32_t kImages = 20;
   std::vector<uint8_t> labels(kImages);
   for (uint32_t i = 0; i < kImages; ++i) labels[i] = static_cast<uint8_t>(i % 10);
@@ -224,12 +225,13 @@ TEST(HpsearchTrialTest, TrainsOnGunzippedFiles) {
               /*gzip=*/false);
     WriteFile(dir / (split + "-labels-idx1-ubyte"), IdxBytes({kImages}, labels), /*gzip=*/false);
   }
-  const TrialRun run = RunTrial(QuickArgs("mlp", "cpu", {"--epochs=1", "--data-dir", dir.string()}));
+  const TrialRun run =
+      RunTrial(QuickArgs("mlp", "cpu", {"--epochs=1", "--data-dir", dir.path().string()}));
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out_lines, ElementsAre(StartsWith("epoch=1 ")));
 
   std::filesystem::remove(dir / "train-images-idx3-ubyte");
-  const TrialRun missing = RunTrial(QuickArgs("mlp", "cpu", {"--data-dir", dir.string()}));
+  const TrialRun missing = RunTrial(QuickArgs("mlp", "cpu", {"--data-dir", dir.path().string()}));
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.err, HasSubstr("neither " + (dir / "train-images-idx3-ubyte.gz").string() +
                                      " nor " + (dir / "train-images-idx3-ubyte").string() +
@@ -240,11 +242,11 @@ TEST(HpsearchTrialTest, TrainsOnGunzippedFiles) {
 // and zero 3.9 GB before it noticed the data was short: an OOM kill in a
 // pod rather than an error naming the file.
 TEST(HpsearchTrialTest, IdxHeaderClaimingMoreThanTheFileFailsWithinMemory) {
-  const std::filesystem::path dir = MakeTempDir();
+  const TempDir dir;
   const std::filesystem::path images = dir / "train-images-idx3-ubyte.gz";
   WriteFile(images, IdxBytes({5'000'000, 28, 28}, std::vector<uint8_t>(1000)));
   WriteFile(dir / "train-labels-idx1-ubyte.gz", IdxBytes({5'000'000}, {}));
-  const TrialRun run = RunTrial(QuickArgs("mlp", "cpu", {"--data-dir", dir.string()}));
+  const TrialRun run = RunTrial(QuickArgs("mlp", "cpu", {"--data-dir", dir.path().string()}));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr(images.string() + ": truncated: header promises 3920000000"));
   // LibTorch alone takes about 200 MB.

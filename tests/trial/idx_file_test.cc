@@ -17,12 +17,13 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using test_support::IdxBytes;
-using test_support::MakeTempDir;
+using test_support::TempDir;
 using test_support::WriteFile;
 
 class IdxFileTest : public ::testing::Test {
  protected:
-  std::filesystem::path path_ = MakeTempDir() / "file-idx3-ubyte.gz";
+  const TempDir dir_;
+  const std::filesystem::path path_ = dir_ / "file-idx3-ubyte.gz";
 
   // The message ReadIdxFile throws for the file written from `bytes`.
   std::string ErrorFor(const std::string& bytes, int rank = 3) {

@@ -1,6 +1,8 @@
 #include "tests/trial/test_files.h"
 
+#include <ftw.h>
 #include <gtest/gtest.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -30,10 +32,19 @@ void WriteFile(const std::filesystem::path& path, const std::string& bytes, bool
   gzclose(file);
 }
 
-std::filesystem::path MakeTempDir() {
+TempDir::TempDir() {
   std::string pattern = ::testing::TempDir() + "hpsearch_trial_XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  return pattern;
+  path_ = pattern;
+}
+
+// Not std::filesystem::remove_all: PyTorch's pip wheels export a statically
+// linked copy of it that binaries linked with LibTorch call, and it crashes
+// (pytorch/pytorch#133437; seen with torch 2.11.0+cu130).
+TempDir::~TempDir() {
+  nftw(
+      path_.c_str(), [](const char* path, const struct stat*, int, FTW*) { return ::remove(path); },
+      16, FTW_DEPTH | FTW_PHYS);
 }
 
 }  // namespace hpsearch::trial::test_support

@@ -18,8 +18,21 @@ std::string IdxBytes(const std::vector<uint32_t>& dims, const std::vector<uint8_
 // Writes `bytes` to `path`, gzip-compressed unless `gzip` is false.
 void WriteFile(const std::filesystem::path& path, const std::string& bytes, bool gzip = true);
 
-// A fresh empty folder under the test's temporary directory.
-std::filesystem::path MakeTempDir();
+// A fresh empty folder under the test's temporary directory, removed with
+// everything in it at the end of the scope.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::filesystem::path& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace hpsearch::trial::test_support
 

@@ -1,9 +1,7 @@
 #include "tests/trial/trial_process.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <spawn.h>
-#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,21 +33,11 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return lines;
 }
 
-// Removes `dir` and everything in it. Not std::filesystem::remove_all:
-// PyTorch's pip wheels export a statically linked copy of it that this
-// binary, linked with LibTorch, would call, and it crashes
-// (pytorch/pytorch#133437; seen with torch 2.11.0+cu130).
-void RemoveTree(const std::filesystem::path& dir) {
-  nftw(
-      dir.c_str(), [](const char* path, const struct stat*, int, FTW*) { return ::remove(path); },
-      16, FTW_DEPTH | FTW_PHYS);
-}
-
 }  // namespace
 
 TrialRun RunTrial(const std::vector<std::string>& args) {
   const std::string binary = std::string(HPSEARCH_BIN_DIR) + "/hpsearch-trial";
-  const std::filesystem::path dir = MakeTempDir();
+  const TempDir dir;
   const std::string out_path = dir / "stdout";
   const std::string err_path = dir / "stderr";
 
@@ -80,7 +68,6 @@ TrialRun RunTrial(const std::vector<std::string>& args) {
   run.out = ReadWhole(out_path);
   run.err = ReadWhole(err_path);
   run.out_lines = SplitLines(run.out);
-  RemoveTree(dir);
   return run;
 }
 
