@@ -127,7 +127,8 @@ void ExpectCheckpointReproducesLastEpoch(const std::string& device, double accur
   torch::load(model, checkpoint.string(), torch::kCPU);
   const EpochMetrics loaded = Evaluate(model, LoadFashionMnist(kDataDir, Split::kTest, kValLimit));
   EXPECT_NEAR(loaded.accuracy, last_epoch["val_accuracy"], accuracy_tolerance);
-  EXPECT_NEAR(loaded.loss, last_epoch["val_loss"], relative_loss_tolerance * last_epoch["val_loss"]);
+  EXPECT_NEAR(loaded.loss, last_epoch["val_loss"],
+              relative_loss_tolerance * last_epoch["val_loss"]);
   EXPECT_FALSE(std::filesystem::exists(checkpoint.string() + ".partial"));
 }
 
