@@ -23,8 +23,10 @@
 namespace hpsearch::gpu {
 
 // GPU memory a trial process uses outside its allocator's cap (CUDA context,
-// library workspaces): a few hundred MB on current GPUs and CUDA versions.
-inline constexpr uint64_t kContextReserveBytes = uint64_t{500} << 20;  // 500 MiB
+// library workspaces). Measured on an H100 with CUDA 13 (bench/gpu_sharing.md):
+// 518 MiB for PyTorch 2.11 and 535 MiB for JAX 0.11; the reserve leaves
+// about twice that, so a trial that fills its cap stays within its budget.
+inline constexpr uint64_t kContextReserveBytes = uint64_t{1} << 30;  // 1 GiB
 
 // A device as placement sees it.
 struct DeviceLoad {

@@ -14,6 +14,8 @@
 #   cap         hpsearch-trial's own memory cap: within it trains, past it exits 3
 #   share       manifests/examples/gpu-shared.yaml: four trials at 25% each
 #   overbudget  bench/gpu_sharing/over-budget.yaml: the 8 GiB trial stopped
+#   frameworks  bench/gpu_sharing/framework-caps.yaml: PyTorch and JAX trials
+#               refuse allocations past the cap hpsearch gives them
 #   throughput  bench/gpu_sharing/throughput.yaml with 1, 2, 4, 8 trials at once
 #               (THROUGHPUT_TRIALS and THROUGHPUT_EPOCHS override its counts)
 #   mps         the share step under an MPS daemon of its own (--gpu-mps): the
@@ -22,7 +24,7 @@
 set -uo pipefail
 out=${1:?usage: scripts/gpu-check.sh OUT_DIR [STEP...]}
 shift
-steps=${*:-build tests cap share overbudget throughput mps}
+steps=${*:-build tests cap share overbudget frameworks throughput mps}
 work=${WORK:-/tmp/hpsearch-gpu-check}
 mkdir -p "$out" "$work"
 root=$PWD
@@ -98,6 +100,14 @@ for step in $steps; do
       record hpsearch run bench/gpu_sharing/over-budget.yaml --workdir "$work/overbudget" --gpu-memory 4Gi --force
       kill "$watcher"
       record hpsearch trials --workdir "$work/overbudget"
+      ;;
+    frameworks)
+      section "PyTorch and JAX trials cap themselves with the variables hpsearch sets"
+      record hpsearch run bench/gpu_sharing/framework-caps.yaml --workdir "$work/frameworks" --gpu-memory 3Gi --force
+      record hpsearch trials --workdir "$work/frameworks"
+      for trial in "$work"/frameworks/trials/*/; do
+        say "$(basename "$trial"): $(grep -h '^refused' "$trial"stderr.log)"
+      done
       ;;
     throughput)
       trials=${THROUGHPUT_TRIALS:-$(awk '$1 == "maxTrialCount:" {print $2}' bench/gpu_sharing/throughput.yaml)}

@@ -167,10 +167,10 @@ TEST(NvmlSharingTest, TrialsOnMigInstancesGetTheInstanceAndShareItsMemory) {
     const std::map<std::string, std::string> env(lease.env.begin(), lease.env.end());
     places.emplace_back(env.at("CUDA_VISIBLE_DEVICES"), env.at("HPSEARCH_GPU_MEMORY_FRACTION"));
   }
-  // Fractions of the instance's own memory: (budget - 500 MiB) / total.
-  EXPECT_THAT(places, UnorderedElementsAre(Pair("MIG-33333333-0000-0000-0000-000000000000", "0.4755"),
-                                           Pair("MIG-11111111-0000-0000-0000-000000000000", "0.4511"),
-                                           Pair("MIG-11111111-0000-0000-0000-000000000000", "0.4511")));
+  // Fractions of the instance's own memory: (budget - 1 GiB) / total.
+  EXPECT_THAT(places, UnorderedElementsAre(Pair("MIG-33333333-0000-0000-0000-000000000000", "0.4500"),
+                                           Pair("MIG-11111111-0000-0000-0000-000000000000", "0.4000"),
+                                           Pair("MIG-11111111-0000-0000-0000-000000000000", "0.4000")));
   EXPECT_THAT(partitioner->Acquire(1), IsEmpty());
 }
 

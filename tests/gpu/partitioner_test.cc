@@ -76,8 +76,8 @@ TEST(GpuPartitionerTest, LeaseCarriesTheTrialsEnvironment) {
   EXPECT_EQ(leases[0].budget_bytes, 4 * kGiB);
   const std::map<std::string, std::string> env(leases[0].env.begin(), leases[0].env.end());
   EXPECT_EQ(env.at("CUDA_VISIBLE_DEVICES"), leases[0].device.uuid);
-  EXPECT_EQ(env.at("HPSEARCH_GPU_MEMORY_FRACTION"), "0.2194");
-  EXPECT_EQ(env.at("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), "0=3596M");
+  EXPECT_EQ(env.at("HPSEARCH_GPU_MEMORY_FRACTION"), "0.1875");
+  EXPECT_EQ(env.at("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), "0=3072M");
 }
 
 TEST(GpuPartitionerTest, SpreadsOverGpusAndCountsForeignProcesses) {
@@ -291,7 +291,7 @@ TEST(GpuPartitionerTest, RefusesABudgetNoGpuCanHold) {
               HasSubstr("a GPU memory budget of 20.0 GiB fits no GPU: it is larger than GPU 0 (Fake GPU"));
   EXPECT_THAT(too_big.status().message(), HasSubstr("with 16.0 GiB for processes"));
   absl::StatusOr<std::unique_ptr<GpuPartitioner>> tiny = create(*MemoryBudget::Bytes(100 * kMiB));
-  EXPECT_THAT(tiny.status().message(), HasSubstr("leaves nothing above the 500 MiB reserved for the CUDA context"));
+  EXPECT_THAT(tiny.status().message(), HasSubstr("leaves nothing above the 1024 MiB reserved for the CUDA context"));
   absl::StatusOr<std::unique_ptr<GpuPartitioner>> none =
       GpuPartitioner::Create(std::make_unique<FakeBackend>(std::vector<GpuDevice>{}),
                              std::make_unique<FakeProcessTable>(), {.budget = *MemoryBudget::Fraction(1)});

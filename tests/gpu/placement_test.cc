@@ -123,16 +123,16 @@ TEST(PlaceTest, FreedBudgetIsReused) {
 }
 
 TEST(TrialGpuEnvTest, PinsByUuidAndCapsBelowTheBudget) {
-  const GpuDevice device = MakeDevice(3, 16, 16);
+  const GpuDevice device = MakeDevice(3, 14, 14);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> env = TrialGpuEnv(device, 4 * kGiB);
   ASSERT_TRUE(env.ok()) << env.status();
   std::map<std::string, std::string> vars(env->begin(), env->end());
   EXPECT_EQ(vars.size(), env->size());
   EXPECT_EQ(vars["CUDA_VISIBLE_DEVICES"], device.uuid);
-  // (4096 - 500) / 16384 = 0.21948..., rounded down.
-  EXPECT_EQ(vars["HPSEARCH_GPU_MEMORY_FRACTION"], "0.2194");
-  EXPECT_EQ(vars["XLA_PYTHON_CLIENT_MEM_FRACTION"], "0.2194");
-  EXPECT_EQ(vars["HPSEARCH_GPU_MEMORY_LIMIT_MB"], "3596");
+  // (4096 - 1024) / 14336 = 0.21428..., rounded down.
+  EXPECT_EQ(vars["HPSEARCH_GPU_MEMORY_FRACTION"], "0.2142");
+  EXPECT_EQ(vars["XLA_PYTHON_CLIENT_MEM_FRACTION"], "0.2142");
+  EXPECT_EQ(vars["HPSEARCH_GPU_MEMORY_LIMIT_MB"], "3072");
   EXPECT_EQ(vars.count("PYTORCH_CUDA_ALLOC_CONF"), 0u);
 }
 
@@ -141,7 +141,7 @@ TEST(TrialGpuEnvTest, MpsModeAddsTheServersLimits) {
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> env = TrialGpuEnv(device, 4 * kGiB, /*mps=*/true);
   ASSERT_TRUE(env.ok()) << env.status();
   std::map<std::string, std::string> vars(env->begin(), env->end());
-  EXPECT_EQ(vars["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"], "0=3596M");
+  EXPECT_EQ(vars["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"], "0=3072M");
   EXPECT_EQ(vars["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"], "25");
   // Without MPS they are absent: a client of no MPS server must not get them.
   const std::vector<std::pair<std::string, std::string>> plain_env = *TrialGpuEnv(device, 4 * kGiB);

@@ -205,10 +205,10 @@ TEST_F(RunGpusTest, TrialsArePinnedCappedAndNeverOvercommitTheGpu) {
     EXPECT_EQ(trial.record.gpu_memory_budget_bytes, static_cast<int64_t>(8 * kGiB));
     const std::map<std::string, std::string> env = TrialEnv(trial.record.name);
     EXPECT_EQ(env.at("CUDA_VISIBLE_DEVICES"), "GPU-5e5e5e5e-0000-0000-0000-000000000000");
-    // (8 GiB - 500 MiB context reserve) / 16 GiB, rounded down.
-    EXPECT_EQ(env.at("HPSEARCH_GPU_MEMORY_FRACTION"), "0.4694");
-    EXPECT_EQ(env.at("XLA_PYTHON_CLIENT_MEM_FRACTION"), "0.4694");
-    EXPECT_EQ(env.at("HPSEARCH_GPU_MEMORY_LIMIT_MB"), "7692");
+    // (8 GiB - 1 GiB context reserve) / 16 GiB, rounded down.
+    EXPECT_EQ(env.at("HPSEARCH_GPU_MEMORY_FRACTION"), "0.4375");
+    EXPECT_EQ(env.at("XLA_PYTHON_CLIENT_MEM_FRACTION"), "0.4375");
+    EXPECT_EQ(env.at("HPSEARCH_GPU_MEMORY_LIMIT_MB"), "7168");
     EXPECT_EQ(env.count("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), 0u);
   }
 }
@@ -252,7 +252,7 @@ TEST_F(RunGpusTest, ATrialOverItsBudgetIsStoppedWhileItsNeighbourFinishes) {
   EXPECT_THAT(hog->record.message, HasSubstr("exceeded GPU memory budget: used 9.0 GiB of 6.0 GiB"));
   EXPECT_EQ(hog->record.gpu_peak_memory_bytes, static_cast<int64_t>(9 * kGiB));
   EXPECT_LT(*hog->record.end_us, *small->record.end_us);  // stopped before its 6 s were up
-  EXPECT_EQ(TrialEnv(hog->record.name).at("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), "0=5644M");
+  EXPECT_EQ(TrialEnv(hog->record.name).at("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), "0=5120M");
   EXPECT_THAT(observer_.messages, Contains(HasSubstr("exceeded GPU memory budget: used 9.0 GiB of 6.0 GiB; "
                                                      "stopping it")));
 
