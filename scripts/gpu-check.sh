@@ -114,17 +114,17 @@ for step in $steps; do
       epochs=${THROUGHPUT_EPOCHS:-$(grep -o -- '--epochs=[0-9]*' bench/gpu_sharing/throughput.yaml | cut -d= -f2)}
       section "trials per hour, $trials trials of $epochs epochs with 1, 2, 4 and 8 at once"
       for parallel in 1 2 4 8; do
-        yaml=$work/throughput-$trials-$epochs-$parallel.yaml
+        run=$work/throughput-$trials-$epochs-$parallel
         sed -e "s/^  parallelTrialCount: 1$/  parallelTrialCount: $parallel/" -e "s/^  maxTrialCount: .*/  maxTrialCount: $trials/" \
-          -e "s/--epochs=[0-9]*/--epochs=$epochs/" bench/gpu_sharing/throughput.yaml >"$yaml"
+          -e "s/--epochs=[0-9]*/--epochs=$epochs/" bench/gpu_sharing/throughput.yaml >"$run.yaml"
         start=$(date +%s.%N)
-        hpsearch run "$yaml" --workdir "$work/throughput-$trials-$epochs-$parallel" --force >"$work/throughput-$trials-$epochs-$parallel.log" 2>&1
+        hpsearch run "$run.yaml" --workdir "$run" --force >"$run.log" 2>&1
         status=$?
         end=$(date +%s.%N)
-        failed=$(hpsearch trials --workdir "$work/throughput-$trials-$epochs-$parallel" --format csv | grep -c ',Failed,')
+        failed=$(hpsearch trials --workdir "$run" --format csv | grep -c ',Failed,')
         say "$(awk -v p="$parallel" -v s="$start" -v e="$end" -v rc="$status" -v f="$failed" -v n="$trials" \
           'BEGIN {printf "parallel %d: %.1f s for %d trials, %.0f trials/hour, exit %d, %d failed", p, e - s, n, n * 3600 / (e - s), rc, f}')"
-        { echo "# parallel $parallel"; hpsearch trials --workdir "$work/throughput-$trials-$epochs-$parallel" --format csv; } >>"$out/throughput.csv"
+        { echo "# parallel $parallel"; hpsearch trials --workdir "$run" --format csv; } >>"$out/throughput.csv"
       done
       ;;
     mps)
