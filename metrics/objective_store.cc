@@ -134,22 +134,32 @@ StoredObservation ReadObservation(const Statement& row) {
   return {row.Text(0), row.Int64(1), row.Int64(2), row.Text(3), row.Text(4), row.OptionalDouble(5)};
 }
 
+// Calls `visit` with each row of `stmt`, stopping at the first error.
+absl::Status ForEachRow(Statement& stmt, absl::FunctionRef<absl::Status(const Statement&)> visit) {
+  while (true) {
+    absl::StatusOr<bool> row = stmt.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    if (absl::Status status = visit(stmt); !status.ok()) return status;
+  }
+}
+
 // Collects every row of `stmt` through `read`.
 template <typename T, typename Read>
 absl::StatusOr<std::vector<T>> ReadAll(Statement& stmt, Read read) {
   std::vector<T> rows;
-  while (true) {
-    absl::StatusOr<bool> row = stmt.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return rows;
-    if constexpr (std::is_same_v<decltype(read(stmt)), T>) {
-      rows.push_back(read(stmt));
+  absl::Status status = ForEachRow(stmt, [&](const Statement& row) -> absl::Status {
+    if constexpr (std::is_same_v<decltype(read(row)), T>) {
+      rows.push_back(read(row));
     } else {
-      auto value = read(stmt);
+      auto value = read(row);
       if (!value.ok()) return value.status();
       rows.push_back(*std::move(value));
     }
-  }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return rows;
 }
 
 #define HPSEARCH_RETURN_IF_ERROR(expr)          \
@@ -588,12 +598,10 @@ absl::Status ObjectiveStore::ForEachObservation(
     stmt->Bind(2, query.metric);
     stmt->Bind(3, query.start_us);
     stmt->Bind(4, query.end_us);
-    while (true) {
-      absl::StatusOr<bool> row = stmt->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return absl::OkStatus();
-      visit(ReadObservation(*stmt));
-    }
+    return ForEachRow(*stmt, [&](const Statement& row) {
+      visit(ReadObservation(row));
+      return absl::OkStatus();
+    });
   });
 }
 
