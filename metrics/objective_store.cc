@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -209,6 +208,27 @@ absl::Status Migrate(Connection& db) {
   return rollback_on_error(db.Exec("COMMIT"));
 }
 
+// The write-ahead log of a store in WAL mode (SQLite creates it with the
+// first transaction), opened for Sync(), its directory entry made durable.
+absl::StatusOr<int> OpenDurableWal(const std::string& store, const std::string& wal_path) {
+  int fd = open(wal_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        fmt::format("{}: cannot open its write-ahead log {}: {}", store, wal_path, std::strerror(errno)));
+  }
+  std::string dir = std::filesystem::path(wal_path).parent_path().string();
+  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int error = dir_fd < 0 || fsync(dir_fd) != 0 ? errno : 0;
+  if (dir_fd >= 0) close(dir_fd);
+  // EINVAL: a file system that cannot sync directories, and need not.
+  if (error != 0 && error != EINVAL) {
+    close(fd);
+    return absl::UnavailableError(
+        fmt::format("{}: cannot sync directory {}: {}", store, dir, std::strerror(error)));
+  }
+  return fd;
+}
+
 }  // namespace
 
 std::string_view TrialStatusName(TrialStatus status) {
@@ -224,10 +244,14 @@ std::optional<TrialStatus> ParseTrialStatus(std::string_view name) {
 
 class ObjectiveStore::Impl {
  public:
-  Impl(std::string path, std::optional<Connection> writer)
-      : path_(std::move(path)), writer_(std::move(writer)) {
-    if (writer_) wal_path_ = writer_->WalPath();
+  // `wal_fd`: the writer's write-ahead log, open for Sync(); -1 read-only.
+  Impl(std::string path, std::optional<Connection> writer, int wal_fd)
+      : path_(std::move(path)), wal_fd_(wal_fd), writer_(std::move(writer)) {}
+  ~Impl() {
+    if (wal_fd_ >= 0) close(wal_fd_);
   }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   const std::string& path() const { return path_; }
 
@@ -287,31 +311,9 @@ class ObjectiveStore::Impl {
     if (!writer_)
       return absl::FailedPreconditionError(fmt::format("{}: store opened read-only", path_));
     // What synchronous=FULL does at each commit, once for all commits so far.
-    int fd = open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      // No log: every commit is in the database file, synced by the
-      // checkpoint that moved it there.
-      if (errno == ENOENT) return absl::OkStatus();
-      return absl::InternalError(fmt::format("{}: cannot open {} to sync it: {}", path_, wal_path_,
-                                             std::strerror(errno)));
-    }
-    int result = fdatasync(fd);
-    int error = errno;
-    close(fd);
-    if (result == 0 && !directory_synced_.exchange(true)) {
-      // Once, so that the log's directory entry is durable too.
-      std::string dir = std::filesystem::path(wal_path_).parent_path().string();
-      int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dir_fd >= 0) {
-        result = fsync(dir_fd);
-        error = errno;
-        close(dir_fd);
-      }
-    }
-    if (result != 0) {
-      directory_synced_ = false;
+    if (fdatasync(wal_fd_) != 0) {
       return absl::UnavailableError(
-          fmt::format("{}: cannot sync {}: {}", path_, wal_path_, std::strerror(error)));
+          fmt::format("{}: cannot sync its write-ahead log: {}", path_, std::strerror(errno)));
     }
     return absl::OkStatus();
   }
@@ -363,8 +365,9 @@ class ObjectiveStore::Impl {
   }
 
   const std::string path_;
-  std::string wal_path_;  // SQLite's write-ahead log, where SQLite keeps it
-  std::atomic<bool> directory_synced_ = false;
+  // Held from Open on, so that making commits durable never needs a new
+  // descriptor: trials may have taken the last one.
+  const int wal_fd_;
   std::mutex write_mutex_;
   std::optional<Connection> writer_;
   // The writer's, under write_mutex_; finalized before the writer closes.
@@ -394,7 +397,7 @@ absl::StatusOr<std::unique_ptr<ObjectiveStore>> ObjectiveStore::Open(const std::
                                                      : " (use a newer hpsearch)"));
     }
     return std::unique_ptr<ObjectiveStore>(
-        new ObjectiveStore(std::make_unique<Impl>(path, std::nullopt)));
+        new ObjectiveStore(std::make_unique<Impl>(path, std::nullopt, -1)));
   }
   absl::StatusOr<Connection> db =
       Connection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -413,8 +416,10 @@ absl::StatusOr<std::unique_ptr<ObjectiveStore>> ObjectiveStore::Open(const std::
   }
   HPSEARCH_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL"));
   HPSEARCH_RETURN_IF_ERROR(Migrate(*db));
+  absl::StatusOr<int> wal_fd = OpenDurableWal(path, db->WalPath());
+  if (!wal_fd.ok()) return wal_fd.status();
   return std::unique_ptr<ObjectiveStore>(
-      new ObjectiveStore(std::make_unique<Impl>(path, *std::move(db))));
+      new ObjectiveStore(std::make_unique<Impl>(path, *std::move(db), *wal_fd)));
 }
 
 absl::Status ObjectiveStore::PutExperiment(const ExperimentRecord& experiment) {

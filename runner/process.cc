@@ -94,9 +94,11 @@ struct ChildArgs {
   ChildFailure failure;
 };
 
-// /dev/null, opened once for every trial's stdin.
+// /dev/null, opened once for every trial's stdin; -1 (errno set) while it
+// cannot be opened, tried again at the next call.
 int DevNull() {
-  static const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  static int fd = -1;
+  if (fd < 0) fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   return fd;
 }
 
@@ -229,6 +231,21 @@ absl::StatusOr<TrialProcess> TrialProcess::Start(const LaunchSpec& spec) {
   SetNonBlocking(out_read.get());
   SetNonBlocking(err_read.get());
   return TrialProcess(pid, std::move(out_read), std::move(err_read));
+}
+
+ScopedFd ReserveDescriptor() {
+  // A copy of an open file: the cheapest descriptor there is.
+  return ScopedFd(DevNull() < 0 ? -1 : fcntl(DevNull(), F_DUPFD_CLOEXEC, 0));
+}
+
+absl::Status CheckFreeDescriptors(int count) {
+  std::vector<ScopedFd> probe;
+  probe.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    probe.push_back(ReserveDescriptor());
+    if (!probe.back().valid()) return SystemError(absl::StrCat("needs ", count, " free file descriptors"), errno);
+  }
+  return absl::OkStatus();
 }
 
 TrialProcess::TrialProcess(TrialProcess&& other) noexcept

@@ -91,6 +91,15 @@ class TrialProcess {
   std::optional<ExitStatus> exit_status_;
 };
 
+// A descriptor that only holds a place under the open-file limit (a copy of
+// /dev/null) for a file opened later: close it just before opening the file.
+// Invalid, with errno set, when no descriptor is free.
+internal::ScopedFd ReserveDescriptor();
+
+// OK when this process could open `count` more descriptors now (the open-
+// file limit counts them all); RESOURCE_EXHAUSTED naming the limit if not.
+absl::Status CheckFreeDescriptors(int count);
+
 // A trial's descendant that leaves its process group (setsid, setpgid: a
 // daemonizing data loader, a nohup-like wrapper) escapes SignalGroup, and
 // once its parent dies it is reparented to init, out of the engine's reach.

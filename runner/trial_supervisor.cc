@@ -44,15 +44,18 @@ void WriteAll(int fd, std::string_view data) {
 
 }  // namespace
 
-// A log file, opened when there is first something to write.
+// A log file, opened when there is first something to write. Its
+// descriptor is held from the start, so it opens even when later trials
+// have taken every other one.
 class LazyLog {
  public:
-  explicit LazyLog(std::filesystem::path path) : path_(std::move(path)) {}
+  explicit LazyLog(std::filesystem::path path) : path_(std::move(path)), place_(ReserveDescriptor()) {}
 
   // Appends all of `data`; a log that cannot be opened or a full disk loses
   // log text, never the engine.
   void Write(std::string_view data) {
     if (!fd_.valid() && !failed_) {
+      place_.reset();
       fd_.reset(open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
       failed_ = !fd_.valid();
     }
@@ -61,6 +64,7 @@ class LazyLog {
 
  private:
   std::filesystem::path path_;
+  ScopedFd place_;  // until the file is opened
   ScopedFd fd_;
   bool failed_ = false;
 };
@@ -117,6 +121,14 @@ absl::Status TrialSupervisor::Launch(const std::string& trial, const LaunchSpec&
       return absl::UnavailableError(
           absl::StrCat("cannot write log file ", log->string(), ": ", std::strerror(errno)));
     }
+  }
+  // Its two pipes and two logs, and some to spare for the engine's own work
+  // (a trial's metrics file, /proc, a summary): a trial that starts must not
+  // leave the engine unable to record trials.
+  constexpr int kTrialDescriptors = 4;
+  constexpr int kEngineSpareDescriptors = 4;
+  if (absl::Status room = CheckFreeDescriptors(kTrialDescriptors + kEngineSpareDescriptors); !room.ok()) {
+    return room;
   }
   absl::StatusOr<TrialProcess> process = TrialProcess::Start(spec);
   if (!process.ok()) return process.status();

@@ -3,9 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -165,6 +168,31 @@ TEST_F(ObjectiveStoreTest, SyncRunsBesideWritesAndKeepsEverything) {
   EXPECT_EQ(reopened->ListTrials("exp")->size(), 50u);
   EXPECT_EQ(reopened->GetObservations("t49")->size(), 3u);
   EXPECT_EQ(reopened->Sync().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ObjectiveStoreTest, CommitsAndSyncsWithNoDescriptorLeft) {
+  auto store = OpenStore();
+  // In use already, as the engine's is (UBSan's first check of a type needs
+  // a pipe of its own).
+  ASSERT_TRUE(store->PutTrial(Trial("t0", TrialStatus::kRunning, std::nullopt), Durability::kProcessCrash).ok());
+  // The engine's trials may take every descriptor the process may open.
+  rlimit original{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &original), 0);
+  rlimit lowered = original;
+  lowered.rlim_cur = std::min<rlim_t>(original.rlim_cur, 256);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  std::vector<int> taken;
+  for (int fd; (fd = dup(STDERR_FILENO)) >= 0;) taken.push_back(fd);
+  EXPECT_EQ(errno, EMFILE);
+
+  absl::Status put = store->PutTrial(Trial("t1", TrialStatus::kSucceeded, 0.5), Durability::kProcessCrash);
+  absl::Status sync = store->Sync();
+  for (int fd : taken) close(fd);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &original), 0);
+  EXPECT_TRUE(put.ok()) << put;
+  EXPECT_TRUE(sync.ok()) << sync;
+  store.reset();
+  EXPECT_EQ(OpenStore({.read_only = true})->ListTrials("exp")->size(), 2u);
 }
 
 TEST_F(ObjectiveStoreTest, TrialStatusNamesAreKatibs) {

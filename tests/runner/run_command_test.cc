@@ -801,16 +801,21 @@ TEST_F(RunCommandTest, TrialsTheMachineHasNoRoomForWaitInsteadOfFailing) {
   ExperimentYaml experiment;
   experiment.parallel = 12;
   experiment.max_trials = 12;
-  // Each running trial holds about four descriptors: 24 leave room for one
-  // trial at least, and never for twelve.
+  // A trial starts with eight descriptors free (four its own, four to spare
+  // for the engine) and holds four: 40 leave room beside the engine's own
+  // dozen or so (and a few inherited) for one trial at least, never twelve.
   Outcome run = Hpsearch({"run", Write(experiment), "--workdir", workdir_.string()},
-                         {"/bin/sh", "-c", "ulimit -n 24 && exec \"$0\" \"$@\""});
+                         {"/bin/sh", "-c", "ulimit -n 40 && exec \"$0\" \"$@\""});
   ASSERT_TRUE(run.exit.success()) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("could not start (pipe: Too many open files (the open-file limit, ulimit -n, is 24)); "
-                                 "running at most"));
+  EXPECT_THAT(run.err, HasSubstr("could not start (needs 8 free file descriptors: Too many open files (the "
+                                 "open-file limit, ulimit -n, is 40)); running at most"));
   json trials = Trials();
   ASSERT_THAT(trials, SizeIs(12));
-  for (const json& trial : trials) EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
+  for (const json& trial : trials) {
+    EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
+    std::string name = trial["name"];
+    EXPECT_THAT(ReadFile(workdir_ / "trials" / name / "stdout.log"), HasSubstr("loss="));
+  }
 }
 
 TEST_F(RunCommandTest, ACompletedExperimentGoesOnOnlyAsItsResumePolicySays) {

@@ -1,8 +1,10 @@
 #include "runner/trial_supervisor.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -311,6 +313,36 @@ TEST_F(TrialSupervisorTest, LaunchFailuresLeaveNothingRunning) {
   status = supervisor.Launch("t", fine, dir_ / "no-such-dir" / "out.log", Log("t", "stderr"));
   EXPECT_THAT(status.message(), HasSubstr("no-such-dir"));
   EXPECT_EQ(supervisor.running(), 0u);
+}
+
+TEST_F(TrialSupervisorTest, TrialsLeaveDescriptorsForTheirLogsAndTheEngine) {
+  TrialSupervisor supervisor(Recording());
+  rlimit original{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &original), 0);
+  rlimit lowered = original;
+  lowered.rlim_cur = std::min<rlim_t>(original.rlim_cur, 64);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  // The trials print only after the last launch was refused: their logs open
+  // when every descriptor not spoken for is taken.
+  std::vector<std::string> started;
+  absl::Status refused;
+  for (int i = 0; i < 64 && refused.ok(); ++i) {
+    std::string trial = "t" + std::to_string(i);
+    refused = Launch(supervisor, trial, "sleep 0.5; echo out; echo err >&2");
+    if (refused.ok()) started.push_back(trial);
+  }
+  absl::Status spare = CheckFreeDescriptors(4);
+  RunToCompletion(supervisor);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &original), 0);
+
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_THAT(refused.message(), HasSubstr("needs 8 free file descriptors: Too many open files"));
+  EXPECT_TRUE(spare.ok()) << spare;
+  EXPECT_THAT(started, ::testing::SizeIs(::testing::Gt(1)));
+  for (const std::string& trial : started) {
+    EXPECT_EQ(ReadFile(Log(trial, "stdout")), "out\n") << trial;
+    EXPECT_EQ(ReadFile(Log(trial, "stderr")), "err\n") << trial;
+  }
 }
 
 TEST_F(TrialSupervisorTest, TrialNamesAreUnique) {
