@@ -109,12 +109,23 @@ struct TrialParameterSpec {
   bool operator==(const TrialParameterSpec&) const = default;
 };
 
+// A container field only a cluster can apply: an env entry's valueFrom (a
+// Secret, a ConfigMap, the downward API), envFrom, workingDir.
+struct ClusterOnlyField {
+  enum class Kind { kValueFrom, kEnvFrom, kWorkingDir };
+  Kind kind;
+  std::string path;      // e.g. "...containers[0].env[2].valueFrom"
+  std::string variable;  // kValueFrom: the env entry's name
+  bool operator==(const ClusterOnlyField&) const = default;
+};
+
 struct Container {
   std::string name;
   std::string image;
   std::vector<std::string> command;
   std::vector<std::string> args;
   std::vector<NameValue> env;  // only entries with a literal value
+  std::vector<ClusterOnlyField> cluster_only;
   bool operator==(const Container&) const = default;
 };
 

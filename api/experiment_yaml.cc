@@ -271,17 +271,42 @@ class Parser {
     }
   }
 
-  // name/value lists: algorithm settings, metric strategies, container env.
+  // name/value lists: algorithm settings, metric strategies.
   template <typename T>
-  void NameValueList(const YAML::Node& node, const std::string& path, std::vector<T>& target,
-                     bool closed = true) {
+  void NameValueList(const YAML::Node& node, const std::string& path, std::vector<T>& target) {
     Items(node, path, [&](const YAML::Node& item, const std::string& p) {
       T entry;
       Fields(item, p,
              {{"name", [&](auto& n, auto& q) { Assign(n, q, entry.name); }},
-              {"value", [&](auto& n, auto& q) { Assign(n, q, entry.value); }}},
-             closed);
+              {"value", [&](auto& n, auto& q) { Assign(n, q, entry.value); }}});
       target.push_back(std::move(entry));
+    });
+  }
+
+  static void ClusterOnly(Container& c, ClusterOnlyField::Kind kind, const std::string& path) {
+    c.cluster_only.push_back({.kind = kind, .path = path, .variable = {}});
+  }
+
+  // A container's env. An entry whose value comes from the cluster
+  // (valueFrom) is left out rather than set empty, and noted.
+  void ContainerEnv(const YAML::Node& node, const std::string& path, Container& c) {
+    Items(node, path, [&](const YAML::Node& item, const std::string& p) {
+      api::NameValue entry;
+      std::optional<std::string> value_from;
+      Fields(item, p,
+             {{"name", [&](auto& n, auto& q) { Assign(n, q, entry.name); }},
+              {"value", [&](auto& n, auto& q) { Assign(n, q, entry.value); }},
+              {"valueFrom", [&](auto&, auto& q) { value_from = q; }}},
+             /*closed=*/false);
+      if (!value_from) {
+        c.env.push_back(std::move(entry));
+      } else if (!entry.value.empty()) {
+        Error(item, p, "valueFrom may not be specified when value is not empty");  // Kubernetes' rule
+      } else {
+        c.cluster_only.push_back({.kind = ClusterOnlyField::Kind::kValueFrom,
+                                  .path = *std::move(value_from),
+                                  .variable = std::move(entry.name)});
+      }
     });
   }
 
@@ -448,7 +473,9 @@ class Parser {
               {"image", [&](auto& n, auto& p) { Assign(n, p, c.image); }},
               {"command", [&](auto& n, auto& p) { StringList(n, p, c.command); }},
               {"args", [&](auto& n, auto& p) { StringList(n, p, c.args); }},
-              {"env", [&](auto& n, auto& p) { NameValueList(n, p, c.env, false); }}},
+              {"env", [&](auto& n, auto& p) { ContainerEnv(n, p, c); }},
+              {"envFrom", [&](auto&, auto& p) { ClusterOnly(c, ClusterOnlyField::Kind::kEnvFrom, p); }},
+              {"workingDir", [&](auto&, auto& p) { ClusterOnly(c, ClusterOnlyField::Kind::kWorkingDir, p); }}},
              /*closed=*/false);
       ts.containers.push_back(std::move(c));
     }

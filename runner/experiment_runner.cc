@@ -259,6 +259,7 @@ absl::Status Run::Open(const std::string& spec_text) {
         suggester_error_.message(), "); nothing was changed: resume with the spec they ran with, "
         "or use another --workdir to start afresh"));
   }
+  for (const std::string& notice : planner_.ClusterOnlyNotices()) observer_.OnMessage(notice);
   auto gpus = OpenGpuSharing(experiment_, options_.gpus, kTrialNameVariable,
                              [this](const std::string& message) { observer_.OnMessage(message); });
   if (!gpus.ok()) return gpus.status();

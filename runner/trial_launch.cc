@@ -53,6 +53,31 @@ absl::Status TrialLaunchPlanner::CheckCommand() const {
   return ResolveCommand(command->argv.front(), command_search_path_).status();
 }
 
+std::vector<std::string> TrialLaunchPlanner::ClusterOnlyNotices() const {
+  std::vector<std::string> notices;
+  const api::Container* container =
+      experiment_.spec.trial_template ? experiment_.spec.trial_template->PrimaryContainer() : nullptr;
+  if (container == nullptr) return notices;
+  for (const api::ClusterOnlyField& field : container->cluster_only) {
+    using enum api::ClusterOnlyField::Kind;
+    switch (field.kind) {
+      case kValueFrom:
+        notices.push_back(absl::StrCat(field.path, " (", field.variable, "): only a cluster applies it; trials get ",
+                                       "hpsearch's own ", field.variable, ", if it has one"));
+        break;
+      case kEnvFrom:
+        notices.push_back(
+            absl::StrCat(field.path, ": only a cluster applies it; trials get hpsearch's own environment"));
+        break;
+      case kWorkingDir:
+        notices.push_back(absl::StrCat(field.path, ": only a cluster applies it; each trial runs in its own folder, ",
+                                       "trials/<trial> in the workdir"));
+        break;
+    }
+  }
+  return notices;
+}
+
 absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
     const metrics::TrialRecord& trial, const std::filesystem::path& trial_dir,
     std::span<const std::pair<std::string, std::string>> extra_env) const {

@@ -49,6 +49,11 @@ class TrialLaunchPlanner {
   // fails the run instead of each trial in turn. Writes nothing.
   absl::Status CheckCommand() const;
 
+  // What the primary container takes from the cluster that trials here go
+  // without (valueFrom, envFrom, workingDir), a line each saying what
+  // they get instead.
+  std::vector<std::string> ClusterOnlyNotices() const;
+
   // Where the trial in `trial_dir` writes the File collector's metrics.
   std::optional<std::filesystem::path> MetricsFileIn(const std::filesystem::path& trial_dir) const;
 

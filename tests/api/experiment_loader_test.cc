@@ -69,19 +69,54 @@ TEST(ExperimentLoader, ReadsTheWholeModel) {
   EXPECT_EQ(t.trial_parameters[0].reference, "lr");
 }
 
-TEST(ExperimentLoader, ReadsAnnotationsAndEnv) {
+// gpu-shared.yaml with `fields` (indented for its training container) put
+// in before the container's resources.
+std::string GpuSharedWithContainerFields(const std::string& fields) {
   std::string text = Example("gpu-shared.yaml");
   const std::string anchor = "                resources:";
-  text.replace(text.find(anchor), anchor.size(),
-               "                env:\n                  - name: OMP_NUM_THREADS\n"
-               "                    value: \"1\"\n" +
-                   anchor);
-  const LoadedExperiment loaded = LoadExperimentText(text);
+  text.replace(text.find(anchor), anchor.size(), fields + anchor);
+  return text;
+}
+
+TEST(ExperimentLoader, ReadsAnnotationsAndEnv) {
+  const LoadedExperiment loaded = LoadExperimentText(GpuSharedWithContainerFields(
+      "                env:\n                  - name: OMP_NUM_THREADS\n"
+      "                    value: \"1\"\n"));
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded.experiment->metadata.annotations.at(std::string(gpu::kGpuMemoryFractionAnnotation)),
             "0.25");
   EXPECT_THAT(loaded.experiment->spec.trial_template->PrimaryContainer()->env,
               ElementsAre(NameValue{"OMP_NUM_THREADS", "1"}));
+}
+
+TEST(ExperimentLoader, LeavesOutWhatOnlyAClusterProvidesAndNotesIt) {
+  const LoadedExperiment loaded = LoadExperimentText(GpuSharedWithContainerFields(
+      "                workingDir: /app\n"
+      "                env:\n"
+      "                  - name: WANDB_API_KEY\n"
+      "                    valueFrom: {secretKeyRef: {name: wandb, key: api-key}}\n"
+      "                  - name: EMPTY\n"
+      "                envFrom:\n"
+      "                  - configMapRef: {name: settings}\n"));
+  ASSERT_TRUE(loaded.ok()) << FormatDiagnostic("gpu-shared.yaml", loaded.diagnostics.front());
+  const Container& training = *loaded.experiment->spec.trial_template->PrimaryContainer();
+  EXPECT_THAT(training.env, ElementsAre(NameValue{"EMPTY", ""}));
+  const std::string container = "spec.trialTemplate.trialSpec.spec.template.spec.containers[0]";
+  using enum ClusterOnlyField::Kind;
+  EXPECT_THAT(training.cluster_only,
+              ElementsAre(ClusterOnlyField{kWorkingDir, container + ".workingDir", ""},
+                          ClusterOnlyField{kValueFrom, container + ".env[0].valueFrom", "WANDB_API_KEY"},
+                          ClusterOnlyField{kEnvFrom, container + ".envFrom", ""}));
+}
+
+TEST(ExperimentLoader, ValueAndValueFromTogetherIsAnError) {
+  const Diagnostic d = OnlyError(LoadExperimentText(GpuSharedWithContainerFields(
+      "                env:\n"
+      "                  - name: TOKEN\n"
+      "                    value: abc\n"
+      "                    valueFrom: {secretKeyRef: {name: s, key: k}}\n")));
+  EXPECT_EQ(d.path, "spec.trialTemplate.trialSpec.spec.template.spec.containers[0].env[0]");
+  EXPECT_THAT(d.message, HasSubstr("valueFrom may not be specified when value is not empty"));
 }
 
 TEST(ExperimentLoader, WarnsAboutUnknownFieldsButAccepts) {

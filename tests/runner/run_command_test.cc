@@ -71,6 +71,7 @@ struct ExperimentYaml {
         reference: x)";
   std::string program = HPSEARCH_FAKE_TRIAL;
   std::vector<std::string> args = {"--x=${trialParameters.x}"};
+  std::string container_fields;  // more fields of the trial's container
   std::string extra_spec;
 
   // Katib's File collector on `path`, where the fake trial writes its metrics.
@@ -122,7 +123,7 @@ spec:
             containers:
               - name: training
                 image: docker.io/library/busybox
-                command: )", command, R"(
+                command: )", command, container_fields, R"(
             restartPolicy: Never
 )", extra_spec);
   }
@@ -816,6 +817,28 @@ TEST_F(RunCommandTest, TrialsTheMachineHasNoRoomForWaitInsteadOfFailing) {
     std::string name = trial["name"];
     EXPECT_THAT(ReadFile(workdir_ / "trials" / name / "stdout.log"), HasSubstr("loss="));
   }
+}
+
+TEST_F(RunCommandTest, WhatOnlyAClusterProvidesIsLeftOutAndSaid) {
+  ExperimentYaml experiment;
+  experiment.parallel = 1;
+  experiment.max_trials = 1;
+  experiment.args.push_back("--env-file=" + (dir_ / "env").string());
+  experiment.container_fields = R"(
+                workingDir: /app
+                env:
+                  - name: HPSEARCH_TEST_TOKEN
+                    valueFrom: {secretKeyRef: {name: tokens, key: test}})";
+  Outcome run = Hpsearch({"run", Write(experiment), "--workdir", workdir_.string()},
+                         {"/usr/bin/env", "HPSEARCH_TEST_TOKEN=the engine's"});
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  const std::string container = "spec.trialTemplate.trialSpec.spec.template.spec.containers[0]";
+  EXPECT_THAT(run.err, HasSubstr(container + ".workingDir: only a cluster applies it; each trial runs in its own "
+                                             "folder, trials/<trial> in the workdir"));
+  EXPECT_THAT(run.err, HasSubstr(container + ".env[0].valueFrom (HPSEARCH_TEST_TOKEN): only a cluster applies it; "
+                                             "trials get hpsearch's own HPSEARCH_TEST_TOKEN, if it has one"));
+  const std::string nul(1, '\0');
+  EXPECT_THAT(ReadFile(dir_ / "env"), HasSubstr(nul + "HPSEARCH_TEST_TOKEN=the engine's" + nul));
 }
 
 TEST_F(RunCommandTest, ACompletedExperimentGoesOnOnlyAsItsResumePolicySays) {

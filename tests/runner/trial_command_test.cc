@@ -25,13 +25,14 @@ api::Experiment TrainingExperiment() {
   spec.kind = "Job";
   spec.yaml = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  labels:\n    team: vision\n";
   spec.containers = {
-      {.name = "sidecar", .image = "", .command = {"sleep"}, .args = {}, .env = {}},
+      {.name = "sidecar", .image = "", .command = {"sleep"}, .args = {}, .env = {}, .cluster_only = {}},
       {.name = "training",
        .image = "ghcr.io/hpsearch/hpsearch:latest",
        .command = {"hpsearch-trial"},
        .args = {"--lr=${trialParameters.learningRate}", "--optimizer",
                 "${trialParameters.optimizer}", "--name=${trialParameters.trialName}-${trialParameters.kind}"},
-       .env = {{"TEAM", "${trialParameters.team}"}, {"PLAIN", "x"}}},
+       .env = {{"TEAM", "${trialParameters.team}"}, {"PLAIN", "x"}},
+       .cluster_only = {}},
   };
   return experiment;
 }
