@@ -16,9 +16,12 @@
 namespace hpsearch::cli {
 namespace {
 
+const std::map<std::string, runner::ReportFormat> kFormats = {
+    {"table", runner::ReportFormat::kTable}, {"json", runner::ReportFormat::kJson}, {"csv", runner::ReportFormat::kCsv}};
+
 struct TrialsFlags {
   std::string workdir;
-  runner::ReportFormat format = runner::ReportFormat::kTable;
+  std::string format = "table";  // a key of kFormats
   bool sort_by_objective = false;
 };
 
@@ -42,7 +45,7 @@ void ListTrials(const TrialsFlags& flags) {
     auto trials = runner::LoadTrialViews(**store, *loaded.experiment);
     if (!trials.ok()) Fail(std::string(trials.status().message()));
     if (flags.sort_by_objective) *trials = runner::SortedByObjective(*std::move(trials), *loaded.experiment);
-    std::cout << runner::FormatTrials(*trials, *loaded.experiment, flags.format);
+    std::cout << runner::FormatTrials(*trials, *loaded.experiment, kFormats.at(flags.format));
   }
 }
 
@@ -52,14 +55,13 @@ void AddTrialsCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("trials", "List the trials of an experiment run by hpsearch run");
   auto flags = std::make_shared<TrialsFlags>();
   cmd->add_option("--workdir", flags->workdir, "The experiment's workdir (holding store.db)")->required();
-  std::map<std::string, runner::ReportFormat> formats = {{"table", runner::ReportFormat::kTable},
-                                                         {"json", runner::ReportFormat::kJson},
-                                                         {"csv", runner::ReportFormat::kCsv}};
+  // IsMember, not a CheckedTransformer to the enum: its error and --help
+  // would show the enum's numbers.
   cmd->add_option("--format", flags->format, "Output format: table, json or csv")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
-      ->default_str("table");
+      ->transform(CLI::IsMember(kFormats, CLI::ignore_case))
+      ->capture_default_str();
   cmd->add_flag("--sort-by-objective", flags->sort_by_objective,
-                "Best objective first (default: in the order trials were created)");
+                "Succeeded trials first, best objective first (default: in the order trials were created)");
   cmd->callback([flags] {
     ListTrials(*flags);
     std::cout.flush();

@@ -201,10 +201,15 @@ ordered_json OverheadJson(const EngineOverhead& overhead) {
 
 std::vector<TrialView> SortedByObjective(std::vector<TrialView> trials,
                                          const api::Experiment& experiment) {
+  // A trial that crashed early may show a better value than any finished.
+  auto rank = [](const metrics::TrialRecord& trial) {
+    if (!HasComparableObjective(trial)) return 2;
+    return trial.status == metrics::TrialStatus::kSucceeded ? 0 : 1;
+  };
   metrics::ObjectiveDirection direction = ObjectiveDirectionOf(experiment);
-  std::stable_sort(trials.begin(), trials.end(), [direction](const TrialView& a, const TrialView& b) {
-    const bool x = HasComparableObjective(a.record), y = HasComparableObjective(b.record);
-    if (!x || !y) return x && !y;
+  std::stable_sort(trials.begin(), trials.end(), [&](const TrialView& a, const TrialView& b) {
+    const int x = rank(a.record), y = rank(b.record);
+    if (x != y || x == 2) return x < y;
     return IsBetter(*a.record.objective_numeric, *b.record.objective_numeric, direction);
   });
   return trials;

@@ -19,8 +19,9 @@ namespace hpsearch::runner {
 
 enum class ReportFormat { kTable, kJson, kCsv };
 
-// Best objective first; trials without a numeric objective last, in
-// creation order.
+// Succeeded trials, best objective first; then the other trials with a
+// numeric objective (partial: failed, stopped, running), best first; then
+// those without one, in creation order.
 std::vector<TrialView> SortedByObjective(std::vector<TrialView> trials,
                                          const api::Experiment& experiment);
 

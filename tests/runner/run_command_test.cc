@@ -965,6 +965,26 @@ TEST_F(RunCommandTest, AMissingTrialProgramStopsTheRunBeforeAnyTrial) {
   EXPECT_FALSE(std::filesystem::exists(workdir_));
 }
 
+TEST_F(RunCommandTest, TrialsCommandTakesFormatsByNameInAnyCase) {
+  ExperimentYaml experiment;
+  ASSERT_TRUE(Run(experiment).exit.success());
+  Outcome listed = Hpsearch({"trials", "--workdir", workdir_.string(), "--format", "JSON"});
+  ASSERT_TRUE(listed.exit.success()) << listed.err;
+  EXPECT_THAT(json::parse(listed.out), SizeIs(4));
+  for (const char* format : {"xml", "1"}) {
+    Outcome refused = Hpsearch({"trials", "--workdir", workdir_.string(), "--format", format});
+    EXPECT_EQ(refused.exit.exit_code, 2);
+    EXPECT_THAT(refused.err, HasSubstr(absl::StrCat("--format: ", format, " not in {csv,json,table}")));
+  }
+}
+
+TEST_F(RunCommandTest, AnUnknownCommandIsNamed) {
+  Outcome typo = Hpsearch({"runn", "experiment.yaml"});
+  EXPECT_EQ(typo.exit.exit_code, 2);
+  EXPECT_THAT(typo.err, HasSubstr("hpsearch: unknown command \"runn\" (commands: validate, run, trials, serve, "
+                                  "db-manager, gpus)"));
+}
+
 TEST_F(RunCommandTest, TrialsCommandNeedsAStore) {
   Outcome listed = Hpsearch({"trials", "--workdir", (dir_ / "nothing").string()});
   EXPECT_EQ(listed.exit.exit_code, 1);

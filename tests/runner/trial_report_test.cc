@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,24 @@ TEST(TrialReportTest, AParameterNamedLikeAColumnIsToldApart) {
   const std::vector<TrialView> trials = {Trial("t-1", "loss", "l1", "")};
   const std::string csv = FormatTrials(trials, Experiment({"loss", "message"}), ReportFormat::kCsv);
   EXPECT_THAT(csv, StartsWith("trial,status,loss,parameter.loss,parameter.message,reason,message\r\n"));
+}
+
+TEST(TrialReportTest, SortsSucceededTrialsFirstThenPartialObjectivesThenNone) {
+  auto trial = [](std::string name, metrics::TrialStatus status, std::optional<double> loss) {
+    TrialView view;
+    view.record.name = std::move(name);
+    view.record.status = status;
+    view.record.objective_numeric = loss;
+    return view;
+  };
+  using enum metrics::TrialStatus;
+  std::vector<TrialView> sorted = SortedByObjective(
+      {trial("crashed", kFailed, 0.01), trial("worse", kSucceeded, 0.5), trial("silent", kFailed, std::nullopt),
+       trial("best", kSucceeded, 0.1), trial("stopped", kEarlyStopped, 0.3), trial("running", kRunning, 0.05)},
+      Experiment({}));
+  std::vector<std::string> names;
+  for (const TrialView& view : sorted) names.push_back(view.record.name);
+  EXPECT_THAT(names, ElementsAre("best", "worse", "crashed", "running", "stopped", "silent"));
 }
 
 }  // namespace
