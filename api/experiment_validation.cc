@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "api/experiment_defaults.h"
 #include "api/feasible_space.h"
 #include "api/internal/strings.h"
 #include "gpu/budget.h"
@@ -83,10 +84,14 @@ class Validator {
     if (max_trials && *max_trials <= 0) Error("spec.maxTrialCount", "must be greater than 0");
     if (parallel && *parallel <= 0) Error("spec.parallelTrialCount", "must be greater than 0");
     if (max_failed && max_trials && *max_failed > *max_trials) {
-      Error("spec.maxFailedTrialCount", "should be less than or equal to spec.maxTrialCount");
+      Error("spec.maxFailedTrialCount",
+            Cat("should be less than or equal to spec.maxTrialCount (", *max_trials, "); is ", *max_failed));
     }
     if (parallel && max_trials && *parallel > *max_trials) {
-      Error("spec.parallelTrialCount", "should be less than or equal to spec.maxTrialCount");
+      // Often the default, where a small maxTrialCount meets an unset field.
+      Error("spec.parallelTrialCount",
+            Cat("should be less than or equal to spec.maxTrialCount (", *max_trials, "); is ", *parallel,
+                *parallel == kDefaultParallelTrialCount ? ", the default when unset" : ""));
     }
   }
 
