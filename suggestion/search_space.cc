@@ -96,9 +96,10 @@ absl::Status FillNumeric(const pb::FeasibleSpace& space, Parameter& parameter) {
   if (!min.ok()) return min.status();
   absl::StatusOr<double> max = ParseBound(parameter, "max", space.max());
   if (!max.ok()) return max.status();
-  if (*min >= *max) {
+  // min == max is a constant, as in Katib (its webhook and hyperopt take it).
+  if (*min > *max) {
     return ParamError(parameter.name,
-                      absl::StrFormat("feasibleSpace.min (%s) must be less "
+                      absl::StrFormat("feasibleSpace.min (%s) must not be greater "
                                       "than feasibleSpace.max (%s)",
                                       space.min(), space.max()));
   }
@@ -223,6 +224,7 @@ absl::StatusOr<Parameter> ConvertParameter(const pb::ParameterSpec& spec) {
 
 // The distribution's inverse CDF on [min, max]: u in [0,1] -> value.
 double ContinuousValue(const Parameter& p, double u) {
+  if (p.min == p.max) return p.min;  // the normal's width would be 0 * inf
   double value = 0;
   switch (p.distribution) {
     case Distribution::kUniform:
@@ -250,6 +252,7 @@ double ContinuousValue(const Parameter& p, double u) {
 
 // The distribution's CDF: value in [min, max] -> [0,1].
 double ContinuousCdf(const Parameter& p, double value) {
+  if (p.min == p.max) return 0;
   double u = 0;
   switch (p.distribution) {
     case Distribution::kUniform:

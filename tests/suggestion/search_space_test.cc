@@ -156,6 +156,22 @@ TEST(SearchSpaceTest, EveryDistributionStaysInBounds) {
   }
 }
 
+TEST(SearchSpaceTest, ARangeOfOnePointIsAConstant) {
+  for (const char* distribution : {"UNIFORM", "LOG_UNIFORM", "NORMAL", "LOG_NORMAL"}) {
+    SCOPED_TRACE(distribution);
+    const std::string d = distribution;
+    const SearchSpace space = MustBuild(
+        "parameters { name: 'a' parameter_type: DOUBLE feasible_space { min: '0.3' max: '0.3' distribution: " + d +
+        " } }"
+        "parameters { name: 'b' parameter_type: INT feasible_space { min: '4' max: '4' distribution: " + d + " } }"
+        "parameters { name: 'c' parameter_type: DOUBLE feasible_space { min: '2' max: '2' step: '0.5' "
+        "distribution: " + d + " } }");
+    ExpectFeasibleSamples(space, 100);
+    for (double u : {0.0, 0.5, 1.0}) EXPECT_EQ(space.Decode(std::vector<double>{u, u, u}), (Point{0.3, 4, 2}));
+    EXPECT_EQ(space.Decode(space.Encode(Point{0.3, 4, 2})), (Point{0.3, 4, 2}));
+  }
+}
+
 TEST(SearchSpaceTest, NormalCentersOnTheMidpoint) {
   const SearchSpace space = MustBuild(R"pb(
     parameters { name: "x" parameter_type: DOUBLE
@@ -234,8 +250,8 @@ TEST(SearchSpaceTest, RejectsBadSpecsNamingTheParameter) {
               HasSubstr("parameter x: feasibleSpace.min \"a\" is not a number"));
   EXPECT_THAT(Error("parameters { name: 'x' parameter_type: INT feasible_space { min: '1.5' max: '2' } }"),
               HasSubstr("parameter x: feasibleSpace.min \"1.5\" is not an integer"));
-  EXPECT_THAT(Error("parameters { name: 'x' parameter_type: DOUBLE feasible_space { min: '2' max: '2' } }"),
-              HasSubstr("parameter x: feasibleSpace.min (2) must be less than feasibleSpace.max (2)"));
+  EXPECT_THAT(Error("parameters { name: 'x' parameter_type: DOUBLE feasible_space { min: '3' max: '2' } }"),
+              HasSubstr("parameter x: feasibleSpace.min (3) must not be greater than feasibleSpace.max (2)"));
   EXPECT_THAT(Error("parameters { name: 'x' parameter_type: DOUBLE feasible_space { min: '0' max: '1' step: '0' } }"),
               HasSubstr("parameter x: feasibleSpace.step (0) must be > 0"));
   EXPECT_THAT(Error("parameters { name: 'x' parameter_type: INT feasible_space { min: '0' max: '9' step: '-1' } }"),

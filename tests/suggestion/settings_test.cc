@@ -136,7 +136,7 @@ TEST(ValidateSettingsTest, RejectsWithKatibWording) {
   pb::Experiment bad_space = Experiment("algorithm_name: 'random'");
   bad_space.mutable_spec()->mutable_parameter_specs()->mutable_parameters(1)
       ->mutable_feasible_space()->set_max("0");
-  EXPECT_THAT(message(bad_space), HasSubstr("parameter n: feasibleSpace.min (1) must be less"));
+  EXPECT_THAT(message(bad_space), HasSubstr("parameter n: feasibleSpace.min (1) must not be greater"));
 }
 
 }  // namespace
