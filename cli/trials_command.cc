@@ -2,16 +2,19 @@
 // with its status, objective, other metrics and parameters, as a table, JSON
 // or CSV. Opens the store read-only, so it works while `hpsearch run` is
 // still writing it. Exit status: 0, or 1 when the store cannot be read.
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/experiment_loader.h"
 #include "cli/commands.h"
 #include "metrics/objective_store.h"
 #include "runner/experiment_runner.h"
 #include "runner/trial_report.h"
+#include "runner/workdir_lock.h"
 
 namespace hpsearch::cli {
 namespace {
@@ -30,6 +33,19 @@ struct TrialsFlags {
   throw CLI::RuntimeError(1);
 }
 
+// Trials recorded Running whose engine is gone (killed, or its machine
+// rebooted) stay so until a run resumes them: say it, on stderr so that
+// json and csv output stay as they are.
+void NoteTrialsLeftRunning(const std::vector<runner::TrialView>& trials, const std::string& workdir) {
+  const auto running = std::count_if(trials.begin(), trials.end(), [](const runner::TrialView& trial) {
+    return trial.record.status == metrics::TrialStatus::kRunning;
+  });
+  if (running == 0 || runner::WorkdirInUse(workdir)) return;
+  std::cerr << "hpsearch trials: note: no hpsearch run holds " << workdir << ": its " << running
+            << " Running trial" << (running == 1 ? " was" : "s were") << " left by a run that ended without "
+            << "stopping them (killed?) and will run again when `hpsearch run` resumes it\n";
+}
+
 void ListTrials(const TrialsFlags& flags) {
   std::filesystem::path path = std::filesystem::path(flags.workdir) / "store.db";
   if (!std::filesystem::exists(path)) Fail(path.string() + " does not exist: no experiment has run there");
@@ -46,6 +62,7 @@ void ListTrials(const TrialsFlags& flags) {
     if (!trials.ok()) Fail(std::string(trials.status().message()));
     if (flags.sort_by_objective) *trials = runner::SortedByObjective(*std::move(trials), *loaded.experiment);
     std::cout << runner::FormatTrials(*trials, *loaded.experiment, kFormats.at(flags.format));
+    NoteTrialsLeftRunning(*trials, flags.workdir);
   }
 }
 

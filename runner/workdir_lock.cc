@@ -2,14 +2,19 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 
 namespace hpsearch::runner {
 
@@ -43,6 +48,21 @@ absl::StatusOr<WorkdirLock> WorkdirLock::Acquire(const std::filesystem::path& wo
   }
   std::ofstream(pid_file, std::ios::trunc) << getpid() << "\n";  // for the message above only
   return WorkdirLock(std::move(dir));
+}
+
+bool WorkdirInUse(const std::filesystem::path& workdir) {
+  struct stat folder {};
+  if (stat(workdir.c_str(), &folder) != 0) return false;
+  // "1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234 0 EOF": the file is
+  // MAJOR:MINOR:INODE, the device numbers in hex. Waiters' lines have "->".
+  const std::string file =
+      absl::StrFormat("%02x:%02x:%u", major(folder.st_dev), minor(folder.st_dev), folder.st_ino);
+  std::ifstream locks("/proc/locks");
+  for (std::string line; std::getline(locks, line);) {
+    std::vector<absl::string_view> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (fields.size() > 5 && fields[1] == "FLOCK" && fields[5] == file) return true;
+  }
+  return false;
 }
 
 }  // namespace hpsearch::runner

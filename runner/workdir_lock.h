@@ -23,4 +23,9 @@ class WorkdirLock {
   internal::ScopedFd fd_;
 };
 
+// Whether a process holds `workdir`'s lock, asked without taking it (a
+// probe lock could make a run starting at that moment fail): read from
+// /proc/locks, so only processes in this PID namespace are seen.
+bool WorkdirInUse(const std::filesystem::path& workdir);
+
 }  // namespace hpsearch::runner

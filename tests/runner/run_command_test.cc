@@ -679,8 +679,12 @@ TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
   for (int i = 0; i < 3000 && (succeeded() < 2 || !third_escaped()); ++i) std::this_thread::sleep_for(10ms);
   ASSERT_GE(succeeded(), 2);
   ASSERT_TRUE(third_escaped());
+  const std::vector<std::string> list = {"trials", "--workdir", workdir_.string()};
+  const std::string left_running = "no hpsearch run holds " + workdir_.string();
+  EXPECT_THAT(Hpsearch(list).err, Not(HasSubstr(left_running)));
   kill(process->pid(), SIGKILL);
   Finish(*process);
+  EXPECT_THAT(Hpsearch(list).err, HasSubstr(left_running));
 
   // Trials die with their engine; what escaped their process group lives
   // on until the resumed run kills it.
