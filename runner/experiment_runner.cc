@@ -277,8 +277,15 @@ absl::Status Run::Open(const std::string& spec_text) {
     if (absl::Status s = store_->DeleteObservations(trial); !s.ok()) return s;
   }
   if (!order_.empty()) {
-    observer_.OnMessage(absl::StrFormat("resuming %s: %d trials recorded, %d to run again", name(),
-                                        order_.size(), reruns_.size()));
+    // A maxTrialCount lowered by --force may leave no room for all of them.
+    const int interrupted = static_cast<int>(reruns_.size());
+    const std::optional<int32_t> max = experiment_.spec.max_trial_count;
+    const int reruns = max ? std::clamp(*max - Counts().completed(), 0, interrupted) : interrupted;
+    observer_.OnMessage(absl::StrFormat(
+        "resuming %s: %d trials recorded, %s", name(), order_.size(),
+        reruns == interrupted ? absl::StrFormat("%d to run again", reruns)
+                              : absl::StrFormat("%d of the %d interrupted to run again (maxTrialCount %d)", reruns,
+                                                interrupted, *max)));
   }
   return absl::OkStatus();
 }

@@ -639,11 +639,18 @@ TEST_F(RunCommandTest, InterruptStopsTrialsLeavesNoOrphansAndResumes) {
     EXPECT_EQ(trial["reason"], "Interrupted");
   }
 
-  // The interrupted trials run again, under the same names.
+  // The interrupted trials run again, under the same names: as many as a
+  // maxTrialCount lowered by force leaves room for, then the rest.
   experiment.args.back() = "--mode=ok";
-  std::ofstream(file) << experiment.Render();
+  experiment.parallel = experiment.max_trials = 1;
+  Outcome lowered = Run(experiment, {"--force"});
+  ASSERT_TRUE(lowered.exit.success()) << lowered.err;
+  EXPECT_THAT(lowered.err,
+              HasSubstr("resuming e2e: 2 trials recorded, 1 of the 2 interrupted to run again (maxTrialCount 1)"));
+  experiment.parallel = experiment.max_trials = 2;
   Outcome resumed = Run(experiment, {"--force"});
   ASSERT_TRUE(resumed.exit.success()) << resumed.err;
+  EXPECT_THAT(resumed.err, HasSubstr("resuming e2e: 2 trials recorded, 1 to run again"));
   json trials = Trials();
   ASSERT_THAT(trials, SizeIs(2));
   EXPECT_EQ(trials[0]["name"], "e2e-0001");
