@@ -1,6 +1,7 @@
 #include "runner/resume_rules.h"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,11 @@ absl::Status CheckResumeWith(const StartedExperiment& started, const api::Experi
   const std::vector<std::string> changed = api::ChangedFields(started.experiment, edited);
   if (changed.empty()) return absl::OkStatus();
   if (!std::ranges::all_of(changed, IsTrialCount)) {
+    std::vector<std::string> refused, editable;
+    std::ranges::partition_copy(changed, std::back_inserter(editable), std::back_inserter(refused), IsTrialCount);
     return absl::FailedPreconditionError(absl::StrCat(
-        "changed: ", absl::StrJoin(changed, ", "),
+        "changed: ", absl::StrJoin(refused, ", "),
+        editable.empty() ? "" : absl::StrCat(" (and ", absl::StrJoin(editable, ", "), ", which may change)"),
         "; only spec.parallelTrialCount, spec.maxTrialCount and spec.maxFailedTrialCount are editable"));
   }
   if (Completed(started.status) && !Restartable(started)) {

@@ -886,7 +886,7 @@ TEST_F(RunCommandTest, ALongRunningExperimentGoesOnWhenMaxTrialCountIsRaised) {
   experiment.goal = "-1";
   Outcome retargeted = Run(experiment);
   EXPECT_EQ(retargeted.exit.exit_code, 1);
-  EXPECT_THAT(retargeted.err, HasSubstr("(changed: spec.objective, spec.maxTrialCount; only spec.parallelTrialCount, "
+  EXPECT_THAT(retargeted.err, HasSubstr("(changed: spec.objective (and spec.maxTrialCount, which may change); only spec.parallelTrialCount, "
                                         "spec.maxTrialCount and spec.maxFailedTrialCount are editable)"));
   EXPECT_THAT(Trials(), SizeIs(3));
 }
