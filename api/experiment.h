@@ -29,8 +29,8 @@ enum class ParameterType { kUnknown, kDouble, kInt, kDiscrete, kCategorical };
 enum class Distribution { kUnknown, kUniform, kLogUniform, kNormal, kLogNormal };
 enum class MetricStrategyType { kUnknown, kMin, kMax, kLatest };
 enum class ResumePolicy { kUnknown, kNever, kLongRunning, kFromVolume };
-// kPush is Katib's "Push"; kNone is the pre-v0.15 spelling of the same thing
-// ("None"), accepted so older manifests keep validating.
+// kPush is Katib's "Push"; kNone is its spelling before v0.18 ("None"),
+// accepted with a warning so older manifests keep running here.
 enum class CollectorKind {
   kUnknown,
   kStdOut,

@@ -326,9 +326,10 @@ class Validator {
       return;
     }
     if (t.has_config_map) {
-      Error("spec.trialTemplate.configMap",
-            "trial templates from a ConfigMap are not supported by hpsearch; write the template "
-            "inline as spec.trialTemplate.trialSpec");
+      // Valid for Katib, where the ConfigMap exists; its parameters cannot be checked here.
+      Warning("spec.trialTemplate.configMap",
+              "hpsearch run cannot read a ConfigMap; to run the experiment here, write the template inline as "
+              "spec.trialTemplate.trialSpec");
       return;
     }
     TrialParameters(t);
@@ -437,7 +438,11 @@ class Validator {
     switch (ParseCollectorKind(mc.collector_kind)) {
       case CollectorKind::kStdOut:
       case CollectorKind::kPush:
+        break;
       case CollectorKind::kNone:
+        Warning("spec.metricsCollectorSpec.collector.kind",
+                "None is Katib's spelling before v0.18, which refuses it (\"invalid metrics collector kind\"): "
+                "write Push");
         break;
       case CollectorKind::kFile:
         if (fsp == nullptr || fsp->kind != "File" || !is_abs(fsp->path)) {

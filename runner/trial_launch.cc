@@ -41,6 +41,11 @@ std::optional<std::filesystem::path> TrialLaunchPlanner::MetricsFileIn(const std
 }
 
 absl::Status TrialLaunchPlanner::CheckCommand() const {
+  if (experiment_.spec.trial_template && experiment_.spec.trial_template->has_config_map) {
+    return absl::UnimplementedError(
+        "spec.trialTemplate.configMap: only a cluster can read a ConfigMap; write the template inline as "
+        "spec.trialTemplate.trialSpec");
+  }
   // Any feasible values do: only the program and the references matter.
   TrialIdentity sample{.name = experiment_.metadata.name, .namespace_ = experiment_.metadata.namespace_,
                        .assignments = {}};

@@ -119,6 +119,25 @@ TEST(ExperimentLoader, ValueAndValueFromTogetherIsAnError) {
   EXPECT_THAT(d.message, HasSubstr("valueFrom may not be specified when value is not empty"));
 }
 
+TEST(ExperimentLoader, ATrialTemplateInAConfigMapIsValidButCannotRunHere) {
+  std::string text = Example("random.yaml");
+  text.erase(text.find("    trialSpec:"));
+  // A ConfigMap's template has no kind to default the conditions from.
+  text += "    successCondition: status.succeeded\n    failureCondition: status.failed\n"
+          "    configMap:\n      configMapName: trial-templates\n      templatePath: defaultTrialTemplate.yaml\n";
+  const Diagnostic d = OnlyWarning(LoadExperimentText(text));
+  EXPECT_EQ(d.path, "spec.trialTemplate.configMap");
+  EXPECT_THAT(d.message, HasSubstr("hpsearch run cannot read a ConfigMap"));
+}
+
+TEST(ExperimentLoader, TheNoneCollectorIsKatibsOldSpellingOfPush) {
+  std::string text = Example("random.yaml");
+  text.replace(text.find("  parameters:"), 0, "  metricsCollectorSpec:\n    collector:\n      kind: None\n");
+  const Diagnostic d = OnlyWarning(LoadExperimentText(text));
+  EXPECT_EQ(d.path, "spec.metricsCollectorSpec.collector.kind");
+  EXPECT_THAT(d.message, HasSubstr("write Push"));
+}
+
 TEST(ExperimentLoader, WarnsAboutUnknownFieldsButAccepts) {
   std::string text = Example("grid.yaml");
   text.replace(text.find("  maxTrialCount:"), 0, "  maxTrialCounts: 5\n");

@@ -976,6 +976,20 @@ TEST_F(RunCommandTest, AMissingTrialProgramStopsTheRunBeforeAnyTrial) {
   EXPECT_FALSE(std::filesystem::exists(workdir_));
 }
 
+TEST_F(RunCommandTest, ATrialTemplateInAConfigMapIsRefusedBeforeAnyTrial) {
+  std::string text = ExperimentYaml().Render();
+  text.erase(text.find("    trialSpec:"));
+  // A ConfigMap's template has no kind to default the conditions from.
+  text += "    successCondition: status.succeeded\n    failureCondition: status.failed\n"
+          "    configMap:\n      configMapName: trial-templates\n      templatePath: defaultTrialTemplate.yaml\n";
+  std::ofstream(dir_ / "experiment.yaml") << text;
+  Outcome run = Hpsearch({"run", (dir_ / "experiment.yaml").string(), "--workdir", workdir_.string()});
+  EXPECT_EQ(run.exit.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("spec.trialTemplate.configMap: only a cluster can read a ConfigMap; write the "
+                                 "template inline as spec.trialTemplate.trialSpec"));
+  EXPECT_FALSE(std::filesystem::exists(workdir_));
+}
+
 TEST_F(RunCommandTest, TrialsCommandTakesFormatsByNameInAnyCase) {
   ExperimentYaml experiment;
   ASSERT_TRUE(Run(experiment).exit.success());
