@@ -395,6 +395,11 @@ class Validator {
       while (RE2::FindAndConsume(&rest, kUse, &use, &name)) {
         if (!names.contains(name)) undefined.push_back(use);
       }
+      // Katib's pattern, run over the whole template as JSON, would take
+      // text up to some later brace as the name.
+      if (const size_t open = rest.find("${trialParameters."); open != re2::StringPiece::npos) {
+        undefined.push_back(Cat(std::string(rest.substr(open)), " (no closing brace)"));
+      }
       if (!undefined.empty()) {
         Error(s.path, Cat("parameters: [", Join(undefined, " "),
                           "] in spec.trialTemplate not found in spec.trialParameters"));
