@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "runner/trial_report.h"
 
 namespace hpsearch::runner {
 namespace {
@@ -21,7 +22,7 @@ std::string Duration(std::chrono::steady_clock::duration d) {
 
 std::string Assignments(const metrics::TrialRecord& trial) {
   return absl::StrJoin(trial.assignments, " ", [](std::string* out, const auto& assignment) {
-    absl::StrAppend(out, assignment.first, "=", assignment.second);
+    absl::StrAppend(out, assignment.first, "=", OneLine(assignment.second));
   });
 }
 

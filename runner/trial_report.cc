@@ -95,11 +95,6 @@ size_t DisplayWidth(std::string_view text) {
   }));
 }
 
-// A cell kept on its line: line breaks and tabs written as escapes.
-std::string OneLine(const std::string& cell) {
-  return absl::StrReplaceAll(cell, {{"\n", "\\n"}, {"\r", "\\r"}, {"\t", "\\t"}});
-}
-
 std::string Table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
@@ -198,6 +193,10 @@ ordered_json OverheadJson(const EngineOverhead& overhead) {
 }
 
 }  // namespace
+
+std::string OneLine(const std::string& text) {
+  return absl::StrReplaceAll(text, {{"\n", "\\n"}, {"\r", "\\r"}, {"\t", "\\t"}});
+}
 
 std::vector<TrialView> SortedByObjective(std::vector<TrialView> trials,
                                          const api::Experiment& experiment) {

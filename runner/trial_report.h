@@ -19,6 +19,10 @@ namespace hpsearch::runner {
 
 enum class ReportFormat { kTable, kJson, kCsv };
 
+// `text` kept on its line, as a table cell or a log line: line breaks and
+// tabs written as escapes (a categorical value may hold them).
+std::string OneLine(const std::string& text);
+
 // Succeeded trials, best objective first; then the other trials with a
 // numeric objective (partial: failed, stopped, running), best first; then
 // those without one, in creation order.

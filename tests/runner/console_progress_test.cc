@@ -88,5 +88,16 @@ TEST(ConsoleProgressTest, PipesGetTimestampedLinesAndNoControlCharacters) {
   EXPECT_THAT(text, Not(HasSubstr("\x1b")));
 }
 
+TEST(ConsoleProgressTest, AValueWithALineBreakStaysOnItsLine) {
+  Captured out;
+  {
+    ConsoleProgress progress(out.file(), /*interactive=*/false, 4, "loss");
+    metrics::TrialRecord trial = Best().record;
+    trial.assignments[1].second = "adam\nsgd\tx";
+    progress.OnTrialStarted(trial);
+  }
+  EXPECT_THAT(out.Text(), ::testing::MatchesRegex("[0-9:]{8} exp-0003 started: lr=0.01 optimizer=adam\\\\nsgd\\\\tx\n"));
+}
+
 }  // namespace
 }  // namespace hpsearch::runner
