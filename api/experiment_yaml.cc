@@ -202,10 +202,7 @@ class Parser {
         if (field == name) handler = &h;
       }
       if (handler == nullptr) {
-        if (closed) {
-          Report(Severity::kWarning, key, child,
-                 "unknown field, ignored (Katib's API server would drop it)");
-        }
+        if (closed) Report(Severity::kWarning, key, child, "unknown field, ignored, as Katib ignores it");
         continue;
       }
       if (!it->second.IsNull()) (*handler)(it->second, child);

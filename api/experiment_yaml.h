@@ -8,8 +8,8 @@
 // api/experiment_loader.h.
 //
 // Fields the Experiment type does not have are reported as warnings: Katib's
-// API server would silently prune them, which usually hides a typo. The
-// free-form trialSpec, metadata and status are exempt.
+// CRD keeps unknown fields and its controller ignores them, which usually
+// hides a typo. The free-form trialSpec, metadata and status are exempt.
 #pragma once
 
 #include <string_view>
