@@ -1,5 +1,6 @@
 #include "api/experiment_yaml.h"
 
+#include <algorithm>
 #include <functional>
 #include <initializer_list>
 #include <set>
@@ -8,6 +9,7 @@
 #include <utility>
 
 #include "api/feasible_space.h"
+#include "api/internal/kubernetes_job_fields.h"
 #include "api/internal/strings.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
@@ -41,6 +43,30 @@ std::string_view Describe(const YAML::Node& node) {
       break;
   }
   return "nothing";
+}
+
+std::string_view Describe(internal::Shape shape) {
+  switch (shape) {
+    case internal::Shape::kMapping:
+      return "a mapping";
+    case internal::Shape::kList:
+      return "a list";
+    case internal::Shape::kScalar:
+      return "a scalar";
+  }
+  return "nothing";
+}
+
+bool HasShape(const YAML::Node& node, internal::Shape shape) {
+  switch (shape) {
+    case internal::Shape::kMapping:
+      return node.IsMap();
+    case internal::Shape::kList:
+      return node.IsSequence();
+    case internal::Shape::kScalar:
+      return node.IsScalar();
+  }
+  return false;
 }
 
 // Keys of free-form objects that are not plain identifiers go in brackets,
@@ -432,10 +458,62 @@ class Parser {
       top_string(meta, "namespace", meta_path, ts.metadata_namespace);
     }
     Walk(node, path, ts);
+    // Katib checks Jobs only; other kinds are not its to convert.
+    if (ts.api_version == "batch/v1" && ts.kind == "Job") {
+      KubernetesFields(node, path, internal::BatchV1Job());
+    }
     YAML::Emitter emitter;
     emitter << node;
     ts.yaml = emitter.c_str();
     return ts;
+  }
+
+  // Katib's webhook converts a batch/v1 Job trial spec into Kubernetes' typed
+  // Job and refuses the experiment when that fails (a value of the wrong
+  // shape) or drops anything (an unknown field). Checked from the Job down to
+  // its containers, not deeper (so not in resources either, whose limits and
+  // requests Katib lets through for custom devices). Runs after Walk: a wrong
+  // type the container parser has reported is not reported again.
+  void KubernetesFields(const YAML::Node& node, const std::string& path,
+                        const internal::KubernetesType& type) {
+    auto error = [&](const YAML::Node& at, const std::string& p, std::string_view what) {
+      if (HasError(p)) return;
+      Error(at, p,
+            Cat(what, ": Katib converts a batch/v1 Job trial spec to Kubernetes' Job and refuses what "
+                      "does not convert"));
+    };
+    if (!node.IsMap()) {
+      error(node, path, Cat("expected a mapping, got ", Describe(node)));
+      return;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      if (!key.IsScalar()) continue;  // kubectl cannot send it as JSON
+      const std::string child = KeyPath(path, key.Scalar());
+      const internal::KubernetesField* field = type.Find(key.Scalar());
+      if (field == nullptr) {
+        error(key, child, Cat("unknown field of Kubernetes' ", type.name));
+        continue;
+      }
+      if (value.IsNull()) continue;  // unset
+      if (!HasShape(value, field->shape)) {
+        error(value, child, Cat("expected ", Describe(field->shape), ", got ", Describe(value)));
+      } else if (field->type != nullptr && value.IsMap()) {
+        KubernetesFields(value, child, *field->type);
+      } else if (field->type != nullptr) {
+        size_t i = 0;
+        for (auto item = value.begin(); item != value.end(); ++item, ++i) {
+          KubernetesFields(*item, IndexPath(child, i), *field->type);
+        }
+      }
+    }
+  }
+
+  bool HasError(std::string_view path) const {
+    return std::ranges::any_of(out_.diagnostics, [&](const Diagnostic& d) {
+      return d.severity == Severity::kError && d.path == path;
+    });
   }
 
   // Records every scalar of the free-form trialSpec and picks up containers

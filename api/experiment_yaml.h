@@ -9,7 +9,10 @@
 //
 // Fields the Experiment type does not have are reported as warnings: Katib's
 // CRD keeps unknown fields and its controller ignores them, which usually
-// hides a typo. The free-form trialSpec, metadata and status are exempt.
+// hides a typo. The free-form trialSpec, metadata and status are exempt,
+// except a batch/v1 Job trialSpec, which Katib's webhook converts to
+// Kubernetes' Job: there an unknown field or a value of the wrong shape, from
+// the Job down to its containers, is an error, as Katib refuses it.
 #pragma once
 
 #include <string_view>

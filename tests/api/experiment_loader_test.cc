@@ -127,6 +127,106 @@ TEST(ExperimentLoader, WarnsAboutUnknownFieldsButAccepts) {
   EXPECT_EQ(d.message, "unknown field, ignored, as Katib ignores it");
 }
 
+// grid.yaml, whose trialSpec is a batch/v1 Job, with `from` replaced by `to`.
+std::string GridWith(const std::string& from, const std::string& to) {
+  std::string text = Example("grid.yaml");
+  text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
+const std::string kGridPodSpec = "spec.trialTemplate.trialSpec.spec.template.spec";
+
+std::vector<std::string> ErrorPaths(const LoadedExperiment& loaded) {
+  std::vector<std::string> paths;
+  for (const Diagnostic& d : loaded.diagnostics) {
+    if (d.severity == Severity::kError) paths.push_back(d.path);
+  }
+  return paths;
+}
+
+// Katib's webhook converts a batch/v1 Job trial spec to Kubernetes' Job and
+// refuses the experiment when a field is dropped on the way.
+TEST(ExperimentLoader, UnknownFieldsOfAJobAreErrors) {
+  const Diagnostic typo =
+      OnlyError(LoadExperimentText(GpuSharedWithContainerFields("                comand: [x]\n")));
+  EXPECT_EQ(typo.path, "spec.trialTemplate.trialSpec.spec.template.spec.containers[0].comand");
+  EXPECT_EQ(typo.message,
+            "unknown field of Kubernetes' Container: Katib converts a batch/v1 Job trial spec to "
+            "Kubernetes' Job and refuses what does not convert");
+  EXPECT_EQ(typo.position, (SourcePosition{89, 17}));
+
+  const LoadedExperiment misplaced = LoadExperimentText(
+      GridWith("            restartPolicy: Never",
+               "            restartPolicy: Never\n            backoffLimit: 2\n          backofLimit: 2\n"
+               "        parallelism: 1\n      metadata: {labels: {a: b}}\n      status: {}"));
+  ASSERT_THAT(ErrorPaths(misplaced), ElementsAre(kGridPodSpec + ".backoffLimit",
+                                                 "spec.trialTemplate.trialSpec.spec.template.backofLimit"));
+  EXPECT_THAT(misplaced.diagnostics[0].message, HasSubstr("unknown field of Kubernetes' PodSpec"));
+  EXPECT_THAT(misplaced.diagnostics[1].message, HasSubstr("unknown field of Kubernetes' PodTemplateSpec"));
+}
+
+TEST(ExperimentLoader, ValuesOfTheWrongShapeInAJobAreErrors) {
+  const Diagnostic list =
+      OnlyError(LoadExperimentText(GridWith("restartPolicy: Never", "restartPolicy: [Never]")));
+  EXPECT_EQ(list.path, kGridPodSpec + ".restartPolicy");
+  EXPECT_THAT(list.message, HasSubstr("expected a scalar, got a list: Katib converts a batch/v1 Job"));
+
+  const LoadedExperiment init = LoadExperimentText(GridWith(
+      "            containers:",
+      "            initContainers:\n              - name: fetch\n                args: {a: b}\n"
+      "              - fetch\n            containers:"));
+  ASSERT_THAT(ErrorPaths(init), ElementsAre(kGridPodSpec + ".initContainers[0].args",
+                                            kGridPodSpec + ".initContainers[1]"));
+  EXPECT_THAT(init.diagnostics[0].message, HasSubstr("expected a list, got a mapping: Katib converts"));
+  EXPECT_THAT(init.diagnostics[1].message, HasSubstr("expected a mapping, got a scalar: Katib converts"));
+}
+
+// The container parser already says what is wrong with the fields a local
+// run reads; the Job check does not say it again.
+TEST(ExperimentLoader, AContainerFieldOfTheWrongTypeIsReportedOnce) {
+  const Diagnostic d =
+      OnlyError(LoadExperimentText(GpuSharedWithContainerFields("                args: oops\n")));
+  EXPECT_EQ(d.path, "spec.trialTemplate.trialSpec.spec.template.spec.containers[0].args");
+  EXPECT_EQ(d.message, "expected a list, got a scalar");
+}
+
+// Null means unset; resources are not converted field by field (Katib lets
+// custom devices through), and deeper objects are not checked.
+TEST(ExperimentLoader, AcceptsNullFieldsResourcesAndDeeperObjectsOfAJob) {
+  const LoadedExperiment loaded = LoadExperimentText(GridWith(
+      "            restartPolicy: Never",
+      "                workingDir: null\n"
+      "                securityContext: {anything: goes}\n"
+      "                livenessProbe: ~\n"
+      "                resources:\n"
+      "                  requests: {example.com/fpga: 1, cpu: 500m}\n"
+      "                  limits: {example.com/fpga: 1}\n"
+      "            restartPolicy: Never\n"
+      "            initContainers:\n"
+      "            affinity: {nodeAffinity: {whatever: 1}}\n"
+      "          metadata:\n"
+      "        backoffLimit: null"));
+  EXPECT_TRUE(loaded.ok());
+  EXPECT_THAT(loaded.diagnostics, testing::IsEmpty())
+      << FormatDiagnostic("grid.yaml", loaded.diagnostics.front());
+}
+
+// Katib converts Jobs only: a TFJob's fields are the Training Operator's.
+TEST(ExperimentLoader, AcceptsUnknownFieldsOfOtherKinds) {
+  std::string text = Example("pytorchjob.yaml");
+  auto replace = [&text](const std::string& from, const std::string& to) {
+    text.replace(text.find(from), from.size(), to);
+  };
+  replace("kind: PyTorchJob", "kind: TFJob");
+  replace("pytorchReplicaSpecs:\n          Master:", "tfReplicaSpecs:\n          Chief:");
+  replace("            replicas: 1", "            replicas: 1\n            replicaz: 1");
+  replace("                    command:", "                    comand: [x]\n                    command:");
+  const LoadedExperiment loaded = LoadExperimentText(text);
+  EXPECT_TRUE(loaded.ok());
+  EXPECT_THAT(loaded.diagnostics, testing::IsEmpty())
+      << FormatDiagnostic("tfjob.yaml", loaded.diagnostics.front());
+}
+
 TEST(ExperimentLoader, NamesTheContainersWhenThePrimaryOneIsMissing) {
   std::string text = Example("grid.yaml");
   text.replace(text.find("primaryContainerName: training-container"), 40, "primaryContainerName: trainer");
