@@ -11,6 +11,7 @@
 #include "api/feasible_space.h"
 #include "api/internal/kubernetes_job_fields.h"
 #include "api/internal/strings.h"
+#include "re2/re2.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
@@ -67,6 +68,43 @@ bool HasShape(const YAML::Node& node, internal::Shape shape) {
       return node.IsScalar();
   }
   return false;
+}
+
+enum class JsonScalar { kString, kNumber, kBool };
+
+std::string_view Noun(JsonScalar type) {
+  switch (type) {
+    case JsonScalar::kString:
+      return "string";
+    case JsonScalar::kNumber:
+      return "number";
+    case JsonScalar::kBool:
+      return "boolean";
+  }
+  return "value";
+}
+
+// What a scalar becomes in the JSON that kubectl sends: sigs.k8s.io/yaml
+// resolves plain (unquoted, untagged) scalars by YAML 1.1's rules, as
+// go-yaml v2 does, so 12, 0x1F, 1_000, 1e-3 and .5 are numbers and
+// true/false, yes/no, on/off and y/n booleans. A quoted one stays a string.
+JsonScalar JsonScalarOf(const YAML::Node& scalar) {
+  const std::string& tag = scalar.Tag();
+  if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float") return JsonScalar::kNumber;
+  if (tag == "tag:yaml.org,2002:bool") return JsonScalar::kBool;
+  if (tag != "?") return JsonScalar::kString;
+  static const std::set<std::string, std::less<>> kBooleans = {
+      "y",  "Y",  "yes", "Yes", "YES",   "true",  "True",  "TRUE",  "on",  "On",  "ON",
+      "n",  "N",  "no",  "No",  "NO",    "false", "False", "FALSE", "off", "Off", "OFF"};
+  std::string text = scalar.Scalar();
+  if (kBooleans.contains(text)) return JsonScalar::kBool;
+  // go-yaml drops underscores before reading a number, except in one that
+  // starts with '.'.
+  if (!text.starts_with('.')) std::erase(text, '_');
+  static const RE2 kNumber(
+      R"([-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)"
+      R"(|\.(inf|Inf|INF))|\.(nan|NaN|NAN))");
+  return RE2::FullMatch(text, kNumber) ? JsonScalar::kNumber : JsonScalar::kString;
 }
 
 // Keys of free-form objects that are not plain identifiers go in brackets,
@@ -235,28 +273,72 @@ class Parser {
     }
   }
 
-  std::optional<std::string> String(const YAML::Node& node, const std::string& path) {
-    if (node.IsScalar()) return node.Scalar();
-    Error(node, path, Cat("expected a string, got ", Describe(node)));
-    return std::nullopt;
-  }
-  void Assign(const YAML::Node& node, const std::string& path, std::string& target) {
-    if (auto s = String(node, path)) target = std::move(*s);
+  // Katib's CRD has no schema, so its webhook decodes the Experiment straight
+  // into Katib's Go types, and a JSON number or boolean in a string field, or
+  // a string in a number or boolean field, refuses the whole experiment.
+  // hpsearch reads the value either way, so this only warns.
+  void WarnIfKatibRefuses(const YAML::Node& scalar, const std::string& path, JsonScalar field) {
+    const JsonScalar sent = JsonScalarOf(scalar);
+    if (sent == field) return;
+    Report(Severity::kWarning, scalar, path,
+           field == JsonScalar::kString
+               ? Cat("Katib refuses a ", Noun(sent), " here (its field is a string): write \"",
+                     scalar.Scalar(), "\"")
+               : Cat("Katib refuses a quoted ", Noun(field), " here (its field is a ", Noun(field),
+                     "): write ", scalar.Scalar()));
   }
 
-  std::optional<int32_t> Int32(const YAML::Node& node, const std::string& path) {
-    if (auto s = String(node, path)) {
-      const std::optional<int64_t> v = ParseInteger(*s);
-      if (v && *v >= INT32_MIN && *v <= INT32_MAX) return static_cast<int32_t>(*v);
-      Error(node, path, Cat("expected a 32-bit integer, got \"", *s, "\""));
+  // What a string field takes from kubectl's JSON: only a string in Katib's
+  // own Go types; any scalar in httpGet's port (an IntOrString) and in the
+  // trialSpec, which is not Katib's type (a Job's fields are checked for
+  // their shape only, by KubernetesFields).
+  enum class Takes { kStringOnly, kAnyScalar };
+
+  std::optional<std::string> String(const YAML::Node& node, const std::string& path,
+                                    Takes takes = Takes::kStringOnly) {
+    if (!node.IsScalar()) {
+      Error(node, path, Cat("expected a string, got ", Describe(node)));
+      return std::nullopt;
+    }
+    if (takes == Takes::kStringOnly) WarnIfKatibRefuses(node, path, JsonScalar::kString);
+    return node.Scalar();
+  }
+  void Assign(const YAML::Node& node, const std::string& path, std::string& target,
+              Takes takes = Takes::kStringOnly) {
+    if (auto s = String(node, path, takes)) target = std::move(*s);
+  }
+
+  // A number field of Katib's, read with `parse`, which returns nothing for
+  // text that is not `expected`.
+  template <typename Parse>
+  auto Number(const YAML::Node& node, const std::string& path, std::string_view expected,
+              Parse parse) -> decltype(parse(std::string_view())) {
+    if (auto s = String(node, path, Takes::kAnyScalar)) {
+      if (auto v = parse(*s)) {
+        WarnIfKatibRefuses(node, path, JsonScalar::kNumber);
+        return v;
+      }
+      Error(node, path, Cat("expected ", expected, ", got \"", *s, "\""));
     }
     return std::nullopt;
+  }
+  std::optional<int32_t> Int32(const YAML::Node& node, const std::string& path) {
+    return Number(node, path, "a 32-bit integer", [](std::string_view s) -> std::optional<int32_t> {
+      const std::optional<int64_t> v = ParseInteger(s);
+      if (v && *v >= INT32_MIN && *v <= INT32_MAX) return static_cast<int32_t>(*v);
+      return std::nullopt;
+    });
+  }
+  std::optional<double> Float64(const YAML::Node& node, const std::string& path) {
+    return Number(node, path, "a number", ParseNumber);
   }
 
   void Bool(const YAML::Node& node, const std::string& path, bool& target) {
     if (!node.IsScalar() || !YAML::convert<bool>::decode(node, target)) {
       Error(node, path, Cat("expected true or false, got ", Describe(node)));
+      return;
     }
+    WarnIfKatibRefuses(node, path, JsonScalar::kBool);
   }
 
   template <typename F>
@@ -273,10 +355,10 @@ class Parser {
     }
   }
 
-  void StringList(const YAML::Node& node, const std::string& path,
-                  std::vector<std::string>& target) {
+  void StringList(const YAML::Node& node, const std::string& path, std::vector<std::string>& target,
+                  Takes takes = Takes::kStringOnly) {
     Items(node, path, [&](const YAML::Node& item, const std::string& p) {
-      if (auto s = String(item, p)) target.push_back(std::move(*s));
+      if (auto s = String(item, p, takes)) target.push_back(std::move(*s));
     });
   }
 
@@ -317,8 +399,8 @@ class Parser {
       api::NameValue entry;
       std::optional<std::string> value_from;
       Fields(item, p,
-             {{"name", [&](auto& n, auto& q) { Assign(n, q, entry.name); }},
-              {"value", [&](auto& n, auto& q) { Assign(n, q, entry.value); }},
+             {{"name", [&](auto& n, auto& q) { Assign(n, q, entry.name, Takes::kAnyScalar); }},
+              {"value", [&](auto& n, auto& q) { Assign(n, q, entry.value, Takes::kAnyScalar); }},
               {"valueFrom", [&](auto&, auto& q) { value_from = q; }}},
              /*closed=*/false);
       if (!value_from) {
@@ -390,13 +472,7 @@ class Parser {
     Fields(
         node, path,
         {{"type", [&](auto& n, auto& p) { Assign(n, p, o.type); }},
-         {"goal",
-          [&](auto& n, auto& p) {
-            if (auto s = String(n, p)) {
-              o.goal = ParseNumber(*s);
-              if (!o.goal) Error(n, p, Cat("expected a number, got \"", *s, "\""));
-            }
-          }},
+         {"goal", [&](auto& n, auto& p) { o.goal = Float64(n, p); }},
          {"objectiveMetricName", [&](auto& n, auto& p) { Assign(n, p, o.objective_metric_name); }},
          {"additionalMetricNames",
           [&](auto& n, auto& p) { StringList(n, p, o.additional_metric_names); }},
@@ -448,7 +524,7 @@ class Parser {
     auto top_string = [&](const YAML::Node& parent, std::string_view field,
                           const std::string& parent_path, std::string& target) {
       const YAML::Node n = parent[std::string(field)];
-      if (n.IsDefined() && !n.IsNull()) Assign(n, ChildPath(parent_path, field), target);
+      if (n.IsDefined() && !n.IsNull()) Assign(n, ChildPath(parent_path, field), target, Takes::kAnyScalar);
     };
     top_string(node, "apiVersion", path, ts.api_version);
     top_string(node, "kind", path, ts.kind);
@@ -544,10 +620,10 @@ class Parser {
       const std::string item_path = IndexPath(path, i);
       Container c;
       Fields(*it, item_path,
-             {{"name", [&](auto& n, auto& p) { Assign(n, p, c.name); }},
-              {"image", [&](auto& n, auto& p) { Assign(n, p, c.image); }},
-              {"command", [&](auto& n, auto& p) { StringList(n, p, c.command); }},
-              {"args", [&](auto& n, auto& p) { StringList(n, p, c.args); }},
+             {{"name", [&](auto& n, auto& p) { Assign(n, p, c.name, Takes::kAnyScalar); }},
+              {"image", [&](auto& n, auto& p) { Assign(n, p, c.image, Takes::kAnyScalar); }},
+              {"command", [&](auto& n, auto& p) { StringList(n, p, c.command, Takes::kAnyScalar); }},
+              {"args", [&](auto& n, auto& p) { StringList(n, p, c.args, Takes::kAnyScalar); }},
               {"env", [&](auto& n, auto& p) { ContainerEnv(n, p, c); }},
               {"envFrom", [&](auto&, auto& p) { ClusterOnly(c, ClusterOnlyField::Kind::kEnvFrom, p); }},
               {"workingDir", [&](auto&, auto& p) { ClusterOnly(c, ClusterOnlyField::Kind::kWorkingDir, p); }}},
@@ -580,7 +656,8 @@ class Parser {
                           HttpGet& h = mc.http_get.emplace();
                           Fields(m, q,
                                  {{"path", [&](auto& x, auto& r) { Assign(x, r, h.path); }},
-                                  {"port", [&](auto& x, auto& r) { Assign(x, r, h.port); }}},
+                                  {"port",
+                                   [&](auto& x, auto& r) { Assign(x, r, h.port, Takes::kAnyScalar); }}},
                                  /*closed=*/false);
                         }},
                        {"filter", [&](auto& m, auto& q) {

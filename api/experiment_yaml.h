@@ -13,6 +13,11 @@
 // except a batch/v1 Job trialSpec, which Katib's webhook converts to
 // Kubernetes' Job: there an unknown field or a value of the wrong shape, from
 // the Job down to its containers, is an error, as Katib refuses it.
+//
+// Katib's webhook decodes the Experiment into Go types, so a scalar of the
+// wrong JSON type (`min: 0.01` unquoted, a number for a string field;
+// `maxTrialCount: "12"`, a string for a number) makes it refuse the
+// experiment. hpsearch reads either and warns.
 #pragma once
 
 #include <string_view>

@@ -227,6 +227,84 @@ TEST(ExperimentLoader, AcceptsUnknownFieldsOfOtherKinds) {
       << FormatDiagnostic("tfjob.yaml", loaded.diagnostics.front());
 }
 
+// Katib's webhook decodes the Experiment into its Go types: a number where
+// Katib has a string, or a string where it has a number or boolean, refuses
+// the whole experiment. hpsearch reads either, and warns.
+TEST(ExperimentLoader, WarnsOfScalarsOfAJsonTypeKatibRefuses) {
+  const Diagnostic min = OnlyWarning(LoadExperimentText(GridWith("min: \"0.01\"", "min: 0.01")));
+  EXPECT_EQ(min.path, "spec.parameters[0].feasibleSpace.min");
+  EXPECT_EQ(min.message, "Katib refuses a number here (its field is a string): write \"0.01\"");
+  EXPECT_EQ(min.position, (SourcePosition{25, 14}));
+
+  const Diagnostic count =
+      OnlyWarning(LoadExperimentText(GridWith("maxTrialCount: 12", "maxTrialCount: \"12\"")));
+  EXPECT_EQ(count.path, "spec.maxTrialCount");
+  EXPECT_EQ(count.message, "Katib refuses a quoted number here (its field is a number): write 12");
+
+  const Diagnostic goal =
+      OnlyWarning(LoadExperimentText(GridWith("type: minimize", "type: minimize\n    goal: \"0.1\"")));
+  EXPECT_EQ(goal.path, "spec.objective.goal");
+  EXPECT_EQ(goal.message, "Katib refuses a quoted number here (its field is a number): write 0.1");
+
+  const Diagnostic item =
+      OnlyWarning(LoadExperimentText(GridWith("list: [\"64\", \"128\"]", "list: [\"64\", 128]")));
+  EXPECT_EQ(item.path, "spec.parameters[2].feasibleSpace.list[1]");
+
+  const Diagnostic label = OnlyWarning(
+      LoadExperimentText(GridWith("  namespace: kubeflow", "  namespace: kubeflow\n  labels: {team: no}")));
+  EXPECT_EQ(label.path, "metadata.labels.team");
+  EXPECT_EQ(label.message, "Katib refuses a boolean here (its field is a string): write \"no\"");
+
+  const Diagnostic retain = OnlyWarning(LoadExperimentText(
+      GridWith("    primaryContainerName:", "    retain: \"true\"\n    primaryContainerName:")));
+  EXPECT_EQ(retain.message, "Katib refuses a quoted boolean here (its field is a boolean): write true");
+}
+
+// httpGet's port is an IntOrString; a trialSpec other than a Job is not
+// Katib's to decode; an explicit tag says what the value is.
+TEST(ExperimentLoader, TakesEitherWhereKatibDoes) {
+  for (const std::string port : {"8080", "\"8080\""}) {
+    const LoadedExperiment loaded = LoadExperimentText(GridWith(
+        "  parallelTrialCount:", "  metricsCollectorSpec:\n    collector: {kind: PrometheusMetric}\n"
+                                 "    source: {httpGet: {path: /metrics, port: " + port + "}}\n"
+                                 "  parallelTrialCount:"));
+    EXPECT_THAT(loaded.diagnostics, testing::IsEmpty()) << port;
+  }
+  std::string pytorch = Example("pytorchjob.yaml");
+  const std::string threads = "                      - --threads=1";
+  pytorch.replace(pytorch.find(threads), threads.size(), threads + "\n                      - 1");
+  EXPECT_THAT(LoadExperimentText(pytorch).diagnostics, testing::IsEmpty());
+  EXPECT_THAT(LoadExperimentText(GridWith("maxTrialCount: 12", "maxTrialCount: !!int \"12\"")).diagnostics,
+              testing::IsEmpty());
+  EXPECT_THAT(LoadExperimentText(GridWith("    primaryContainerName:",
+                                          "    retain: !!bool \"true\"\n    primaryContainerName:"))
+                  .diagnostics,
+              testing::IsEmpty());
+}
+
+// kubectl turns YAML into JSON by YAML 1.1's rules (sigs.k8s.io/yaml), which
+// make more plain scalars numbers or booleans than YAML 1.2 does.
+TEST(ExperimentLoader, ReadsPlainScalarsAsKubectlSendsThem) {
+  auto load_note = [](const std::string& value) {
+    return LoadExperimentText(GridWith(
+        "  namespace: kubeflow", "  namespace: kubeflow\n  annotations:\n    example.com/note: " + value));
+  };
+  for (const std::string value : {"12", "-1_000", "0x1F", "0o17", "0b101", "017", "09", "1e-3", "1.", ".5",
+                                  "+.inf", ".nan"}) {
+    SCOPED_TRACE(value);
+    EXPECT_THAT(OnlyWarning(load_note(value)).message, HasSubstr("Katib refuses a number here"));
+  }
+  for (const std::string value : {"yes", "Off", "n", "TRUE"}) {
+    SCOPED_TRACE(value);
+    EXPECT_THAT(OnlyWarning(load_note(value)).message, HasSubstr("Katib refuses a boolean here"));
+  }
+  for (const std::string value : {"\"12\"", "'yes'", "!!str 12", "2001-12-14", "1.2.3", "0x", "._5", "-.nan",
+                                  "12abc", "nope", "v1"}) {
+    SCOPED_TRACE(value);
+    EXPECT_THAT(load_note(value).diagnostics, testing::IsEmpty());
+  }
+}
+
 TEST(ExperimentLoader, NamesTheContainersWhenThePrimaryOneIsMissing) {
   std::string text = Example("grid.yaml");
   text.replace(text.find("primaryContainerName: training-container"), 40, "primaryContainerName: trainer");
