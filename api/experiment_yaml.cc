@@ -1,5 +1,6 @@
 #include "api/experiment_yaml.h"
 
+#include <algorithm>
 #include <functional>
 #include <initializer_list>
 #include <set>
@@ -8,7 +9,9 @@
 #include <utility>
 
 #include "api/feasible_space.h"
+#include "api/internal/kubernetes_job_fields.h"
 #include "api/internal/strings.h"
+#include "re2/re2.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
@@ -41,6 +44,67 @@ std::string_view Describe(const YAML::Node& node) {
       break;
   }
   return "nothing";
+}
+
+std::string_view Describe(internal::Shape shape) {
+  switch (shape) {
+    case internal::Shape::kMapping:
+      return "a mapping";
+    case internal::Shape::kList:
+      return "a list";
+    case internal::Shape::kScalar:
+      return "a scalar";
+  }
+  return "nothing";
+}
+
+bool HasShape(const YAML::Node& node, internal::Shape shape) {
+  switch (shape) {
+    case internal::Shape::kMapping:
+      return node.IsMap();
+    case internal::Shape::kList:
+      return node.IsSequence();
+    case internal::Shape::kScalar:
+      return node.IsScalar();
+  }
+  return false;
+}
+
+enum class JsonScalar { kString, kNumber, kBool };
+
+std::string_view Noun(JsonScalar type) {
+  switch (type) {
+    case JsonScalar::kString:
+      return "string";
+    case JsonScalar::kNumber:
+      return "number";
+    case JsonScalar::kBool:
+      return "boolean";
+  }
+  return "value";
+}
+
+// What a scalar becomes in the JSON that kubectl sends: sigs.k8s.io/yaml
+// resolves plain (unquoted, untagged) scalars by YAML 1.1's rules, as
+// go-yaml v2 does, so 12, 0x1F, 1_000, 1e-3 and .5 are numbers and
+// true/false, yes/no, on/off and y/n booleans. A quoted one stays a string.
+JsonScalar JsonScalarOf(const YAML::Node& scalar) {
+  const std::string& tag = scalar.Tag();
+  if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float") return JsonScalar::kNumber;
+  if (tag == "tag:yaml.org,2002:bool") return JsonScalar::kBool;
+  if (tag != "?") return JsonScalar::kString;
+  static const std::set<std::string, std::less<>> kBooleans = {
+      "y",  "Y",  "yes", "Yes", "YES",   "true",  "True",  "TRUE",  "on",  "On",  "ON",
+      "n",  "N",  "no",  "No",  "NO",    "false", "False", "FALSE", "off", "Off", "OFF"};
+  std::string text = scalar.Scalar();
+  if (kBooleans.contains(text)) return JsonScalar::kBool;
+  // go-yaml drops underscores before reading a number, except in one that
+  // starts with '.'.
+  if (!text.starts_with('.')) std::erase(text, '_');
+  static const RE2 kNumber(
+      R"([-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)"
+      R"(|\.(inf|Inf|INF))|\.(nan|NaN|NAN))");
+  return RE2::FullMatch(text, kNumber) ? JsonScalar::kNumber : JsonScalar::kString;
 }
 
 // Keys of free-form objects that are not plain identifiers go in brackets,
@@ -202,38 +266,79 @@ class Parser {
         if (field == name) handler = &h;
       }
       if (handler == nullptr) {
-        if (closed) {
-          Report(Severity::kWarning, key, child,
-                 "unknown field, ignored (Katib's API server would drop it)");
-        }
+        if (closed) Report(Severity::kWarning, key, child, "unknown field, ignored, as Katib ignores it");
         continue;
       }
       if (!it->second.IsNull()) (*handler)(it->second, child);
     }
   }
 
-  std::optional<std::string> String(const YAML::Node& node, const std::string& path) {
-    if (node.IsScalar()) return node.Scalar();
-    Error(node, path, Cat("expected a string, got ", Describe(node)));
-    return std::nullopt;
-  }
-  void Assign(const YAML::Node& node, const std::string& path, std::string& target) {
-    if (auto s = String(node, path)) target = std::move(*s);
+  // Katib's CRD has no schema, so its webhook decodes the Experiment straight
+  // into Katib's Go types, and a JSON number or boolean in a string field, or
+  // a string in a number or boolean field, refuses the whole experiment.
+  // hpsearch reads the value either way, so this only warns.
+  void WarnIfKatibRefuses(const YAML::Node& scalar, const std::string& path, JsonScalar field) {
+    const JsonScalar sent = JsonScalarOf(scalar);
+    if (sent == field) return;
+    Report(Severity::kWarning, scalar, path,
+           field == JsonScalar::kString
+               ? Cat("Katib refuses a ", Noun(sent), " here (its field is a string): write \"",
+                     scalar.Scalar(), "\"")
+               : Cat("Katib refuses a quoted ", Noun(field), " here (its field is a ", Noun(field),
+                     "): write ", scalar.Scalar()));
   }
 
-  std::optional<int32_t> Int32(const YAML::Node& node, const std::string& path) {
-    if (auto s = String(node, path)) {
-      const std::optional<int64_t> v = ParseInteger(*s);
-      if (v && *v >= INT32_MIN && *v <= INT32_MAX) return static_cast<int32_t>(*v);
-      Error(node, path, Cat("expected a 32-bit integer, got \"", *s, "\""));
+  // What a string field takes from kubectl's JSON: only a string in Katib's
+  // own Go types; any scalar in httpGet's port (an IntOrString) and in the
+  // trialSpec, which is not Katib's type (a Job's fields are checked for
+  // their shape only, by KubernetesFields).
+  enum class Takes { kStringOnly, kAnyScalar };
+
+  std::optional<std::string> String(const YAML::Node& node, const std::string& path,
+                                    Takes takes = Takes::kStringOnly) {
+    if (!node.IsScalar()) {
+      Error(node, path, Cat("expected a string, got ", Describe(node)));
+      return std::nullopt;
+    }
+    if (takes == Takes::kStringOnly) WarnIfKatibRefuses(node, path, JsonScalar::kString);
+    return node.Scalar();
+  }
+  void Assign(const YAML::Node& node, const std::string& path, std::string& target,
+              Takes takes = Takes::kStringOnly) {
+    if (auto s = String(node, path, takes)) target = std::move(*s);
+  }
+
+  // A number field of Katib's, read with `parse`, which returns nothing for
+  // text that is not `expected`.
+  template <typename Parse>
+  auto Number(const YAML::Node& node, const std::string& path, std::string_view expected,
+              Parse parse) -> decltype(parse(std::string_view())) {
+    if (auto s = String(node, path, Takes::kAnyScalar)) {
+      if (auto v = parse(*s)) {
+        WarnIfKatibRefuses(node, path, JsonScalar::kNumber);
+        return v;
+      }
+      Error(node, path, Cat("expected ", expected, ", got \"", *s, "\""));
     }
     return std::nullopt;
+  }
+  std::optional<int32_t> Int32(const YAML::Node& node, const std::string& path) {
+    return Number(node, path, "a 32-bit integer", [](std::string_view s) -> std::optional<int32_t> {
+      const std::optional<int64_t> v = ParseInteger(s);
+      if (v && *v >= INT32_MIN && *v <= INT32_MAX) return static_cast<int32_t>(*v);
+      return std::nullopt;
+    });
+  }
+  std::optional<double> Float64(const YAML::Node& node, const std::string& path) {
+    return Number(node, path, "a number", ParseNumber);
   }
 
   void Bool(const YAML::Node& node, const std::string& path, bool& target) {
     if (!node.IsScalar() || !YAML::convert<bool>::decode(node, target)) {
       Error(node, path, Cat("expected true or false, got ", Describe(node)));
+      return;
     }
+    WarnIfKatibRefuses(node, path, JsonScalar::kBool);
   }
 
   template <typename F>
@@ -250,10 +355,10 @@ class Parser {
     }
   }
 
-  void StringList(const YAML::Node& node, const std::string& path,
-                  std::vector<std::string>& target) {
+  void StringList(const YAML::Node& node, const std::string& path, std::vector<std::string>& target,
+                  Takes takes = Takes::kStringOnly) {
     Items(node, path, [&](const YAML::Node& item, const std::string& p) {
-      if (auto s = String(item, p)) target.push_back(std::move(*s));
+      if (auto s = String(item, p, takes)) target.push_back(std::move(*s));
     });
   }
 
@@ -294,8 +399,8 @@ class Parser {
       api::NameValue entry;
       std::optional<std::string> value_from;
       Fields(item, p,
-             {{"name", [&](auto& n, auto& q) { Assign(n, q, entry.name); }},
-              {"value", [&](auto& n, auto& q) { Assign(n, q, entry.value); }},
+             {{"name", [&](auto& n, auto& q) { Assign(n, q, entry.name, Takes::kAnyScalar); }},
+              {"value", [&](auto& n, auto& q) { Assign(n, q, entry.value, Takes::kAnyScalar); }},
               {"valueFrom", [&](auto&, auto& q) { value_from = q; }}},
              /*closed=*/false);
       if (!value_from) {
@@ -367,13 +472,7 @@ class Parser {
     Fields(
         node, path,
         {{"type", [&](auto& n, auto& p) { Assign(n, p, o.type); }},
-         {"goal",
-          [&](auto& n, auto& p) {
-            if (auto s = String(n, p)) {
-              o.goal = ParseNumber(*s);
-              if (!o.goal) Error(n, p, Cat("expected a number, got \"", *s, "\""));
-            }
-          }},
+         {"goal", [&](auto& n, auto& p) { o.goal = Float64(n, p); }},
          {"objectiveMetricName", [&](auto& n, auto& p) { Assign(n, p, o.objective_metric_name); }},
          {"additionalMetricNames",
           [&](auto& n, auto& p) { StringList(n, p, o.additional_metric_names); }},
@@ -425,7 +524,7 @@ class Parser {
     auto top_string = [&](const YAML::Node& parent, std::string_view field,
                           const std::string& parent_path, std::string& target) {
       const YAML::Node n = parent[std::string(field)];
-      if (n.IsDefined() && !n.IsNull()) Assign(n, ChildPath(parent_path, field), target);
+      if (n.IsDefined() && !n.IsNull()) Assign(n, ChildPath(parent_path, field), target, Takes::kAnyScalar);
     };
     top_string(node, "apiVersion", path, ts.api_version);
     top_string(node, "kind", path, ts.kind);
@@ -435,10 +534,62 @@ class Parser {
       top_string(meta, "namespace", meta_path, ts.metadata_namespace);
     }
     Walk(node, path, ts);
+    // Katib checks Jobs only; other kinds are not its to convert.
+    if (ts.api_version == "batch/v1" && ts.kind == "Job") {
+      KubernetesFields(node, path, internal::BatchV1Job());
+    }
     YAML::Emitter emitter;
     emitter << node;
     ts.yaml = emitter.c_str();
     return ts;
+  }
+
+  // Katib's webhook converts a batch/v1 Job trial spec into Kubernetes' typed
+  // Job and refuses the experiment when that fails (a value of the wrong
+  // shape) or drops anything (an unknown field). Checked from the Job down to
+  // its containers, not deeper (so not in resources either, whose limits and
+  // requests Katib lets through for custom devices). Runs after Walk: a wrong
+  // type the container parser has reported is not reported again.
+  void KubernetesFields(const YAML::Node& node, const std::string& path,
+                        const internal::KubernetesType& type) {
+    auto error = [&](const YAML::Node& at, const std::string& p, std::string_view what) {
+      if (HasError(p)) return;
+      Error(at, p,
+            Cat(what, ": Katib converts a batch/v1 Job trial spec to Kubernetes' Job and refuses what "
+                      "does not convert"));
+    };
+    if (!node.IsMap()) {
+      error(node, path, Cat("expected a mapping, got ", Describe(node)));
+      return;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      if (!key.IsScalar()) continue;  // kubectl cannot send it as JSON
+      const std::string child = KeyPath(path, key.Scalar());
+      const internal::KubernetesField* field = type.Find(key.Scalar());
+      if (field == nullptr) {
+        error(key, child, Cat("unknown field of Kubernetes' ", type.name));
+        continue;
+      }
+      if (value.IsNull()) continue;  // unset
+      if (!HasShape(value, field->shape)) {
+        error(value, child, Cat("expected ", Describe(field->shape), ", got ", Describe(value)));
+      } else if (field->type != nullptr && value.IsMap()) {
+        KubernetesFields(value, child, *field->type);
+      } else if (field->type != nullptr) {
+        size_t i = 0;
+        for (auto item = value.begin(); item != value.end(); ++item, ++i) {
+          KubernetesFields(*item, IndexPath(child, i), *field->type);
+        }
+      }
+    }
+  }
+
+  bool HasError(std::string_view path) const {
+    return std::ranges::any_of(out_.diagnostics, [&](const Diagnostic& d) {
+      return d.severity == Severity::kError && d.path == path;
+    });
   }
 
   // Records every scalar of the free-form trialSpec and picks up containers
@@ -469,10 +620,10 @@ class Parser {
       const std::string item_path = IndexPath(path, i);
       Container c;
       Fields(*it, item_path,
-             {{"name", [&](auto& n, auto& p) { Assign(n, p, c.name); }},
-              {"image", [&](auto& n, auto& p) { Assign(n, p, c.image); }},
-              {"command", [&](auto& n, auto& p) { StringList(n, p, c.command); }},
-              {"args", [&](auto& n, auto& p) { StringList(n, p, c.args); }},
+             {{"name", [&](auto& n, auto& p) { Assign(n, p, c.name, Takes::kAnyScalar); }},
+              {"image", [&](auto& n, auto& p) { Assign(n, p, c.image, Takes::kAnyScalar); }},
+              {"command", [&](auto& n, auto& p) { StringList(n, p, c.command, Takes::kAnyScalar); }},
+              {"args", [&](auto& n, auto& p) { StringList(n, p, c.args, Takes::kAnyScalar); }},
               {"env", [&](auto& n, auto& p) { ContainerEnv(n, p, c); }},
               {"envFrom", [&](auto&, auto& p) { ClusterOnly(c, ClusterOnlyField::Kind::kEnvFrom, p); }},
               {"workingDir", [&](auto&, auto& p) { ClusterOnly(c, ClusterOnlyField::Kind::kWorkingDir, p); }}},
@@ -505,7 +656,8 @@ class Parser {
                           HttpGet& h = mc.http_get.emplace();
                           Fields(m, q,
                                  {{"path", [&](auto& x, auto& r) { Assign(x, r, h.path); }},
-                                  {"port", [&](auto& x, auto& r) { Assign(x, r, h.port); }}},
+                                  {"port",
+                                   [&](auto& x, auto& r) { Assign(x, r, h.port, Takes::kAnyScalar); }}},
                                  /*closed=*/false);
                         }},
                        {"filter", [&](auto& m, auto& q) {

@@ -8,8 +8,16 @@
 // api/experiment_loader.h.
 //
 // Fields the Experiment type does not have are reported as warnings: Katib's
-// API server would silently prune them, which usually hides a typo. The
-// free-form trialSpec, metadata and status are exempt.
+// CRD keeps unknown fields and its controller ignores them, which usually
+// hides a typo. The free-form trialSpec, metadata and status are exempt,
+// except a batch/v1 Job trialSpec, which Katib's webhook converts to
+// Kubernetes' Job: there an unknown field or a value of the wrong shape, from
+// the Job down to its containers, is an error, as Katib refuses it.
+//
+// Katib's webhook decodes the Experiment into Go types, so a scalar of the
+// wrong JSON type (`min: 0.01` unquoted, a number for a string field;
+// `maxTrialCount: "12"`, a string for a number) makes it refuse the
+// experiment. hpsearch reads either and warns.
 #pragma once
 
 #include <string_view>

@@ -143,7 +143,185 @@ TEST(ExperimentLoader, WarnsAboutUnknownFieldsButAccepts) {
   text.replace(text.find("  maxTrialCount:"), 0, "  maxTrialCounts: 5\n");
   const Diagnostic d = OnlyWarning(LoadExperimentText(text));
   EXPECT_EQ(d.path, "spec.maxTrialCounts");
-  EXPECT_THAT(d.message, HasSubstr("unknown field"));
+  EXPECT_EQ(d.message, "unknown field, ignored, as Katib ignores it");
+}
+
+// grid.yaml, whose trialSpec is a batch/v1 Job, with `from` replaced by `to`.
+std::string GridWith(const std::string& from, const std::string& to) {
+  std::string text = Example("grid.yaml");
+  text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
+const std::string kGridPodSpec = "spec.trialTemplate.trialSpec.spec.template.spec";
+
+std::vector<std::string> ErrorPaths(const LoadedExperiment& loaded) {
+  std::vector<std::string> paths;
+  for (const Diagnostic& d : loaded.diagnostics) {
+    if (d.severity == Severity::kError) paths.push_back(d.path);
+  }
+  return paths;
+}
+
+// Katib's webhook converts a batch/v1 Job trial spec to Kubernetes' Job and
+// refuses the experiment when a field is dropped on the way.
+TEST(ExperimentLoader, UnknownFieldsOfAJobAreErrors) {
+  const Diagnostic typo =
+      OnlyError(LoadExperimentText(GpuSharedWithContainerFields("                comand: [x]\n")));
+  EXPECT_EQ(typo.path, "spec.trialTemplate.trialSpec.spec.template.spec.containers[0].comand");
+  EXPECT_EQ(typo.message,
+            "unknown field of Kubernetes' Container: Katib converts a batch/v1 Job trial spec to "
+            "Kubernetes' Job and refuses what does not convert");
+  EXPECT_EQ(typo.position, (SourcePosition{89, 17}));
+
+  const LoadedExperiment misplaced = LoadExperimentText(
+      GridWith("            restartPolicy: Never",
+               "            restartPolicy: Never\n            backoffLimit: 2\n          backofLimit: 2\n"
+               "        parallelism: 1\n      metadata: {labels: {a: b}}\n      status: {}"));
+  ASSERT_THAT(ErrorPaths(misplaced), ElementsAre(kGridPodSpec + ".backoffLimit",
+                                                 "spec.trialTemplate.trialSpec.spec.template.backofLimit"));
+  EXPECT_THAT(misplaced.diagnostics[0].message, HasSubstr("unknown field of Kubernetes' PodSpec"));
+  EXPECT_THAT(misplaced.diagnostics[1].message, HasSubstr("unknown field of Kubernetes' PodTemplateSpec"));
+}
+
+TEST(ExperimentLoader, ValuesOfTheWrongShapeInAJobAreErrors) {
+  const Diagnostic list =
+      OnlyError(LoadExperimentText(GridWith("restartPolicy: Never", "restartPolicy: [Never]")));
+  EXPECT_EQ(list.path, kGridPodSpec + ".restartPolicy");
+  EXPECT_THAT(list.message, HasSubstr("expected a scalar, got a list: Katib converts a batch/v1 Job"));
+
+  const LoadedExperiment init = LoadExperimentText(GridWith(
+      "            containers:",
+      "            initContainers:\n              - name: fetch\n                args: {a: b}\n"
+      "              - fetch\n            containers:"));
+  ASSERT_THAT(ErrorPaths(init), ElementsAre(kGridPodSpec + ".initContainers[0].args",
+                                            kGridPodSpec + ".initContainers[1]"));
+  EXPECT_THAT(init.diagnostics[0].message, HasSubstr("expected a list, got a mapping: Katib converts"));
+  EXPECT_THAT(init.diagnostics[1].message, HasSubstr("expected a mapping, got a scalar: Katib converts"));
+}
+
+// The container parser already says what is wrong with the fields a local
+// run reads; the Job check does not say it again.
+TEST(ExperimentLoader, AContainerFieldOfTheWrongTypeIsReportedOnce) {
+  const Diagnostic d =
+      OnlyError(LoadExperimentText(GpuSharedWithContainerFields("                args: oops\n")));
+  EXPECT_EQ(d.path, "spec.trialTemplate.trialSpec.spec.template.spec.containers[0].args");
+  EXPECT_EQ(d.message, "expected a list, got a scalar");
+}
+
+// Null means unset; resources are not converted field by field (Katib lets
+// custom devices through), and deeper objects are not checked.
+TEST(ExperimentLoader, AcceptsNullFieldsResourcesAndDeeperObjectsOfAJob) {
+  const LoadedExperiment loaded = LoadExperimentText(GridWith(
+      "            restartPolicy: Never",
+      "                workingDir: null\n"
+      "                securityContext: {anything: goes}\n"
+      "                livenessProbe: ~\n"
+      "                resources:\n"
+      "                  requests: {example.com/fpga: 1, cpu: 500m}\n"
+      "                  limits: {example.com/fpga: 1}\n"
+      "            restartPolicy: Never\n"
+      "            initContainers:\n"
+      "            affinity: {nodeAffinity: {whatever: 1}}\n"
+      "          metadata:\n"
+      "        backoffLimit: null"));
+  EXPECT_TRUE(loaded.ok());
+  EXPECT_THAT(loaded.diagnostics, testing::IsEmpty())
+      << FormatDiagnostic("grid.yaml", loaded.diagnostics.front());
+}
+
+// Katib converts Jobs only: a TFJob's fields are the Training Operator's.
+TEST(ExperimentLoader, AcceptsUnknownFieldsOfOtherKinds) {
+  std::string text = Example("pytorchjob.yaml");
+  auto replace = [&text](const std::string& from, const std::string& to) {
+    text.replace(text.find(from), from.size(), to);
+  };
+  replace("kind: PyTorchJob", "kind: TFJob");
+  replace("pytorchReplicaSpecs:\n          Master:", "tfReplicaSpecs:\n          Chief:");
+  replace("            replicas: 1", "            replicas: 1\n            replicaz: 1");
+  replace("                    command:", "                    comand: [x]\n                    command:");
+  const LoadedExperiment loaded = LoadExperimentText(text);
+  EXPECT_TRUE(loaded.ok());
+  EXPECT_THAT(loaded.diagnostics, testing::IsEmpty())
+      << FormatDiagnostic("tfjob.yaml", loaded.diagnostics.front());
+}
+
+// Katib's webhook decodes the Experiment into its Go types: a number where
+// Katib has a string, or a string where it has a number or boolean, refuses
+// the whole experiment. hpsearch reads either, and warns.
+TEST(ExperimentLoader, WarnsOfScalarsOfAJsonTypeKatibRefuses) {
+  const Diagnostic min = OnlyWarning(LoadExperimentText(GridWith("min: \"0.01\"", "min: 0.01")));
+  EXPECT_EQ(min.path, "spec.parameters[0].feasibleSpace.min");
+  EXPECT_EQ(min.message, "Katib refuses a number here (its field is a string): write \"0.01\"");
+  EXPECT_EQ(min.position, (SourcePosition{25, 14}));
+
+  const Diagnostic count =
+      OnlyWarning(LoadExperimentText(GridWith("maxTrialCount: 12", "maxTrialCount: \"12\"")));
+  EXPECT_EQ(count.path, "spec.maxTrialCount");
+  EXPECT_EQ(count.message, "Katib refuses a quoted number here (its field is a number): write 12");
+
+  const Diagnostic goal =
+      OnlyWarning(LoadExperimentText(GridWith("type: minimize", "type: minimize\n    goal: \"0.1\"")));
+  EXPECT_EQ(goal.path, "spec.objective.goal");
+  EXPECT_EQ(goal.message, "Katib refuses a quoted number here (its field is a number): write 0.1");
+
+  const Diagnostic item =
+      OnlyWarning(LoadExperimentText(GridWith("list: [\"64\", \"128\"]", "list: [\"64\", 128]")));
+  EXPECT_EQ(item.path, "spec.parameters[2].feasibleSpace.list[1]");
+
+  const Diagnostic label = OnlyWarning(
+      LoadExperimentText(GridWith("  namespace: kubeflow", "  namespace: kubeflow\n  labels: {team: no}")));
+  EXPECT_EQ(label.path, "metadata.labels.team");
+  EXPECT_EQ(label.message, "Katib refuses a boolean here (its field is a string): write \"no\"");
+
+  const Diagnostic retain = OnlyWarning(LoadExperimentText(
+      GridWith("    primaryContainerName:", "    retain: \"true\"\n    primaryContainerName:")));
+  EXPECT_EQ(retain.message, "Katib refuses a quoted boolean here (its field is a boolean): write true");
+}
+
+// httpGet's port is an IntOrString; a trialSpec other than a Job is not
+// Katib's to decode; an explicit tag says what the value is.
+TEST(ExperimentLoader, TakesEitherWhereKatibDoes) {
+  for (const std::string port : {"8080", "\"8080\""}) {
+    const LoadedExperiment loaded = LoadExperimentText(GridWith(
+        "  parallelTrialCount:", "  metricsCollectorSpec:\n    collector: {kind: PrometheusMetric}\n"
+                                 "    source: {httpGet: {path: /metrics, port: " + port + "}}\n"
+                                 "  parallelTrialCount:"));
+    EXPECT_THAT(loaded.diagnostics, testing::IsEmpty()) << port;
+  }
+  std::string pytorch = Example("pytorchjob.yaml");
+  const std::string threads = "                      - --threads=1";
+  pytorch.replace(pytorch.find(threads), threads.size(), threads + "\n                      - 1");
+  EXPECT_THAT(LoadExperimentText(pytorch).diagnostics, testing::IsEmpty());
+  EXPECT_THAT(LoadExperimentText(GridWith("maxTrialCount: 12", "maxTrialCount: !!int \"12\"")).diagnostics,
+              testing::IsEmpty());
+  EXPECT_THAT(LoadExperimentText(GridWith("    primaryContainerName:",
+                                          "    retain: !!bool \"true\"\n    primaryContainerName:"))
+                  .diagnostics,
+              testing::IsEmpty());
+}
+
+// kubectl turns YAML into JSON by YAML 1.1's rules (sigs.k8s.io/yaml), which
+// make more plain scalars numbers or booleans than YAML 1.2 does.
+TEST(ExperimentLoader, ReadsPlainScalarsAsKubectlSendsThem) {
+  auto load_note = [](const std::string& value) {
+    return LoadExperimentText(GridWith(
+        "  namespace: kubeflow", "  namespace: kubeflow\n  annotations:\n    example.com/note: " + value));
+  };
+  for (const std::string value : {"12", "-1_000", "0x1F", "0o17", "0b101", "017", "09", "1e-3", "1.", ".5",
+                                  "+.inf", ".nan"}) {
+    SCOPED_TRACE(value);
+    EXPECT_THAT(OnlyWarning(load_note(value)).message, HasSubstr("Katib refuses a number here"));
+  }
+  for (const std::string value : {"yes", "Off", "n", "TRUE"}) {
+    SCOPED_TRACE(value);
+    EXPECT_THAT(OnlyWarning(load_note(value)).message, HasSubstr("Katib refuses a boolean here"));
+  }
+  for (const std::string value : {"\"12\"", "'yes'", "!!str 12", "2001-12-14", "1.2.3", "0x", "._5", "-.nan",
+                                  "12abc", "nope", "v1"}) {
+    SCOPED_TRACE(value);
+    EXPECT_THAT(load_note(value).diagnostics, testing::IsEmpty());
+  }
 }
 
 TEST(ExperimentLoader, NamesTheContainersWhenThePrimaryOneIsMissing) {

@@ -141,6 +141,30 @@ TEST(ValidateCommand, RejectsEarlyStoppingSettingsMedianStopRefuses) {
   EXPECT_THAT(fixed.out, HasSubstr("early stopping: medianstop"));
 }
 
+// Katib's webhook converts a batch/v1 Job trial spec to Kubernetes' Job and
+// refuses one with a field Kubernetes does not have; it decodes the rest
+// into Go types, refusing an unquoted number for a string, which hpsearch
+// reads and warns of.
+TEST(ValidateCommand, RefusesWhatKatibCannotConvertAndWarnsOfWhatItCannotDecode) {
+  std::string text = Slurp(Fixture("valid/random.yaml"));
+  const std::string command = "                command:";
+  const std::string min = "min: \"0.01\"";
+  ASSERT_NE(text.find(command), std::string::npos);
+  ASSERT_NE(text.find(min), std::string::npos);
+  text.replace(text.find(command), command.size(), "                comand:");
+  text.replace(text.find(min), min.size(), "min: 0.01");
+  const fs::path file = WriteTemp("typo.yaml", text);
+  const Result run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr(file.string() + ":23:14: warning: spec.parameters[0].feasibleSpace.min: "
+                                                 "Katib refuses a number here (its field is a string): "
+                                                 "write \"0.01\""));
+  EXPECT_THAT(run.err, HasSubstr(file.string() + ":48:17: error: spec.trialTemplate.trialSpec.spec.template"
+                                                 ".spec.containers[0].comand: unknown field of Kubernetes' "
+                                                 "Container: Katib converts a batch/v1 Job trial spec"));
+  ExpectDiagnosticShape(run.err, file.string());
+}
+
 TEST(ValidateCommand, MissingFile) {
   const Result run = Validate("/nonexistent/x.yaml");
   EXPECT_EQ(run.exit_code, 1);
