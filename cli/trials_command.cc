@@ -19,12 +19,15 @@
 namespace hpsearch::cli {
 namespace {
 
-const std::map<std::string, runner::ReportFormat> kFormats = {
-    {"table", runner::ReportFormat::kTable}, {"json", runner::ReportFormat::kJson}, {"csv", runner::ReportFormat::kCsv}};
+const std::map<std::string, runner::ReportFormat>& Formats() {
+  static const auto* formats = new std::map<std::string, runner::ReportFormat>{
+      {"table", runner::ReportFormat::kTable}, {"json", runner::ReportFormat::kJson}, {"csv", runner::ReportFormat::kCsv}};
+  return *formats;
+}
 
 struct TrialsFlags {
   std::string workdir;
-  std::string format = "table";  // a key of kFormats
+  std::string format = "table";  // a key of Formats()
   bool sort_by_objective = false;
 };
 
@@ -61,7 +64,7 @@ void ListTrials(const TrialsFlags& flags) {
     auto trials = runner::LoadTrialViews(**store, *loaded.experiment);
     if (!trials.ok()) Fail(std::string(trials.status().message()));
     if (flags.sort_by_objective) *trials = runner::SortedByObjective(*std::move(trials), *loaded.experiment);
-    std::cout << runner::FormatTrials(*trials, *loaded.experiment, kFormats.at(flags.format));
+    std::cout << runner::FormatTrials(*trials, *loaded.experiment, Formats().at(flags.format));
     NoteTrialsLeftRunning(*trials, flags.workdir);
   }
 }
@@ -75,7 +78,7 @@ void AddTrialsCommand(CLI::App& app) {
   // IsMember, not a CheckedTransformer to the enum: its error and --help
   // would show the enum's numbers.
   cmd->add_option("--format", flags->format, "Output format: table, json or csv")
-      ->transform(CLI::IsMember(kFormats, CLI::ignore_case))
+      ->transform(CLI::IsMember(Formats(), CLI::ignore_case))
       ->capture_default_str();
   cmd->add_flag("--sort-by-objective", flags->sort_by_objective,
                 "Succeeded trials first, best objective first (default: in the order trials were created)");
