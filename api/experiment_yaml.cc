@@ -19,6 +19,7 @@ namespace hpsearch::api {
 namespace {
 
 using internal::Cat;
+using internal::Join;
 
 // Aliases let a few bytes of YAML stand for an exponentially large tree
 // ("billion laughs"); every walk below is bounded by these limits first.
@@ -144,54 +145,43 @@ bool WithinLimits(const YAML::Node& root, std::string* why) {
   return true;
 }
 
-// Counts the documents of a YAML stream, and where each non-empty one starts,
-// without building nodes.
-class DocumentCounter : public YAML::EventHandler {
+// A document's `kind`, when it is a mapping with a string there.
+std::string KindOf(const YAML::Node& document) {
+  if (!document.IsMap()) return "";
+  for (auto it = document.begin(); it != document.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == "kind" && it->second.IsScalar()) return it->second.Scalar();
+  }
+  return "";
+}
+
+// Ignores every event: only the parser's progress through the stream counts.
+class IgnoreEvents : public YAML::EventHandler {
  public:
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    start_ = mark;
-    has_content_ = false;
-  }
-  void OnDocumentEnd() override {
-    if (has_content_) non_empty.push_back(start_);
-  }
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { has_content_ = true; }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    has_content_ = true;
-  }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
   void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    has_content_ = true;
-  }
+                       YAML::EmitterStyle::value) override {}
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    has_content_ = true;
-  }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
   void OnMapEnd() override {}
-
-  std::vector<YAML::Mark> non_empty;
-
- private:
-  YAML::Mark start_;
-  bool has_content_ = false;
 };
 
 // yaml-cpp 0.7's LoadAll never returns on some inputs: a stray ',' at the top
-// level yields empty documents forever without being consumed. Counting the
-// documents first, with a cap, turns that into an error. Throws
-// YAML::Exception on syntax errors, like LoadAll.
+// level yields empty documents forever without being consumed. Reading the
+// documents first, without building nodes and with a cap, turns that into an
+// error. Throws YAML::Exception on syntax errors, like LoadAll.
 constexpr int kMaxDocuments = 1000;
-std::optional<std::vector<YAML::Mark>> CountDocuments(const std::string& text) {
+bool DocumentsEndWithinCap(const std::string& text) {
   std::istringstream in(text);
   YAML::Parser parser(in);
-  DocumentCounter counter;
+  IgnoreEvents ignore;
   for (int i = 0; i < kMaxDocuments; ++i) {
-    if (!parser.HandleNextDocument(counter)) return std::move(counter.non_empty);
+    if (!parser.HandleNextDocument(ignore)) return true;
   }
-  return std::nullopt;
+  return false;
 }
 
 class Parser {
@@ -684,15 +674,9 @@ ParsedExperiment ParseExperimentYaml(std::string_view text) {
   const std::string owned(text);
   std::vector<YAML::Node> documents;
   try {
-    const std::optional<std::vector<YAML::Mark>> starts = CountDocuments(owned);
-    if (!starts) {
+    if (!DocumentsEndWithinCap(owned)) {
       return fail({1, 1}, Cat("invalid YAML: more than ", kMaxDocuments,
                               " documents, or a stray token (such as ',') at the top level"));
-    }
-    if (starts->size() > 1) {
-      return fail(PositionOf((*starts)[1]),
-                  Cat("the file holds ", starts->size(),
-                      " YAML documents; expected exactly one Experiment"));
     }
     for (YAML::Node& doc : YAML::LoadAll(owned)) {
       if (!doc.IsNull()) documents.push_back(std::move(doc));
@@ -703,7 +687,32 @@ ParsedExperiment ParseExperimentYaml(std::string_view text) {
     return fail({1, 1}, Cat("invalid YAML: ", e.what()));
   }
   if (documents.empty()) return fail({1, 1}, "no YAML document: the file holds no Experiment");
-  const YAML::Node& root = documents.front();
+  // A manifest for kubectl apply -f may hold other objects beside the
+  // Experiment (a ConfigMap, a PersistentVolumeClaim): they are not ours. A
+  // lone document is the Experiment, whatever its kind says.
+  std::vector<YAML::Node> experiments;
+  std::vector<std::pair<std::string, YAML::Mark>> others;  // kind, where
+  for (const YAML::Node& doc : documents) {
+    const std::string kind = documents.size() > 1 ? KindOf(doc) : "";
+    if (kind.empty() || kind == kExperimentKind) {
+      experiments.push_back(doc);
+    } else {
+      others.emplace_back(kind, doc.Mark());
+    }
+  }
+  if (experiments.size() > 1) {
+    return fail(PositionOf(experiments[1].Mark()),
+                Cat("the file holds ", experiments.size(), " Experiments; expected exactly one"));
+  }
+  if (experiments.empty()) {
+    std::vector<std::string> kinds;
+    for (const auto& [kind, where] : others) kinds.push_back(kind);
+    return fail({1, 1}, Cat("the file holds no Experiment, only ", Join(kinds, ", ")));
+  }
+  for (const auto& [kind, where] : others) {
+    out.diagnostics.push_back({Severity::kWarning, "", Cat("skipped a ", kind, ": not an Experiment"), PositionOf(where)});
+  }
+  const YAML::Node& root = experiments.front();
   if (!root.IsMap()) {
     return fail(PositionOf(root.Mark()),
                 Cat("expected an Experiment mapping, got ", Describe(root)));

@@ -138,6 +138,29 @@ TEST(ExperimentLoader, TheNoneCollectorIsKatibsOldSpellingOfPush) {
   EXPECT_THAT(d.message, HasSubstr("write Push"));
 }
 
+TEST(ExperimentLoader, OtherObjectsBesideTheExperimentAreSkipped) {
+  const std::string config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n";
+  const LoadedExperiment loaded = LoadExperimentText(config_map + "---\n" + Example("random.yaml"));
+  const Diagnostic d = OnlyWarning(loaded);
+  EXPECT_EQ(d.message, "skipped a ConfigMap: not an Experiment");
+  EXPECT_EQ(d.position.line, 1);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded.experiment->metadata.name, "fmnist-random");
+
+  // Positions stay the file's.
+  std::string broken = Example("random.yaml");
+  broken.replace(broken.find("  maxTrialCount: 8"), 17, "  maxTrialCount: x");
+  const LoadedExperiment failed = LoadExperimentText(broken + "---\n" + config_map);
+  ASSERT_FALSE(failed.ok());
+  const Diagnostic& error = failed.diagnostics.front();
+  EXPECT_EQ(error.path, "spec.maxTrialCount");
+  const std::string before = broken.substr(0, broken.find("  maxTrialCount: x"));
+  EXPECT_EQ(error.position.line, std::count(before.begin(), before.end(), '\n') + 1);
+
+  const Diagnostic none = OnlyError(LoadExperimentText(config_map + "---\napiVersion: v1\nkind: Secret\n"));
+  EXPECT_EQ(none.message, "the file holds no Experiment, only ConfigMap, Secret");
+}
+
 TEST(ExperimentLoader, WarnsAboutUnknownFieldsButAccepts) {
   std::string text = Example("grid.yaml");
   text.replace(text.find("  maxTrialCount:"), 0, "  maxTrialCounts: 5\n");
