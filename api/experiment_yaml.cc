@@ -572,7 +572,60 @@ class Parser {
         for (auto item = value.begin(); item != value.end(); ++item, ++i) {
           KubernetesFields(*item, IndexPath(child, i), *field->type);
         }
+      } else if (field->scalar != internal::Scalar::kAny) {
+        KubernetesScalars(value, child, field->scalar, error);
       }
+    }
+  }
+
+  // A scalar field of the Job, or the items of a []string (command, args) or
+  // values of a map[string]string (nodeSelector). Converting a JSON number to
+  // a string (an unquoted `- 5` in args) fails as surely as an unknown field,
+  // but hpsearch runs it, so that warns, like the Experiment's own fields; a
+  // value that is no number or boolean at all is an error.
+  template <typename OnError>
+  void KubernetesScalars(const YAML::Node& value, const std::string& path, internal::Scalar scalar,
+                         OnError& error) {
+    if (value.IsScalar()) {
+      KubernetesScalar(value, path, scalar, error);
+      return;
+    }
+    size_t i = 0;
+    for (auto it = value.begin(); it != value.end(); ++it, ++i) {
+      const bool is_map = value.IsMap();
+      const YAML::Node item = is_map ? it->second : *it;
+      const std::string item_path = is_map ? KeyPath(path, it->first.Scalar()) : IndexPath(path, i);
+      if (!item.IsScalar()) {
+        error(item, item_path, Cat("expected a string, got ", Describe(item)));
+      } else {
+        KubernetesScalar(item, item_path, scalar, error);
+      }
+    }
+  }
+
+  template <typename OnError>
+  void KubernetesScalar(const YAML::Node& value, const std::string& path, internal::Scalar scalar,
+                        OnError& error) {
+    switch (scalar) {
+      case internal::Scalar::kAny:
+        return;
+      case internal::Scalar::kString:
+        WarnIfKatibRefuses(value, path, JsonScalar::kString);
+        return;
+      case internal::Scalar::kInteger:
+        if (!ParseInteger(value.Scalar())) {
+          error(value, path, Cat("expected an integer, got \"", value.Scalar(), "\""));
+        } else {
+          WarnIfKatibRefuses(value, path, JsonScalar::kNumber);
+        }
+        return;
+      case internal::Scalar::kBoolean:
+        if (bool ignored; !YAML::convert<bool>::decode(value, ignored)) {
+          error(value, path, Cat("expected true or false, got \"", value.Scalar(), "\""));
+        } else {
+          WarnIfKatibRefuses(value, path, JsonScalar::kBool);
+        }
+        return;
     }
   }
 

@@ -1,7 +1,8 @@
 // The fields of Kubernetes' batch/v1 Job, from the Job down to its
-// containers, by JSON name, with the shape each value must have. Katib's
-// webhook converts a batch/v1 Job trial spec into this typed Job and refuses
-// the experiment when a value does not convert or a field is dropped.
+// containers, by JSON name, with the shape each value must have and, for
+// scalars, their JSON type. Katib's webhook converts a batch/v1 Job trial
+// spec into this typed Job and refuses the experiment when a value does not
+// convert or a field is dropped.
 //
 // Taken from k8s.io/api batch/v1/types.go and core/v1/types.go as of
 // 2026-07-24 (commit 10b39a39bcee), alpha fields included, so that no field
@@ -17,11 +18,16 @@ namespace hpsearch::api::internal {
 // string, number or bool.
 enum class Shape { kMapping, kList, kScalar };
 
+// The JSON type of a scalar field, or of each item of a []string or value of
+// a map[string]string; kAny where it is not checked (structs).
+enum class Scalar { kAny, kString, kInteger, kBoolean };
+
 struct KubernetesType;
 
 struct KubernetesField {
   std::string_view name;
   Shape shape;
+  Scalar scalar = Scalar::kAny;
   // The type of the mapping, or of each item of the list, whose fields are
   // checked in turn; null where they are not.
   const KubernetesType* type = nullptr;

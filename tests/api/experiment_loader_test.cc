@@ -223,6 +223,34 @@ TEST(ExperimentLoader, ValuesOfTheWrongShapeInAJobAreErrors) {
   EXPECT_THAT(init.diagnostics[1].message, HasSubstr("expected a mapping, got a scalar: Katib converts"));
 }
 
+// kubectl sends an unquoted 2 as a JSON number, which Katib cannot convert to
+// a string of the Container; hpsearch runs it, so that warns. Text that is no
+// integer where Kubernetes has one is an error.
+TEST(ExperimentLoader, ScalarsOfTheWrongJsonTypeInAJobWarnOrFail) {
+  std::string text = GridWith("                  - --epochs=2", "                  - --epochs\n                  - 2");
+  text.replace(text.find("        template:"), 0, "        backoffLimit: \"3\"\n");
+  text.replace(text.find("            restartPolicy: Never"), 0,
+               "            hostNetwork: \"false\"\n            nodeSelector: {gpu: true}\n");
+  const LoadedExperiment warned = LoadExperimentText(text);
+  ASSERT_TRUE(warned.ok());
+  std::vector<std::string> warnings;
+  for (const Diagnostic& d : warned.diagnostics) warnings.push_back(d.path + ": " + d.message);
+  EXPECT_THAT(warnings,
+              ElementsAre("spec.trialTemplate.trialSpec.spec.backoffLimit: Katib refuses a quoted number here "
+                          "(its field is a number): write 3",
+                          kGridPodSpec + ".containers[0].command[7]: Katib refuses a number here (its field is a "
+                                         "string): write \"2\"",
+                          kGridPodSpec + ".hostNetwork: Katib refuses a quoted boolean here (its field is a "
+                                         "boolean): write false",
+                          kGridPodSpec + ".nodeSelector.gpu: Katib refuses a boolean here (its field is a string): "
+                                         "write \"true\""));
+
+  const Diagnostic error =
+      OnlyError(LoadExperimentText(GridWith("        template:", "        backoffLimit: three\n        template:")));
+  EXPECT_EQ(error.path, "spec.trialTemplate.trialSpec.spec.backoffLimit");
+  EXPECT_THAT(error.message, HasSubstr("expected an integer, got \"three\": Katib converts a batch/v1 Job"));
+}
+
 // The container parser already says what is wrong with the fields a local
 // run reads; the Job check does not say it again.
 TEST(ExperimentLoader, AContainerFieldOfTheWrongTypeIsReportedOnce) {
