@@ -3,6 +3,7 @@
 #include <string>
 
 #include "api/experiment_proto.h"
+#include "runner/trial_collector.h"
 #include "suggestion/algorithm.h"
 #include "suggestion/median_stop.h"
 #include "suggestion/suggest.h"
@@ -44,11 +45,24 @@ void CheckEarlyStopping(api::LoadedExperiment& loaded) {
   }
 }
 
+// Adds a warning when `hpsearch run` cannot collect the metrics the way the
+// experiment says (`hpsearch serve` in a cluster does not care).
+void CheckCollector(api::LoadedExperiment& loaded) {
+  absl::StatusOr<runner::CollectorSetup> setup = runner::CollectorSetupOf(*loaded.experiment);
+  if (setup.ok()) return;
+  const std::string path = "spec.metricsCollectorSpec.collector.kind";
+  loaded.diagnostics.push_back({api::Severity::kWarning, path,
+                                loaded.experiment->spec.metrics_collector_spec->collector_kind +
+                                    " is valid for Katib, but hpsearch run collects only StdOut and File",
+                                loaded.source_map.Find(path)});
+}
+
 }  // namespace
 
-void CheckAlgorithms(api::LoadedExperiment& loaded) {
+void CheckHpsearchSupport(api::LoadedExperiment& loaded) {
   if (loaded.ok() && loaded.experiment->spec.algorithm) CheckAlgorithm(loaded);
   if (loaded.ok() && loaded.experiment->spec.early_stopping) CheckEarlyStopping(loaded);
+  if (loaded.ok()) CheckCollector(loaded);
 }
 
 }  // namespace hpsearch::cli

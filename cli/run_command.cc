@@ -84,7 +84,7 @@ CLI::Validator ParsedBy(Parse parse, std::string description) {
 
 int RunFile(const RunFlags& flags) {
   api::LoadedExperiment loaded = api::LoadExperimentFile(flags.file);
-  CheckAlgorithms(loaded);
+  CheckHpsearchSupport(loaded);
   for (const api::Diagnostic& d : loaded.diagnostics) {
     std::cerr << api::FormatDiagnostic(flags.file, d) << "\n";
   }

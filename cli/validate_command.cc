@@ -22,7 +22,7 @@ namespace {
 // Returns whether the file is valid.
 bool ValidateFile(const std::string& file, bool quiet) {
   api::LoadedExperiment loaded = api::LoadExperimentFile(file);
-  CheckAlgorithms(loaded);
+  CheckHpsearchSupport(loaded);
   for (const api::Diagnostic& d : loaded.diagnostics) {
     std::cerr << api::FormatDiagnostic(file, d) << "\n";
   }

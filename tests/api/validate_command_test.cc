@@ -103,6 +103,19 @@ TEST(ValidateCommand, WarnsAboutAlgorithmsHpsearchDoesNotServe) {
   ExpectDiagnosticShape(run.err, file);
 }
 
+TEST(ValidateCommand, WarnsAboutCollectorsHpsearchRunCannotUse) {
+  std::string text = Slurp(Fixture("valid/random.yaml"));
+  text.replace(text.find("  parameters:"), 0,
+               "  metricsCollectorSpec:\n    collector: {kind: TensorFlowEvent}\n"
+               "    source: {fileSystemPath: {path: /train, kind: Directory}}\n");
+  const fs::path file = WriteTemp("tfevent.yaml", text);
+  const Result run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr(": warning: spec.metricsCollectorSpec.collector.kind: TensorFlowEvent is valid for "
+                                 "Katib, but hpsearch run collects only StdOut and File"));
+  ExpectDiagnosticShape(run.err, file.string());
+}
+
 // Katib's webhook does not look at algorithm settings, but its suggestion
 // service's ValidateAlgorithmSettings fails the experiment on them; hpsearch
 // validate asks the same code before anything is deployed.
