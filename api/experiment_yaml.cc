@@ -148,10 +148,8 @@ bool WithinLimits(const YAML::Node& root, std::string* why) {
 // A document's `kind`, when it is a mapping with a string there.
 std::string KindOf(const YAML::Node& document) {
   if (!document.IsMap()) return "";
-  for (auto it = document.begin(); it != document.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == "kind" && it->second.IsScalar()) return it->second.Scalar();
-  }
-  return "";
+  const YAML::Node kind = document["kind"];
+  return kind.IsDefined() && kind.IsScalar() ? kind.Scalar() : "";
 }
 
 // Ignores every event: only the parser's progress through the stream counts.
@@ -280,8 +278,8 @@ class Parser {
 
   // What a string field takes from kubectl's JSON: only a string in Katib's
   // own Go types; any scalar in httpGet's port (an IntOrString) and in the
-  // trialSpec, which is not Katib's type (a Job's fields are checked for
-  // their shape only, by KubernetesFields).
+  // trialSpec, which is not Katib's type (a Job's fields are checked against
+  // Kubernetes' types by KubernetesFields).
   enum class Takes { kStringOnly, kAnyScalar };
 
   std::optional<std::string> String(const YAML::Node& node, const std::string& path,
@@ -378,8 +376,9 @@ class Parser {
     });
   }
 
-  static void ClusterOnly(Container& c, ClusterOnlyField::Kind kind, const std::string& path) {
-    c.cluster_only.push_back({.kind = kind, .path = path, .variable = {}});
+  static void ClusterOnly(Container& c, ClusterOnlyField::Kind kind, std::string path,
+                          std::string variable = {}) {
+    c.cluster_only.push_back({.kind = kind, .path = std::move(path), .variable = std::move(variable)});
   }
 
   // A container's env. An entry whose value comes from the cluster
@@ -398,9 +397,7 @@ class Parser {
       } else if (!entry.value.empty()) {
         Error(item, p, "valueFrom may not be specified when value is not empty");  // Kubernetes' rule
       } else {
-        c.cluster_only.push_back({.kind = ClusterOnlyField::Kind::kValueFrom,
-                                  .path = *std::move(value_from),
-                                  .variable = std::move(entry.name)});
+        ClusterOnly(c, ClusterOnlyField::Kind::kValueFrom, *std::move(value_from), std::move(entry.name));
       }
     });
   }
@@ -590,9 +587,9 @@ class Parser {
       KubernetesScalar(value, path, scalar, error);
       return;
     }
+    const bool is_map = value.IsMap();
     size_t i = 0;
     for (auto it = value.begin(); it != value.end(); ++it, ++i) {
-      const bool is_map = value.IsMap();
       const YAML::Node item = is_map ? it->second : *it;
       const std::string item_path = is_map ? KeyPath(path, it->first.Scalar()) : IndexPath(path, i);
       if (!item.IsScalar()) {

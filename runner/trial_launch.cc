@@ -64,21 +64,20 @@ std::vector<std::string> TrialLaunchPlanner::ClusterOnlyNotices() const {
       experiment_.spec.trial_template ? experiment_.spec.trial_template->PrimaryContainer() : nullptr;
   if (container == nullptr) return notices;
   for (const api::ClusterOnlyField& field : container->cluster_only) {
-    using enum api::ClusterOnlyField::Kind;
+    std::string instead;
     switch (field.kind) {
-      case kValueFrom:
-        notices.push_back(absl::StrCat(field.path, " (", field.variable, "): only a cluster applies it; trials get ",
-                                       "hpsearch's own ", field.variable, ", if it has one"));
+      case api::ClusterOnlyField::Kind::kValueFrom:
+        instead = absl::StrCat("trials get hpsearch's own ", field.variable, ", if it has one");
         break;
-      case kEnvFrom:
-        notices.push_back(
-            absl::StrCat(field.path, ": only a cluster applies it; trials get hpsearch's own environment"));
+      case api::ClusterOnlyField::Kind::kEnvFrom:
+        instead = "trials get hpsearch's own environment";
         break;
-      case kWorkingDir:
-        notices.push_back(absl::StrCat(field.path, ": only a cluster applies it; each trial runs in its own folder, ",
-                                       "trials/<trial> in the workdir"));
+      case api::ClusterOnlyField::Kind::kWorkingDir:
+        instead = "each trial runs in its own folder, trials/<trial> in the workdir";
         break;
     }
+    const std::string what = field.variable.empty() ? "" : absl::StrCat(" (", field.variable, ")");
+    notices.push_back(absl::StrCat(field.path, what, ": only a cluster applies it; ", instead));
   }
   return notices;
 }
