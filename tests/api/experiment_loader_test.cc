@@ -26,6 +26,11 @@ std::string Example(const std::string& name) {
   return ReadFile(std::string(HPSEARCH_SOURCE_DIR) + "/manifests/examples/" + name);
 }
 
+// Replaces the first `from` in `text` by `to`.
+void Replace(std::string& text, const std::string& from, const std::string& to) {
+  text.replace(text.find(from), from.size(), to);
+}
+
 // The single diagnostic of a load, which must fail with an error or
 // succeed with a warning.
 Diagnostic OnlyDiagnostic(const LoadedExperiment& loaded, Severity severity) {
@@ -74,7 +79,7 @@ TEST(ExperimentLoader, ReadsTheWholeModel) {
 std::string GpuSharedWithContainerFields(const std::string& fields) {
   std::string text = Example("gpu-shared.yaml");
   const std::string anchor = "                resources:";
-  text.replace(text.find(anchor), anchor.size(), fields + anchor);
+  Replace(text, anchor, fields + anchor);
   return text;
 }
 
@@ -172,7 +177,7 @@ TEST(ExperimentLoader, WarnsAboutUnknownFieldsButAccepts) {
 // grid.yaml, whose trialSpec is a batch/v1 Job, with `from` replaced by `to`.
 std::string GridWith(const std::string& from, const std::string& to) {
   std::string text = Example("grid.yaml");
-  text.replace(text.find(from), from.size(), to);
+  Replace(text, from, to);
   return text;
 }
 
@@ -284,13 +289,10 @@ TEST(ExperimentLoader, AcceptsNullFieldsResourcesAndDeeperObjectsOfAJob) {
 // Katib converts Jobs only: a TFJob's fields are the Training Operator's.
 TEST(ExperimentLoader, AcceptsUnknownFieldsOfOtherKinds) {
   std::string text = Example("pytorchjob.yaml");
-  auto replace = [&text](const std::string& from, const std::string& to) {
-    text.replace(text.find(from), from.size(), to);
-  };
-  replace("kind: PyTorchJob", "kind: TFJob");
-  replace("pytorchReplicaSpecs:\n          Master:", "tfReplicaSpecs:\n          Chief:");
-  replace("            replicas: 1", "            replicas: 1\n            replicaz: 1");
-  replace("                    command:", "                    comand: [x]\n                    command:");
+  Replace(text, "kind: PyTorchJob", "kind: TFJob");
+  Replace(text, "pytorchReplicaSpecs:\n          Master:", "tfReplicaSpecs:\n          Chief:");
+  Replace(text, "            replicas: 1", "            replicas: 1\n            replicaz: 1");
+  Replace(text, "                    command:", "                    comand: [x]\n                    command:");
   const LoadedExperiment loaded = LoadExperimentText(text);
   EXPECT_TRUE(loaded.ok());
   EXPECT_THAT(loaded.diagnostics, testing::IsEmpty())
@@ -377,7 +379,7 @@ TEST(ExperimentLoader, ReadsPlainScalarsAsKubectlSendsThem) {
 
 TEST(ExperimentLoader, NamesTheContainersWhenThePrimaryOneIsMissing) {
   std::string text = Example("grid.yaml");
-  text.replace(text.find("primaryContainerName: training-container"), 40, "primaryContainerName: trainer");
+  Replace(text, "primaryContainerName: training-container", "primaryContainerName: trainer");
   const Diagnostic d = OnlyError(LoadExperimentText(text));
   EXPECT_EQ(d.path, "spec.trialTemplate.primaryContainerName");
   EXPECT_THAT(d.message, HasSubstr("container trainer not found in spec.trialTemplate.trialSpec "
@@ -388,15 +390,12 @@ TEST(ExperimentLoader, NamesTheContainersWhenThePrimaryOneIsMissing) {
 // under `container:`, where no local run looks.
 TEST(ExperimentLoader, OnlyWarnsOfAKindWithoutContainersLists) {
   std::string text = Example("grid.yaml");
-  auto replace = [&text](const std::string& from, const std::string& to) {
-    text.replace(text.find(from), from.size(), to);
-  };
-  replace("apiVersion: batch/v1\n      kind: Job", "apiVersion: argoproj.io/v1alpha1\n      kind: Workflow");
-  replace("primaryContainerName: training-container\n",
+  Replace(text, "apiVersion: batch/v1\n      kind: Job", "apiVersion: argoproj.io/v1alpha1\n      kind: Workflow");
+  Replace(text, "primaryContainerName: training-container\n",
           "primaryContainerName: training-container\n"
           "    successCondition: status.phase == Succeeded\n"
           "    failureCondition: status.phase == Failed\n");
-  replace("            containers:\n              - name: training-container",
+  Replace(text, "            containers:\n              - name: training-container",
           "            container:\n                name: training-container");
   const Diagnostic d = OnlyWarning(LoadExperimentText(text));
   EXPECT_EQ(d.path, "spec.trialTemplate.primaryContainerName");
@@ -407,17 +406,14 @@ TEST(ExperimentLoader, OnlyWarnsOfAKindWithoutContainersLists) {
 // random search can draw 0.3.
 TEST(ExperimentLoader, WarnsOfARoundedOffMaxForGridOnly) {
   std::string text = Example("grid.yaml");
-  auto replace = [&text](const std::string& from, const std::string& to) {
-    text.replace(text.find(from), from.size(), to);
-  };
-  replace("min: \"0.01\"", "min: \"0\"");
-  replace("max: \"0.05\"", "max: \"0.3\"");
-  replace("step: \"0.02\"", "step: \"0.1\"");
+  Replace(text, "min: \"0.01\"", "min: \"0\"");
+  Replace(text, "max: \"0.05\"", "max: \"0.3\"");
+  Replace(text, "step: \"0.02\"", "step: \"0.1\"");
   const Diagnostic d = OnlyWarning(LoadExperimentText(text));
   EXPECT_EQ(d.path, "spec.parameters[0].feasibleSpace.max");
   EXPECT_THAT(d.message, HasSubstr("one value short of max (0.3)"));
 
-  replace("algorithmName: grid", "algorithmName: random");
+  Replace(text, "algorithmName: grid", "algorithmName: random");
   const LoadedExperiment random = LoadExperimentText(text);
   ASSERT_TRUE(random.ok());
   EXPECT_THAT(random.diagnostics, testing::IsEmpty());
@@ -425,9 +421,9 @@ TEST(ExperimentLoader, WarnsOfARoundedOffMaxForGridOnly) {
 
 TEST(ExperimentLoader, CollectsEveryProblem) {
   std::string text = Example("grid.yaml");
-  text.replace(text.find("maxTrialCount: 12"), 17, "maxTrialCount: -1");
-  text.replace(text.find("type: minimize"), 14, "type: lowest");
-  text.replace(text.find("step: \"64\""), 10, "step: \"-64\"");
+  Replace(text, "maxTrialCount: 12", "maxTrialCount: -1");
+  Replace(text, "type: minimize", "type: lowest");
+  Replace(text, "step: \"64\"", "step: \"-64\"");
   const LoadedExperiment loaded = LoadExperimentText(text);
   EXPECT_FALSE(loaded.ok());
   std::vector<std::string> paths;
@@ -500,7 +496,7 @@ TEST(ExperimentLoader, DeepNestingIsRefused) {
 
 TEST(ExperimentLoader, WrongNodeTypesNameTheField) {
   std::string text = Example("grid.yaml");
-  text.replace(text.find("    algorithmName: grid"), 23, "    algorithmName: {name: grid}");
+  Replace(text, "    algorithmName: grid", "    algorithmName: {name: grid}");
   const LoadedExperiment loaded = LoadExperimentText(text);
   ASSERT_FALSE(loaded.ok());
   ASSERT_EQ(loaded.diagnostics.size(), 1u);
