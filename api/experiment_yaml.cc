@@ -11,6 +11,8 @@
 #include "api/feasible_space.h"
 #include "api/internal/kubernetes_job_fields.h"
 #include "api/internal/strings.h"
+#include "api/internal/yaml_merge_keys.h"
+#include "api/internal/yaml_nodes.h"
 #include "re2/re2.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
@@ -19,33 +21,14 @@ namespace hpsearch::api {
 namespace {
 
 using internal::Cat;
+using internal::Describe;
 using internal::Join;
+using internal::PositionOf;
 
 // Aliases let a few bytes of YAML stand for an exponentially large tree
 // ("billion laughs"); every walk below is bounded by these limits first.
 constexpr size_t kMaxNodes = 200'000;
 constexpr size_t kMaxDepth = 100;
-
-SourcePosition PositionOf(const YAML::Mark& mark) {
-  if (mark.is_null()) return {};
-  return {mark.line + 1, mark.column + 1};
-}
-
-std::string_view Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Scalar:
-      return "a scalar";
-    case YAML::NodeType::Null:
-      return "null";
-    case YAML::NodeType::Undefined:
-      break;
-  }
-  return "nothing";
-}
 
 std::string_view Describe(internal::Shape shape) {
   switch (shape) {
@@ -768,6 +751,7 @@ ParsedExperiment ParseExperimentYaml(std::string_view text) {
                 Cat("expected an Experiment mapping, got ", Describe(root)));
   }
   if (std::string why; !WithinLimits(root, &why)) return fail(PositionOf(root.Mark()), why);
+  for (Diagnostic& error : internal::ResolveMergeKeys(root)) out.diagnostics.push_back(std::move(error));
   out.structurally_usable = true;
   try {
     Parser(out).Document(root);

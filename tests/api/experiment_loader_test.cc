@@ -16,6 +16,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -485,6 +486,60 @@ TEST(ExperimentLoader, AliasBombIsRefused) {
     text += "]\n";
   }
   EXPECT_THAT(OnlyError(LoadExperimentText(text)).message, HasSubstr("more than"));
+}
+
+// grid.yaml with its `hidden` parameter written as `hidden`.
+std::string GridWithHidden(const std::string& hidden) {
+  std::string text = Example("grid.yaml");
+  Replace(text,
+          "    - name: hidden\n      parameterType: int\n      feasibleSpace:\n        min: \"64\"\n"
+          "        max: \"128\"\n        step: \"64\"\n",
+          hidden);
+  return text;
+}
+
+// kubectl reads YAML with go-yaml, which resolves merge keys: the cluster
+// runs the experiment with the merged fields, so hpsearch must too.
+TEST(ExperimentLoader, ResolvesMergeKeysAsKubectlDoes) {
+  std::string text = GridWithHidden(
+      "    - <<: {name: overridden, parameterType: int}\n"
+      "      name: hidden\n"
+      "      feasibleSpace:\n"
+      "        <<: [*hiddenRange, {max: \"1\", step: \"64\"}]\n");
+  Replace(text, "  parameters:\n", "  parameters:\n    - name: width\n      parameterType: int\n"
+                                    "      feasibleSpace: &hiddenRange {min: \"64\", max: \"128\"}\n");
+  const LoadedExperiment loaded = LoadExperimentText(text);
+  ASSERT_TRUE(loaded.experiment.has_value());
+  ASSERT_EQ(loaded.experiment->spec.parameters.size(), 4u);
+  const ParameterSpec& hidden = loaded.experiment->spec.parameters[2];
+  EXPECT_EQ(hidden.name, "hidden");  // the mapping's own key wins
+  EXPECT_EQ(hidden.parameter_type, "int");
+  // Of a list of merged mappings, the first wins.
+  EXPECT_EQ(hidden.feasible_space.min, "64");
+  EXPECT_EQ(hidden.feasible_space.max, "128");
+  EXPECT_EQ(hidden.feasible_space.step, "64");
+  for (const Diagnostic& d : loaded.diagnostics) EXPECT_THAT(d.path, Not(HasSubstr("<<"))) << d.message;
+}
+
+TEST(ExperimentLoader, AMergeOfAnythingButMappingsIsAnError) {
+  const Diagnostic scalar = OnlyError(LoadExperimentText(GridWithHidden(
+      "    - <<: 64\n      name: hidden\n      parameterType: int\n      feasibleSpace: {min: \"64\", max: \"128\"}\n")));
+  EXPECT_EQ(scalar.path, "spec.parameters[1].<<");
+  EXPECT_THAT(scalar.message, HasSubstr("takes a mapping or a list of mappings, got a scalar"));
+  EXPECT_EQ(scalar.position, (SourcePosition{28, 11}));
+  const Diagnostic item = OnlyError(LoadExperimentText(GridWithHidden(
+      "    - <<: [{name: hidden}, [parameterType, int]]\n      parameterType: int\n"
+      "      feasibleSpace: {min: \"64\", max: \"128\"}\n")));
+  EXPECT_EQ(item.path, "spec.parameters[1].<<[1]");
+}
+
+// Only a plain << merges; quoted, it is a key like any other.
+TEST(ExperimentLoader, AQuotedMergeKeyIsAnOrdinaryField) {
+  const Diagnostic unknown = OnlyWarning(LoadExperimentText(GridWithHidden(
+      "    - \"<<\": {parameterType: double}\n      name: hidden\n      parameterType: int\n"
+      "      feasibleSpace: {min: \"64\", max: \"128\"}\n")));
+  EXPECT_EQ(unknown.path, "spec.parameters[1].<<");
+  EXPECT_THAT(unknown.message, HasSubstr("unknown field"));
 }
 
 TEST(ExperimentLoader, DeepNestingIsRefused) {
