@@ -100,6 +100,24 @@ std::string KeyPath(std::string_view parent, std::string_view key) {
   return ChildPath(parent, key);
 }
 
+// "", false (the JSON boolean), [] or {}: what Go's `omitempty` leaves out.
+bool IsEmpty(const YAML::Node& value) {
+  if (value.IsScalar()) {
+    bool flag = true;
+    return value.Scalar().empty() ||
+           (JsonScalarOf(value) == JsonScalar::kBool && YAML::convert<bool>::decode(value, flag) && !flag);
+  }
+  return value.size() == 0;
+}
+
+// Null, or an empty value as IsEmpty has it, for messages.
+std::string_view DescribeEmpty(const YAML::Node& value) {
+  if (value.IsNull()) return "null";
+  if (value.IsSequence()) return "an empty list";
+  if (value.IsMap()) return "an empty mapping";
+  return value.Scalar().empty() ? "an empty string" : "false";
+}
+
 // Fails when the document expands past kMaxNodes or nests past kMaxDepth.
 bool WithinLimits(const YAML::Node& root, std::string* why) {
   std::vector<std::pair<YAML::Node, size_t>> stack{{root, 1}};
@@ -542,7 +560,15 @@ class Parser {
         error(key, child, Cat("unknown field of Kubernetes' ", type.name));
         continue;
       }
-      if (value.IsNull()) continue;  // unset
+      if (value.IsNull() || (field->empty == internal::Empty::kDropped && IsEmpty(value))) {
+        // hpsearch takes either as unset (or empty); the converted Job lacks
+        // the field, or holds its zero value instead of null.
+        Report(Severity::kWarning, value.IsNull() ? key : value, child,
+               Cat(DescribeEmpty(value),
+                   ": Katib refuses it, as converting a batch/v1 Job trial spec to Kubernetes' Job "
+                   "does not keep it: leave the field out"));
+        continue;
+      }
       if (!HasShape(value, field->shape)) {
         error(value, child, Cat("expected ", Describe(field->shape), ", got ", Describe(value)));
       } else if (field->type != nullptr && value.IsMap()) {
@@ -743,7 +769,8 @@ ParsedExperiment ParseExperimentYaml(std::string_view text) {
     return fail({1, 1}, Cat("the file holds no Experiment, only ", Join(kinds, ", ")));
   }
   for (const auto& [kind, where] : others) {
-    out.diagnostics.push_back({Severity::kWarning, "", Cat("skipped a ", kind, ": not an Experiment"), PositionOf(where)});
+    out.diagnostics.push_back(
+        {Severity::kWarning, "", Cat("skipped a ", kind, ": not an Experiment"), PositionOf(where)});
   }
   const YAML::Node& root = experiments.front();
   if (!root.IsMap()) {

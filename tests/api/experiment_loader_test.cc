@@ -266,25 +266,58 @@ TEST(ExperimentLoader, AContainerFieldOfTheWrongTypeIsReportedOnce) {
   EXPECT_EQ(d.message, "expected a list, got a scalar");
 }
 
-// Null means unset; resources are not converted field by field (Katib lets
-// custom devices through), and deeper objects are not checked.
-TEST(ExperimentLoader, AcceptsNullFieldsResourcesAndDeeperObjectsOfAJob) {
+// Resources are not converted field by field (Katib lets custom devices
+// through), deeper objects are not checked, and the empty values the
+// conversion keeps (pointers, structs) are fine.
+TEST(ExperimentLoader, AcceptsResourcesDeeperObjectsAndKeptEmptyValuesOfAJob) {
   const LoadedExperiment loaded = LoadExperimentText(GridWith(
       "            restartPolicy: Never",
-      "                workingDir: null\n"
       "                securityContext: {anything: goes}\n"
-      "                livenessProbe: ~\n"
       "                resources:\n"
       "                  requests: {example.com/fpga: 1, cpu: 500m}\n"
       "                  limits: {example.com/fpga: 1}\n"
       "            restartPolicy: Never\n"
-      "            initContainers:\n"
+      "            automountServiceAccountToken: false\n"
+      "            runtimeClassName: \"\"\n"
       "            affinity: {nodeAffinity: {whatever: 1}}\n"
-      "          metadata:\n"
-      "        backoffLimit: null"));
+      "          metadata: {}\n"
+      "        backoffLimit: 0"));
   EXPECT_TRUE(loaded.ok());
   EXPECT_THAT(loaded.diagnostics, testing::IsEmpty())
       << FormatDiagnostic("grid.yaml", loaded.diagnostics.front());
+}
+
+// Katib's webhook compares the Job it converted with what was written: a
+// null, or an empty value Go's `omitempty` leaves out, is missing from the
+// conversion and refuses the experiment. hpsearch takes them as unset.
+TEST(ExperimentLoader, WarnsOfNullAndEmptyValuesAJobsConversionDoesNotKeep) {
+  const LoadedExperiment loaded = LoadExperimentText(GridWith(
+      "            restartPolicy: Never",
+      "                workingDir: null\n"
+      "                livenessProbe: ~\n"
+      "                args: []\n"
+      "                imagePullPolicy: \"\"\n"
+      "            restartPolicy: Never\n"
+      "            initContainers:\n"
+      "            nodeSelector: {}\n"
+      "            hostNetwork: false\n"
+      "          metadata:\n"
+      "        backoffLimit: null"));
+  ASSERT_TRUE(loaded.ok());
+  std::vector<std::string> warnings;
+  for (const Diagnostic& d : loaded.diagnostics) {
+    EXPECT_THAT(d.message, HasSubstr(": Katib refuses it, as converting a batch/v1 Job trial spec to "
+                                     "Kubernetes' Job does not keep it: leave the field out"));
+    warnings.push_back(d.path + ": " + d.message.substr(0, d.message.find(':')));
+  }
+  const std::string container = kGridPodSpec + ".containers[0]";
+  EXPECT_THAT(warnings,
+              ElementsAre(container + ".workingDir: null", container + ".livenessProbe: null",
+                          container + ".args: an empty list", container + ".imagePullPolicy: an empty string",
+                          kGridPodSpec + ".initContainers: null", kGridPodSpec + ".nodeSelector: an empty mapping",
+                          kGridPodSpec + ".hostNetwork: false",
+                          "spec.trialTemplate.trialSpec.spec.template.metadata: null",
+                          "spec.trialTemplate.trialSpec.spec.backoffLimit: null"));
 }
 
 // Katib converts Jobs only: a TFJob's fields are the Training Operator's.
@@ -523,7 +556,8 @@ TEST(ExperimentLoader, ResolvesMergeKeysAsKubectlDoes) {
 
 TEST(ExperimentLoader, AMergeOfAnythingButMappingsIsAnError) {
   const Diagnostic scalar = OnlyError(LoadExperimentText(GridWithHidden(
-      "    - <<: 64\n      name: hidden\n      parameterType: int\n      feasibleSpace: {min: \"64\", max: \"128\"}\n")));
+      "    - <<: 64\n      name: hidden\n      parameterType: int\n"
+      "      feasibleSpace: {min: \"64\", max: \"128\"}\n")));
   EXPECT_EQ(scalar.path, "spec.parameters[1].<<");
   EXPECT_THAT(scalar.message, HasSubstr("takes a mapping or a list of mappings, got a scalar"));
   EXPECT_EQ(scalar.position, (SourcePosition{28, 11}));
