@@ -102,6 +102,10 @@ class Run {
   // Whether this run may go on from `stored`, as Katib lets an edited
   // experiment go on (runner/resume_rules.h). Needs LoadTrials first.
   absl::Status CheckResume(const metrics::ExperimentRecord& stored) const;
+  // Sets the record's objective from its summarised metrics (the
+  // experiment's objective and strategy); returns whether that changed it.
+  static bool TakeObjectiveOf(TrialView& view);
+  absl::Status StoreRecomputedObjectives();
   // A trial this run has started and not yet seen end.
   struct Active {
     TrialCollector collector;
@@ -196,6 +200,9 @@ class Run {
   const TrialView* best_ = nullptr;  // in trials_
   absl::Status suggester_error_;  // the first trial the algorithm could not take
   std::vector<std::string> reruns_;  // interrupted trials to start again
+  // Recorded trials whose objective, recomputed from their logs, is not what
+  // was stored when they ended: a forced resume changed the objective.
+  std::vector<std::string> objective_recomputed_;
   std::string stop_reason_;          // for trials stopped by the engine
   bool exhausted_ = false;
   // The first failure to record ended trials or metrics, or to start a
@@ -272,6 +279,7 @@ absl::Status Run::Open(const std::string& spec_text) {
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = StoreRecomputedObjectives(); !s.ok()) return s;
   for (const std::string& trial : reruns_) {
     // Its partial log would be counted twice when it runs again.
     if (absl::Status s = store_->DeleteObservations(trial); !s.ok()) return s;
@@ -304,6 +312,27 @@ absl::Status Run::CheckResume(const metrics::ExperimentRecord& stored) const {
       "); run with --force to go on with it anyway, or use another --workdir to start afresh"));
 }
 
+bool Run::TakeObjectiveOf(TrialView& view) {
+  TrialRecord& record = view.record;
+  const bool available = !view.metrics.empty() && view.metrics.front().available();
+  std::optional<std::string> value = available ? std::optional(view.metrics.front().value()) : std::nullopt;
+  if (value == record.objective_value) return false;
+  record.objective_value = std::move(value);
+  record.objective_numeric = available ? view.metrics.front().numeric_value() : std::nullopt;
+  return true;
+}
+
+absl::Status Run::StoreRecomputedObjectives() {
+  if (objective_recomputed_.empty()) return absl::OkStatus();
+  std::vector<TrialRecord> records;
+  for (const std::string& trial : objective_recomputed_) records.push_back(trials_.at(trial).record);
+  if (absl::Status s = store_->PutTrials(records); !s.ok()) return s;
+  observer_.OnMessage(absl::StrFormat(
+      "the objective changed (now %s %s): %d recorded trials' objective recomputed from their logs",
+      experiment_.spec.objective->type, objective_name(), records.size()));
+  return absl::OkStatus();
+}
+
 absl::Status Run::LoadTrials() {
   auto records = store_->ListTrials(name());
   if (!records.ok()) return records.status();
@@ -317,6 +346,7 @@ absl::Status Run::LoadTrials() {
       absl::StatusOr<TrialLogDigest> digest = DigestStoredLog(*store_, record.name, EmptyDigest());
       if (!digest.ok()) return digest.status();
       view.metrics = digest->Summaries();
+      if (TakeObjectiveOf(view)) objective_recomputed_.push_back(record.name);
       if (median_stop_ && record.status == TrialStatus::kSucceeded) {
         median_stop_->AddSucceeded(record.name, digest->objective_reports());
       }
@@ -705,10 +735,7 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
 
   record.end_us = NowMicros();
   if (!end.exit.signaled) record.exit_code = end.exit.exit_code;
-  if (ending.objective_available) {
-    record.objective_value = view.metrics.front().value();
-    record.objective_numeric = view.metrics.front().numeric_value();
-  }
+  TakeObjectiveOf(view);
   if (!end.exit.success()) {
     std::filesystem::path stderr_log = TrialDir(trial) / "stderr.log";
     std::error_code error;

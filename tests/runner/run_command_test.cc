@@ -61,6 +61,9 @@ struct ExperimentYaml {
   int parallel = 2;
   int max_trials = 4;
   std::string max_failed = "";
+  std::string objective_type = "minimize";
+  std::string objective_metric = "loss";
+  std::string additional_metric = "accuracy";
   std::string goal = "";
   std::string parameters = R"(
     - name: x
@@ -102,9 +105,8 @@ metadata:
   name: )", name, R"(
 spec:
   objective:
-    type: minimize
-)", goal.empty() ? "" : absl::StrCat("    goal: ", goal, "\n"), R"(    objectiveMetricName: loss
-    additionalMetricNames: [accuracy]
+    type: )", objective_type, "\n", goal.empty() ? "" : absl::StrCat("    goal: ", goal, "\n"),
+        "    objectiveMetricName: ", objective_metric, "\n    additionalMetricNames: [", additional_metric, R"(]
   algorithm:
     algorithmName: )", algorithm, settings, R"(
   parallelTrialCount: )", parallel, R"(
@@ -912,6 +914,40 @@ TEST_F(RunCommandTest, AForcedResumeTheTrialsDoNotFitChangesNothing) {
   Outcome resumed = Run(experiment);
   ASSERT_TRUE(resumed.exit.success()) << resumed.err;
   EXPECT_THAT(Trials(), SizeIs(2));
+}
+
+// The objective each trial ended with is recomputed from its log, so the
+// best trial, the goal and every listing follow the objective run now.
+TEST_F(RunCommandTest, AForcedResumeWithAnotherObjectiveRecomputesTheRecordedTrials) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 3;
+  ASSERT_TRUE(Run(experiment).exit.success());
+  experiment.max_trials = 4;
+  experiment.objective_type = "maximize";
+  experiment.objective_metric = "accuracy";
+  experiment.additional_metric = "loss";
+  Outcome forced = Run(experiment, {"--force"});
+  ASSERT_TRUE(forced.exit.success()) << forced.err;
+  EXPECT_THAT(forced.out + forced.err,
+              HasSubstr("the objective changed (now maximize accuracy): 3 recorded trials' objective recomputed"));
+
+  const json trials = Trials();
+  ASSERT_THAT(trials, SizeIs(4));
+  std::string most_accurate;
+  double best_accuracy = -1;
+  for (const json& trial : trials) {
+    const double accuracy = std::stod(trial["metrics"]["accuracy"].get<std::string>());
+    EXPECT_DOUBLE_EQ(trial["objective"].get<double>(), accuracy) << trial.dump();
+    if (accuracy > best_accuracy) {
+      best_accuracy = accuracy;
+      most_accurate = trial["name"];
+    }
+  }
+  const json summary = json::parse(ReadFile(workdir_ / "summary.json"));
+  EXPECT_EQ(summary["bestTrial"]["name"], most_accurate);
+  Outcome sorted = Hpsearch({"trials", "--workdir", workdir_.string(), "--sort-by-objective"});
+  EXPECT_THAT(sorted.out, HasSubstr("\n" + most_accurate + " "));
+  EXPECT_LT(sorted.out.find(most_accurate), sorted.out.find("Succeeded")) << sorted.out;
 }
 
 TEST_F(RunCommandTest, AnEmptiedStoreBesideTrialFoldersIsRefused) {
