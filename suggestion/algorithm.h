@@ -60,6 +60,12 @@ struct AlgorithmDefinition {
   absl::Status (*validate)(const ::api::v1::beta1::Experiment& experiment,
                            const SearchSpace& space,
                            const Settings& settings) = nullptr;
+  // Whether maxTrialCount may not exceed the number of points of a finite
+  // search space (Katib's "Max Trial Count: N > all possible search
+  // combinations: M"). Checked by ValidateSettings only, as Katib checks
+  // settings only before an experiment runs: a restarted one may raise
+  // maxTrialCount past the space, and its calls must still be answered.
+  bool max_trial_count_within_space = false;
   // Returns at most input.count points; fewer only when the search space
   // has no more new points.
   absl::StatusOr<std::vector<Point>> (*suggest)(const AlgorithmInput& input) =

@@ -123,8 +123,7 @@ std::string CacheKey(const pb::Experiment& experiment) {
   return key;
 }
 
-absl::Status Validate(const pb::Experiment& experiment, const SearchSpace& space,
-                      const Settings& settings) {
+absl::Status Validate(const pb::Experiment&, const SearchSpace&, const Settings& settings) {
   const std::string estimator = settings.GetChoice("base_estimator").value_or("GP");
   if (estimator != "GP") {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -139,10 +138,7 @@ absl::Status Validate(const pb::Experiment& experiment, const SearchSpace& space
         " is not supported: it needs each trial's run time, which Katib does "
         "not send; use EI, PI, LCB or gp_hedge"));
   }
-  // A finite space with fewer points than maxTrialCount runs out first,
-  // and every later call would fail with OUT_OF_RANGE, stalling the
-  // experiment: rejected as grid rejects it.
-  return ValidateMaxTrialCount(experiment, space);
+  return absl::OkStatus();
 }
 
 // State of one call: the trials read into the model's terms.
@@ -708,6 +704,9 @@ const AlgorithmDefinition& BayesianOptimization() {
       .settings = kSettings,
       .doc = "Gaussian-process Bayesian optimization.",
       .validate = Validate,
+      // A finite space with fewer points than maxTrialCount would spend the
+      // rest on repeats: rejected as grid rejects it.
+      .max_trial_count_within_space = true,
       .suggest = Suggest,
   };
   return kDefinition;

@@ -23,8 +23,7 @@ constexpr SettingSpec kGridSettings[] = {
             "seed is derived from the experiment name."},
 };
 
-absl::Status ValidateGrid(const ::api::v1::beta1::Experiment& experiment,
-                          const SearchSpace& space, const Settings&) {
+absl::Status ValidateGrid(const ::api::v1::beta1::Experiment&, const SearchSpace& space, const Settings&) {
   for (const Parameter& parameter : space.parameters()) {
     if (!parameter.cardinality) {
       // Katib's wording, which users search for.
@@ -40,7 +39,7 @@ absl::Status ValidateGrid(const ::api::v1::beta1::Experiment& experiment,
         " points, more than grid search can number; use random or "
         "bayesianoptimization"));
   }
-  return ValidateMaxTrialCount(experiment, space);
+  return absl::OkStatus();
 }
 
 // A grid point's number: its grid indices as the digits of a mixed-radix
@@ -73,8 +72,11 @@ absl::StatusOr<std::vector<Point>> SuggestGrid(const AlgorithmInput& input) {
   // early stopped before a report) out of the request, yet they were
   // delivered: first_index counts them. Delivered in the grid's order, they
   // are the earliest points no trial in the request holds, so skipping
-  // that many keeps them from being suggested again and again.
+  // that many keeps them from being suggested again and again, until no new
+  // point is left: then they are tried again, as Katib counts them as
+  // completed trials yet asks for more trials in their place.
   uint64_t missing = input.first_index > input.trials.size() ? input.first_index - input.trials.size() : 0;
+  std::vector<Point> without_metrics;
 
   const uint64_t size = *GridSize(space);
   const internal::IndexPermutation order(size, ExperimentSeed(input));
@@ -88,9 +90,14 @@ absl::StatusOr<std::vector<Point>> SuggestGrid(const AlgorithmInput& input) {
     if (taken.contains(number)) continue;
     if (missing > 0) {
       --missing;
+      if (without_metrics.size() < static_cast<size_t>(input.count)) without_metrics.push_back(GridPoint(space, number));
       continue;
     }
     points.push_back(GridPoint(space, number));
+  }
+  for (Point& retry : without_metrics) {
+    if (static_cast<int>(points.size()) == input.count) break;
+    points.push_back(std::move(retry));
   }
   return points;
 }
@@ -125,6 +132,7 @@ const AlgorithmDefinition& GridSearch() {
       .settings = kGridSettings,
       .doc = "Every combination of the parameters' grid values, once each, in a pseudo-random order.",
       .validate = ValidateGrid,
+      .max_trial_count_within_space = true,
       .suggest = SuggestGrid,
   };
   return kDefinition;

@@ -35,8 +35,8 @@ const AlgorithmDefinition& GridSearch();
 std::optional<uint64_t> GridSize(const SearchSpace& space);
 
 // INVALID_ARGUMENT, in Katib's words, when the space is finite and smaller
-// than spec.maxTrialCount: the search would run out before the experiment
-// ends, and every later call fail. Grid and bayesianoptimization check it.
+// than spec.maxTrialCount: the search would run out of new points before the
+// experiment ends. For the algorithms whose definition asks for it.
 absl::Status ValidateMaxTrialCount(const ::api::v1::beta1::Experiment& experiment, const SearchSpace& space);
 
 }  // namespace hpsearch::suggestion

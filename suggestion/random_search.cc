@@ -1,7 +1,9 @@
 #include "suggestion/random_search.h"
 
+#include <algorithm>
 #include <random>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 
 namespace hpsearch::suggestion {
@@ -18,16 +20,33 @@ constexpr SettingSpec kRandomSettings[] = {
             "from the experiment name."},
 };
 
+// Katib deletes trials when parallelTrialCount is lowered, not always the
+// newest, and then counts its requests from the trials left: positions of
+// trials it kept come round again. With a continuous parameter no two
+// positions meet on one point, so a point a trial of the request holds is
+// such a position, and is passed over. (A finite space repeats points by
+// chance, as hyperopt's sampling does, so nothing is passed over there.)
+absl::flat_hash_set<Point> PointsHeldByTrials(const AlgorithmInput& input) {
+  absl::flat_hash_set<Point> held;
+  const auto& parameters = input.space->parameters();
+  if (std::none_of(parameters.begin(), parameters.end(), [](const Parameter& p) { return !p.cardinality; })) {
+    return held;
+  }
+  for (const TrialPoint& trial : input.trials) held.insert(trial.point);
+  return held;
+}
+
 absl::StatusOr<std::vector<Point>> SuggestRandom(const AlgorithmInput& input) {
   const uint64_t seed = ExperimentSeed(input);
+  const absl::flat_hash_set<Point> held = PointsHeldByTrials(input);
   std::vector<Point> points;
   points.reserve(input.count);
-  for (int i = 0; i < input.count; ++i) {
-    if (i % kCancelCheckInterval == 0 && input.cancelled()) {
+  for (uint64_t position = input.first_index; static_cast<int>(points.size()) < input.count; ++position) {
+    if ((position - input.first_index) % kCancelCheckInterval == 0 && input.cancelled()) {
       return absl::CancelledError("the call was cancelled");
     }
-    points.push_back(input.space->DecodeQuantized(
-        RandomUnitPoint(seed, input.first_index + i, input.space->dimensions())));
+    Point point = input.space->DecodeQuantized(RandomUnitPoint(seed, position, input.space->dimensions()));
+    if (!held.contains(point)) points.push_back(std::move(point));
   }
   return points;
 }

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "suggestion/algorithm.h"
+#include "suggestion/grid_search.h"
 #include "suggestion/internal/number_format.h"
 #include "suggestion/search_space.h"
 #include "suggestion/settings.h"
@@ -95,7 +96,10 @@ absl::Status ValidateReplySize(const pb::GetSuggestionsRequest& request) {
 }  // namespace
 
 absl::Status ValidateSettings(const pb::Experiment& experiment) {
-  return ValidateExperiment(experiment).status();
+  absl::StatusOr<ValidatedExperiment> validated = ValidateExperiment(experiment);
+  if (!validated.ok()) return validated.status();
+  if (!validated->algorithm->max_trial_count_within_space) return absl::OkStatus();
+  return ValidateMaxTrialCount(experiment, validated->space);
 }
 
 absl::StatusOr<pb::GetSuggestionsReply> Suggest(
@@ -206,19 +210,29 @@ ExperimentSuggester::Suggest(int count, uint64_t first_index,
   input.cancelled = options.cancelled;
   absl::StatusOr<std::vector<Point>> points = algorithm_->suggest(input);
   if (!points.ok()) return points.status();
-  if (static_cast<int>(points->size()) < count &&
-      options.shortfall == SuggestOptions::Shortfall::kError) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "search space exhausted: algorithm ", algorithm_->name, " has ",
-        points->size(), " new points left for ", count, " requested (",
-        trials_.size(),
-        " trials in the request); set maxTrialCount to at most the number of "
-        "points"));
+  if (static_cast<int>(points->size()) < count && options.shortfall == SuggestOptions::Shortfall::kRepeat) {
+    if (absl::Status status = Repeat(*points, count, first_index); !status.ok()) return status;
   }
   std::vector<Assignments> suggestions;
   suggestions.reserve(points->size());
   for (const Point& point : *points) suggestions.push_back(space_.ToAssignments(point));
   return suggestions;
+}
+
+absl::Status ExperimentSuggester::Repeat(std::vector<Point>& points, int count, uint64_t first_index) const {
+  const size_t fresh = points.size();
+  if (fresh == 0 && (experiment_.spec().max_trial_count() <= 0 || trials_.empty())) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "search space exhausted: algorithm ", algorithm_->name, " has no new points left (", trials_.size(),
+        " trials in the request), and the experiment has no maxTrialCount that repeated points would reach"));
+  }
+  // Starting where the sequence is, so that calls for one point each do not
+  // repeat the same trial.
+  for (size_t i = 0; static_cast<int>(points.size()) < count; ++i) {
+    Point repeat = fresh > 0 ? points[i % fresh] : trials_[(first_index + i) % trials_.size()].point;
+    points.push_back(std::move(repeat));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace hpsearch::suggestion

@@ -37,11 +37,17 @@ inline constexpr int kMaxRequestNumber = 10000;
 
 struct SuggestOptions {
   // What to do when the search space has fewer new points than requested.
-  // Katib's controller rejects a reply with any other count than
-  // current_request_number, so the gRPC service uses kError; the local
-  // runner can take the last few points with kReturnFewer.
-  enum class Shortfall { kError, kReturnFewer };
-  Shortfall shortfall = Shortfall::kError;
+  // Katib's controller takes only a reply of exactly current_request_number
+  // assignments and otherwise asks again, unchanged, for ever; its own
+  // services then re-evaluate points already tried (Optuna's GridSampler
+  // warns it is "re-evaluating a configuration because the grid has been
+  // exhausted"). So the gRPC service repeats points (kRepeat): this reply's
+  // new ones in turn, or with none left the request's trials' in turn. With
+  // no new point left and no maxTrialCount to reach, repeats would never
+  // end: that is OUT_OF_RANGE. The local runner takes the last few points
+  // and then ends the experiment (kReturnFewer).
+  enum class Shortfall { kRepeat, kReturnFewer };
+  Shortfall shortfall = Shortfall::kRepeat;
   // Polled during long work; returning true abandons the call (CANCELLED).
   std::function<bool()> cancelled = [] { return false; };
 };
@@ -90,8 +96,9 @@ class ExperimentSuggester {
                        ::api::v1::beta1::TrialStatus::TrialConditionType condition,
                        absl::string_view objective_value);
 
-  // Returns `count` new assignments (or fewer, see SuggestOptions), positions
-  // first_index .. first_index + count - 1 of the algorithm's sequence.
+  // Returns `count` new assignments (or, short of new points, see
+  // SuggestOptions), positions first_index .. first_index + count - 1 of the
+  // algorithm's sequence.
   absl::StatusOr<std::vector<Assignments>> Suggest(
       int count, uint64_t first_index, const SuggestOptions& options = {}) const;
 
@@ -99,6 +106,8 @@ class ExperimentSuggester {
   ExperimentSuggester(::api::v1::beta1::Experiment experiment,
                       const AlgorithmDefinition* algorithm, Settings settings,
                       SearchSpace space);
+  // Fills `points` up to `count` with repeats, as SuggestOptions::kRepeat says.
+  absl::Status Repeat(std::vector<Point>& points, int count, uint64_t first_index) const;
 
   ::api::v1::beta1::Experiment experiment_;
   const AlgorithmDefinition* algorithm_;

@@ -179,23 +179,62 @@ TEST(GridSearchTest, NeverRepeatsUntilExhausted) {
     }
   }
   EXPECT_EQ(seen.size(), 12);
-  request.set_current_request_number(1);
-  absl::StatusOr<pb::GetSuggestionsReply> exhausted = Suggest(request);
-  EXPECT_EQ(exhausted.status().code(), absl::StatusCode::kOutOfRange);
-  EXPECT_THAT(exhausted.status().message(),
-              HasSubstr("search space exhausted: algorithm grid has 0 new points left for 1 requested"));
 }
 
-TEST(GridSearchTest, ShortfallIsAnErrorUnlessFewerAreAllowed) {
+// Katib's controller takes only exactly the number it asked for, and asks
+// again until it gets it: the last points come with repeats of themselves
+// rather than never (an experiment without maxTrialCount, three at a time,
+// with two points left).
+TEST(GridSearchTest, TheLastPointsComeWithRepeatsUnlessFewerAreAllowed) {
   const pb::GetSuggestionsReply all = *Suggest(Request(kExperiment, 12, 12));
   pb::GetSuggestionsRequest request = Request(kExperiment, 3, 13);
+  request.mutable_experiment()->mutable_spec()->clear_max_trial_count();
   for (int i = 0; i < 10; ++i) testing::AddTrial(request, all, i, pb::TrialStatus::RUNNING);
-  EXPECT_EQ(Suggest(request).status().code(), absl::StatusCode::kOutOfRange);
+  const std::string last = Key(all.parameter_assignments(10)), very_last = Key(all.parameter_assignments(11));
+  EXPECT_THAT(MustSuggestKeys(request), ElementsAre(last, very_last, last));
   absl::StatusOr<pb::GetSuggestionsReply> fewer =
       Suggest(request, {.shortfall = SuggestOptions::Shortfall::kReturnFewer});
   ASSERT_TRUE(fewer.ok()) << fewer.status();
-  EXPECT_THAT(Keys(*fewer), ElementsAre(Key(all.parameter_assignments(10)),
-                                         Key(all.parameter_assignments(11))));
+  EXPECT_THAT(Keys(*fewer), ElementsAre(last, very_last));
+}
+
+// A restarted experiment may raise maxTrialCount past the grid (Katib
+// validates settings only before it runs): once every point is tried, the
+// trials repeat in turn until Katib has its count. Without a maxTrialCount
+// there is nothing to reach, and repeats would never end.
+TEST(GridSearchTest, AfterTheLastPointTrialsRepeatOnlyTowardsAMaxTrialCount) {
+  const pb::GetSuggestionsReply all = *Suggest(Request(kExperiment, 12, 12));
+  pb::GetSuggestionsRequest request = Request(kExperiment, 2, 14);
+  request.mutable_experiment()->mutable_spec()->set_max_trial_count(20);
+  EXPECT_EQ(ValidateSettings(request.experiment()).message(),
+            "Max Trial Count: 20 > all possible search combinations: 12");
+  for (int i = 0; i < 12; ++i) testing::AddTrial(request, all, i, pb::TrialStatus::SUCCEEDED, "1");
+  EXPECT_THAT(MustSuggestKeys(request), ElementsAre(Key(all.parameter_assignments(0)),
+                                                    Key(all.parameter_assignments(1))));
+  request.set_current_request_number(1);
+  request.set_total_request_number(15);
+  EXPECT_THAT(MustSuggestKeys(request), ElementsAre(Key(all.parameter_assignments(2))));
+
+  request.mutable_experiment()->mutable_spec()->clear_max_trial_count();
+  absl::StatusOr<pb::GetSuggestionsReply> exhausted = Suggest(request);
+  EXPECT_EQ(exhausted.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(exhausted.status().message(),
+            "search space exhausted: algorithm grid has no new points left (12 trials in the request), and the "
+            "experiment has no maxTrialCount that repeated points would reach");
+}
+
+// Katib counts a trial that ended without metrics as completed, yet asks for
+// another in its place; with maxTrialCount the size of the grid, its point
+// is the only one left to give.
+TEST(GridSearchTest, RetriesThePointsOfTrialsWithoutMetricsOnceNoNewOnesAreLeft) {
+  const pb::GetSuggestionsReply all = *Suggest(Request(kExperiment, 12, 12));
+  pb::GetSuggestionsRequest request = Request(kExperiment, 2, 13);
+  // The fourth trial ended MetricsUnavailable: Katib leaves it out.
+  for (int i = 0; i < 12; ++i) {
+    if (i != 3) testing::AddTrial(request, all, i, pb::TrialStatus::SUCCEEDED, "1");
+  }
+  EXPECT_THAT(MustSuggestKeys(request), ElementsAre(Key(all.parameter_assignments(3)),
+                                                    Key(all.parameter_assignments(3))));
 }
 
 TEST(GridSearchTest, HonoursCancellation) {

@@ -81,6 +81,35 @@ TEST(RandomSearchTest, WithoutTotalTheTrialCountGivesThePosition) {
   EXPECT_EQ(MustSuggest(next), std::vector<std::string>(all.begin() + 1, all.end()));
 }
 
+// Katib deletes trials when parallelTrialCount is lowered (by creation time,
+// not always the newest) and counts its requests from those left: the
+// positions of trials it kept come round again, and are passed over.
+TEST(RandomSearchTest, NeverSuggestsAPointATrialHoldsAfterKatibDeletedTrials) {
+  const pb::GetSuggestionsReply six = *Suggest(Request(kExperiment, 6, 6));
+  pb::GetSuggestionsRequest request = Request(kExperiment, 1, 5);
+  for (int kept : {0, 2, 4, 5}) testing::AddTrial(request, six, kept, pb::TrialStatus::RUNNING);
+  const std::vector<std::string> next = MustSuggest(request);
+  const std::vector<std::string> held = Flatten(six);
+  EXPECT_EQ(std::count(held.begin(), held.end(), next.front()), 0) << next.front();
+  // The first position no trial holds: the seventh.
+  EXPECT_EQ(next, std::vector<std::string>{MustSuggest(Request(kExperiment, 7, 7)).back()});
+}
+
+// Without a continuous parameter, points repeat by chance, as in hyperopt.
+TEST(RandomSearchTest, AFiniteSpaceRepeatsPointsByChance) {
+  const pb::GetSuggestionsRequest coin = Request(testing::ExperimentText("coin", "random", R"pb(
+    parameters { name: "side" parameter_type: CATEGORICAL feasible_space { list: "heads" list: "tails" } })pb"),
+                                                 8, 8);
+  const std::vector<std::string> tosses = MustSuggest(coin);
+  ASSERT_NE(std::find(tosses.begin(), tosses.end() - 1, tosses.back()), tosses.end() - 1);  // held before
+  pb::GetSuggestionsRequest next = Request(testing::ExperimentText("coin", "random", R"pb(
+    parameters { name: "side" parameter_type: CATEGORICAL feasible_space { list: "heads" list: "tails" } })pb"),
+                                           1, 8);
+  const pb::GetSuggestionsReply all = *Suggest(coin);
+  for (int i = 0; i < 7; ++i) testing::AddTrial(next, all, i, pb::TrialStatus::RUNNING);
+  EXPECT_EQ(MustSuggest(next), std::vector<std::string>{tosses.back()});
+}
+
 TEST(RandomSearchTest, SeedChangesTheSequence) {
   pb::GetSuggestionsRequest other = Request(kExperiment, 4, 4);
   other.mutable_experiment()->mutable_spec()->mutable_algorithm()
