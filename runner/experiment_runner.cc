@@ -722,7 +722,13 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
                      .objective_available = !view.metrics.empty() && view.metrics.front().available(),
                      .objective_metric_name = objective_name(),
                      .parser_warning = {},
-                     .stderr_log = {}};
+                     .stderr_log = {},
+                     .unwritten_metrics_file = {}};
+  std::error_code error;
+  if (std::optional<std::filesystem::path> copy = planner_.MetricsFileIn(TrialDir(trial));
+      copy && !ending.objective_available && !std::filesystem::exists(*copy, error)) {
+    ending.unwritten_metrics_file = {.named = *planner_.metrics_file(), .copy = *std::move(copy)};
+  }
   if (const metrics::MetricsParser& parser = active.collector.parser(); !parser.warnings().empty()) {
     ending.parser_warning = parser.warnings().front();
     const size_t more = parser.warnings().size() - 1 + parser.suppressed_warnings();
@@ -738,7 +744,6 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
   TakeObjectiveOf(view);
   if (!end.exit.success()) {
     std::filesystem::path stderr_log = TrialDir(trial) / "stderr.log";
-    std::error_code error;
     if (std::filesystem::exists(stderr_log, error)) ending.stderr_log = std::move(stderr_log);
   }
   // Its result would rest on metrics partly lost; it runs again on resume.

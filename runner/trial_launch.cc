@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
+#include "absl/strings/ascii.h"
 #include "runner/trial_command.h"
 
 extern char** environ;
@@ -23,6 +23,28 @@ std::map<std::string, std::string> ProcessEnvironment() {
     if (equals != std::string_view::npos) env[std::string(text.substr(0, equals))] = text.substr(equals + 1);
   }
   return env;
+}
+
+// Whether `c` may be part of a file name, so that a path with it on either
+// side is part of another one.
+bool InPathName(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("._-/~+@%").find(c) != std::string_view::npos;
+}
+
+// Replaces `from` in `text` where it is a whole path, not part of a longer
+// one: /tmp/metrics in "--out=/tmp/metrics" but not in /tmp/metrics_old,
+// /tmp/metrics.d/x or /data/tmp/metrics.
+void ReplaceWholePath(std::string& text, std::string_view from, std::string_view to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
+    const size_t end = at + from.size();
+    if ((at > 0 && InPathName(text[at - 1])) || (end < text.size() && InPathName(text[end]))) {
+      at = end;
+      continue;
+    }
+    text.replace(at, from.size(), to);
+    at += to.size();
+  }
 }
 
 }  // namespace
@@ -91,16 +113,19 @@ absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
   auto command = BuildTrialCommand(experiment_, identity);
   if (!command.ok()) return command.status();
 
-  std::vector<std::pair<std::string, std::string>> remap;
-  if (std::optional<std::filesystem::path> local = MetricsFileIn(trial_dir)) {
+  const std::optional<std::filesystem::path> local = MetricsFileIn(trial_dir);
+  if (local) {
     std::error_code error;
     if (!std::filesystem::create_directories(local->parent_path(), error) && error) {
       return absl::UnavailableError(
           absl::StrCat("cannot create ", local->parent_path().string(), ": ", error.message()));
     }
-    remap.emplace_back(metrics_file_->string(), local->string());
   }
-  for (std::string& word : command->argv) absl::StrReplaceAll(remap, &word);
+  // The metrics file's path, to the trial's private copy of it.
+  auto remap = [&](std::string& text) {
+    if (local) ReplaceWholePath(text, metrics_file_->string(), local->string());
+  };
+  for (std::string& word : command->argv) remap(word);
 
   auto program = ResolveCommand(command->argv.front(), command_search_path_);
   if (!program.ok()) return program.status();
@@ -109,7 +134,7 @@ absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
 
   std::map<std::string, std::string> env = engine_environment_;
   for (api::NameValue& variable : command->env) {
-    absl::StrReplaceAll(remap, &variable.value);
+    remap(variable.value);
     env[variable.name] = variable.value;
   }
   env[kTrialNameVariable] = trial.name;

@@ -37,9 +37,10 @@ class TrialLaunchPlanner {
   // substituted and its command resolved on the search path, run in
   // `trial_dir` (absolute). Its environment is the engine's, then the
   // container's env, then HPSEARCH_TRIAL_NAME, HPSEARCH_TRIAL_DIR,
-  // HPSEARCH_EXPERIMENT_NAME and `extra_env` (the trial's GPU placement). The File collector's path, wherever it appears,
-  // becomes the trial's own under `trial_dir`, as each pod has its own
-  // filesystem; its folder is created.
+  // HPSEARCH_EXPERIMENT_NAME and `extra_env` (the trial's GPU placement).
+  // The File collector's path, wherever the args and env hold it as a
+  // whole path, becomes the trial's own under `trial_dir`, as each pod has
+  // its own filesystem; its folder is created.
   absl::StatusOr<LaunchSpec> Plan(const metrics::TrialRecord& trial, const std::filesystem::path& trial_dir,
                                   std::span<const std::pair<std::string, std::string>> extra_env) const;
 
@@ -54,6 +55,8 @@ class TrialLaunchPlanner {
   // they get instead.
   std::vector<std::string> ClusterOnlyNotices() const;
 
+  // The File collector's path, as the experiment names it.
+  const std::optional<std::filesystem::path>& metrics_file() const { return metrics_file_; }
   // Where the trial in `trial_dir` writes the File collector's metrics.
   std::optional<std::filesystem::path> MetricsFileIn(const std::filesystem::path& trial_dir) const;
 

@@ -30,9 +30,16 @@ TrialOutcome ConcludeTrial(const TrialEnding& ending) {
                               : absl::StrCat(how, "; nothing on stderr")};
   }
   if (!ending.objective_available) {
+    std::string why;
+    if (const auto& file = ending.unwritten_metrics_file) {
+      why = absl::StrCat(" (it never created its metrics file ", file->copy.string(), ", its own copy of ",
+                         file->named.string(), ", whose path is rewritten where the args or env name it, "
+                         "not where the trial builds it)");
+    } else if (!ending.parser_warning.empty()) {
+      why = absl::StrCat(" (metrics ", ending.parser_warning, ")");
+    }
     return {TrialStatus::kMetricsUnavailable, "MetricsUnavailable",
-            absl::StrCat("the trial exited 0 without reporting ", ending.objective_metric_name,
-                         ending.parser_warning.empty() ? "" : absl::StrCat(" (metrics ", ending.parser_warning, ")"))};
+            absl::StrCat("the trial exited 0 without reporting ", ending.objective_metric_name, why)};
   }
   return {TrialStatus::kSucceeded, "TrialSucceeded", ""};
 }

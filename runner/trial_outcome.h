@@ -31,6 +31,13 @@ struct TrialEnding {
   std::string parser_warning;
   // Set when the trial wrote to stderr: the failure message points there.
   std::optional<std::filesystem::path> stderr_log;
+  // The File collector's file, when the trial never created it: the path
+  // the experiment names, and the trial's own copy of it.
+  struct UnwrittenFile {
+    std::filesystem::path named;
+    std::filesystem::path copy;
+  };
+  std::optional<UnwrittenFile> unwritten_metrics_file;
 };
 
 struct TrialOutcome {

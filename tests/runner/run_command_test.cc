@@ -475,15 +475,29 @@ TEST_F(RunCommandTest, ATrialIgnoringSigtermIsKilledAfterTheStopGrace) {
   EXPECT_LT(end->micros() - start->micros(), 3'000'000);
 }
 
+// Each trial writes its own copy of the file, under its folder: the path is
+// rewritten where it is a whole path in the args and env, and nowhere else.
 TEST_F(RunCommandTest, FileCollectorFollowsTheTrialsOwnMetricsFile) {
   ExperimentYaml experiment;
   experiment.max_trials = 2;
   experiment.CollectFromFile("/var/log/katib/metrics.log");
+  const std::vector<std::string> other_paths = {"--a=/var/log/katib/metrics.log.1", "/var/log/katib/metrics.logs/x",
+                                                "/data/var/log/katib/metrics.log"};
+  experiment.args.insert(experiment.args.end(), other_paths.begin(), other_paths.end());
+  experiment.args.push_back("--args-file=args.bin");
+  experiment.args.push_back("--env-file=env.bin");
+  experiment.container_fields = R"(
+                env: [{name: METRICS, value: "/var/log/katib/metrics.log"}])";
   Outcome run = Run(experiment);
   ASSERT_TRUE(run.exit.success()) << run.err;
   for (const json& trial : Trials()) {
     EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
-    EXPECT_TRUE(std::filesystem::exists(TrialDir(trial["name"]) / "fs/var/log/katib/metrics.log"));
+    const std::filesystem::path own = TrialDir(trial["name"]) / "fs/var/log/katib/metrics.log";
+    EXPECT_TRUE(std::filesystem::exists(own));
+    const std::string argv = ReadFile(TrialDir(trial["name"]) / "args.bin");
+    EXPECT_THAT(argv, HasSubstr('\0' + ("--metrics-file=" + own.string()) + '\0'));
+    for (const std::string& other : other_paths) EXPECT_THAT(argv, HasSubstr('\0' + other + '\0'));
+    EXPECT_THAT(ReadFile(TrialDir(trial["name"]) / "env.bin"), HasSubstr('\0' + ("METRICS=" + own.string()) + '\0'));
   }
 }
 

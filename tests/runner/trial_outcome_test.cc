@@ -39,6 +39,18 @@ TEST(TrialOutcomeTest, ExitZeroWithoutTheObjectiveIsMetricsUnavailable) {
             "the trial exited 0 without reporting loss (metrics line 2: longer than 1048576 bytes; skipped)");
 }
 
+// Most likely the trial built the path itself, so it wrote the real file.
+TEST(TrialOutcomeTest, AMetricsFileNeverCreatedIsNamed) {
+  TrialEnding ending = Ending(kExit0);
+  ending.objective_available = false;
+  ending.unwritten_metrics_file = {.named = "/var/log/katib/metrics.log",
+                                   .copy = "/w/trials/t-0001/fs/var/log/katib/metrics.log"};
+  EXPECT_EQ(ConcludeTrial(ending).message,
+            "the trial exited 0 without reporting loss (it never created its metrics file "
+            "/w/trials/t-0001/fs/var/log/katib/metrics.log, its own copy of /var/log/katib/metrics.log, whose "
+            "path is rewritten where the args or env name it, not where the trial builds it)");
+}
+
 TEST(TrialOutcomeTest, AFailedExitPointsAtStderrWhenThereIsSomething) {
   TrialEnding ending = Ending(kExit3);
   TrialOutcome outcome = ConcludeTrial(ending);
