@@ -503,7 +503,32 @@ class Validator {
                   "Push"));
         break;
     }
-    if (mc.metrics_format) Filters(*mc.metrics_format);
+    const CollectorKind kind = ParseCollectorKind(mc.collector_kind);
+    if (mc.metrics_format) {
+      Filters(*mc.metrics_format);
+    } else if (kind == CollectorKind::kStdOut || (kind == CollectorKind::kFile && fsp && fsp->format == "TEXT")) {
+      NamesTheDefaultFilterReads();
+    }
+  }
+
+  // Katib's default filter takes a metric name of letters, digits, '_', '|'
+  // and '-' (its [\w|-]+): another is never collected, and "val/loss=0.5"
+  // reads as loss=0.5.
+  void NamesTheDefaultFilterReads() {
+    if (!spec_.objective) return;
+    static const RE2 kName(R"([\w|-]+)");
+    auto check = [&](const std::string& name, std::string path) {
+      if (name.empty() || RE2::FullMatch(name, kName)) return;
+      Warning(std::move(path),
+              Cat("Katib's default metrics filter reads names of letters, digits, _, | and - only, so ",
+                  Quoted(name), " is never collected: rename the metric, or set a filter "
+                  "(spec.metricsCollectorSpec.source.filter.metricsFormat)"));
+    };
+    const api::Objective& o = *spec_.objective;
+    check(o.objective_metric_name, "spec.objective.objectiveMetricName");
+    for (size_t i = 0; i < o.additional_metric_names.size(); ++i) {
+      check(o.additional_metric_names[i], IndexPath("spec.objective.additionalMetricNames", i));
+    }
   }
 
   void Filters(const std::vector<std::string>& formats) {

@@ -192,6 +192,26 @@ std::vector<std::string> ErrorPaths(const LoadedExperiment& loaded) {
   return paths;
 }
 
+// Katib's default filter reads "val/loss=0.5" as loss=0.5: the objective
+// would never arrive, in a cluster as here.
+TEST(ExperimentLoader, WarnsOfMetricNamesKatibsDefaultFilterCannotRead) {
+  const Diagnostic objective = OnlyWarning(LoadExperimentText(GridWith("val_loss", "val/loss")));
+  EXPECT_EQ(objective.path, "spec.objective.objectiveMetricName");
+  EXPECT_EQ(objective.message,
+            "Katib's default metrics filter reads names of letters, digits, _, | and - only, so \"val/loss\" is never "
+            "collected: rename the metric, or set a filter (spec.metricsCollectorSpec.source.filter.metricsFormat)");
+  EXPECT_EQ(OnlyWarning(LoadExperimentText(GridWith("- loss", "- loss.total"))).path,
+            "spec.objective.additionalMetricNames[1]");
+  // A filter of one's own reads what it says.
+  std::string text = GridWith("val_loss", "val/loss");
+  Replace(text, "  algorithm:\n",
+          "  metricsCollectorSpec:\n    source:\n      filter:\n        metricsFormat: [\"([\\\\w/]+)=(\\\\S+)\"]\n"
+          "  algorithm:\n");
+  const LoadedExperiment filtered = LoadExperimentText(text);
+  EXPECT_TRUE(filtered.ok());
+  EXPECT_THAT(filtered.diagnostics, testing::IsEmpty()) << FormatDiagnostic("grid.yaml", filtered.diagnostics.front());
+}
+
 // Katib's webhook converts a batch/v1 Job trial spec to Kubernetes' Job and
 // refuses the experiment when a field is dropped on the way.
 TEST(ExperimentLoader, UnknownFieldsOfAJobAreErrors) {
