@@ -25,8 +25,9 @@
 //
 // Differences from Katib, all in the direction of not losing data: a JSON
 // line that does not parse is skipped with a warning (Katib fails the whole
-// collection); a line over `max_line_bytes` is skipped with a warning; one
-// '\r' before '\n' is dropped; when streaming, records already taken with
+// collection); a line over `max_line_bytes` is skipped with a warning, the
+// cap applying to each '\r'-separated part of a line (a progress bar redrawn
+// in place, which Katib reads whole); one '\r' before '\n' is dropped; when streaming, records already taken with
 // TakeRecords() are not withdrawn if the objective later turns out missing
 // (CollectObservationLog applies Katib's rule exactly).
 //

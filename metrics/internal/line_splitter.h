@@ -16,31 +16,35 @@ class LineSplitter {
   // Calls on_line(line, line_number) for each complete line in `chunk`, with
   // the '\n' and one '\r' before it removed, and on_overlong(line_number) for
   // each line longer than the cap, whose bytes are dropped as they arrive.
-  // Line numbers start at 1. Lines lying wholly inside a chunk are passed
-  // without copying; only a line split across chunks is buffered.
+  // A '\r' inside a line (a progress bar redrawn in place, as tqdm draws
+  // it) ends a part of it that is passed on its own, under the line's
+  // number: each redraw is read, and the cap applies to each. Line numbers
+  // start at 1. Lines lying wholly inside a chunk are passed without
+  // copying; only a line split across chunks is buffered.
   template <typename OnLine, typename OnOverlong>
   void Feed(std::string_view chunk, OnLine&& on_line, OnOverlong&& on_overlong) {
     while (!chunk.empty()) {
-      const void* nl = std::memchr(chunk.data(), '\n', chunk.size());
-      if (nl == nullptr) {
+      const char* nl = static_cast<const char*>(std::memchr(chunk.data(), '\n', chunk.size()));
+      const size_t line_end = nl == nullptr ? chunk.size() : static_cast<size_t>(nl - chunk.data());
+      const char* cr = static_cast<const char*>(std::memchr(chunk.data(), '\r', line_end));
+      const size_t part_end = cr == nullptr ? line_end : static_cast<size_t>(cr - chunk.data());
+      if (cr != nullptr && !(nl != nullptr && part_end + 1 == line_end)) {  // not a CRLF's
+        EndPart(chunk.substr(0, part_end), /*ends_line=*/false, on_line, on_overlong);
+        chunk.remove_prefix(part_end + 1);
+      } else if (nl == nullptr) {
         Buffer(chunk);
         return;
-      }
-      const size_t take = static_cast<const char*>(nl) - chunk.data();
-      if (buffered_) {
-        Buffer(chunk.substr(0, take));
-        EndLine(pending_, on_line, on_overlong);
       } else {
-        EndLine(chunk.substr(0, take), on_line, on_overlong);
+        EndPart(chunk.substr(0, line_end), /*ends_line=*/true, on_line, on_overlong);
+        chunk.remove_prefix(line_end + 1);
       }
-      chunk.remove_prefix(take + 1);
     }
   }
 
   // Ends the stream: a last line without '\n' still counts, as in Katib.
   template <typename OnLine, typename OnOverlong>
   void Finish(OnLine&& on_line, OnOverlong&& on_overlong) {
-    if (buffered_) EndLine(pending_, on_line, on_overlong);
+    if (buffered_) EndPart("", /*ends_line=*/true, on_line, on_overlong);
   }
 
  private:
@@ -55,15 +59,22 @@ class LineSplitter {
     pending_.append(part);
   }
 
+  // Ends the pending part of a line with `part`, and the line too when
+  // `ends_line`.
   template <typename OnLine, typename OnOverlong>
-  void EndLine(std::string_view line, OnLine& on_line, OnOverlong& on_overlong) {
-    ++line_number_;
-    if (overlong_ || line.size() > max_line_bytes_) {
-      on_overlong(line_number_);
-    } else {
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      on_line(line, line_number_);
+  void EndPart(std::string_view part, bool ends_line, OnLine& on_line, OnOverlong& on_overlong) {
+    if (buffered_) {
+      Buffer(part);
+      part = pending_;
     }
+    const size_t number = line_number_ + 1;
+    if (overlong_ || part.size() > max_line_bytes_) {
+      on_overlong(number);
+    } else {
+      if (ends_line && !part.empty() && part.back() == '\r') part.remove_suffix(1);
+      on_line(part, number);
+    }
+    if (ends_line) line_number_ = number;
     pending_.clear();
     buffered_ = overlong_ = false;
   }

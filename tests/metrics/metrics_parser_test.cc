@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+
 namespace hpsearch::metrics {
 namespace {
 
@@ -147,6 +149,12 @@ invalid INFO     {metricName: loss, metricValue: 0.3634})",
        "loss=1\r\nloss=2\r\n",
        Text({"loss"}),
        {Log(kZero, "loss", "1"), Log(kZero, "loss", "2")}},
+      // A progress bar redrawn in place is one line to Katib, which finds
+      // every match in it.
+      {"ProgressBarRedraws",
+       "1%| loss=3\r2%| loss=2\r\r3%| loss=1\n",
+       Text({"loss"}),
+       {Log(kZero, "loss", "3"), Log(kZero, "loss", "2"), Log(kZero, "loss", "1")}},
       // A custom filter with an empty-matching group follows Go's find-all.
       {"CustomFilterGoFindAll",
        "loss:1,loss:2;acc:x\n",
@@ -187,7 +195,7 @@ TEST(CollectObservationLogTest, BinaryJunk) {
 TEST(MetricsParserTest, EveryChunkingOfASampleGivesTheSameRecords) {
   const std::string sample =
       "2024-03-04T17:55:08Z epoch=1 loss=0.5 accuracy=0.7\r\nnoise\n"
-      "epoch=2 loss=0.25\naccuracy = 9E-1 loss=+.5e+1\nloss=";
+      "epoch=2 loss=0.25\raccuracy = 9E-1 loss=+.5e+1\nloss=";
   const std::vector<std::string> metrics = {"loss", "accuracy"};
   const std::vector<MetricLog> whole = Collect(sample, Text(metrics));
   ASSERT_EQ(whole.size(), 6u);
@@ -230,6 +238,25 @@ TEST(MetricsParserTest, OverlongLinesAreSkippedWithAWarning) {
   EXPECT_THAT(parser->TakeRecords(), ElementsAre(Log(kZero, "loss", "1"), Log(kZero, "loss", "4")));
   EXPECT_THAT(parser->warnings(), ElementsAre(HasSubstr("line 2: longer than 64 bytes"),
                                               HasSubstr("line 3: longer than 64 bytes")));
+}
+
+// tqdm redraws its bar with '\r' until the epoch ends: each redraw is read
+// on its own, so a bar of many megabytes loses nothing to the line cap.
+TEST(MetricsParserTest, EachRedrawOfAProgressBarIsReadUnderTheCap) {
+  ParserOptions options = Text({"loss"});
+  options.max_line_bytes = 64;
+  auto parser = MetricsParser::Create(options);
+  ASSERT_TRUE(parser.ok());
+  parser->Feed("start\n");
+  std::vector<MetricLog> want;
+  for (int step = 1; step <= 100; ++step) {
+    parser->Feed(absl::StrCat("epoch 1: ", step, "%|##| loss=", step, "\r"));
+    want.push_back(Log(kZero, "loss", absl::StrCat(step)));
+  }
+  parser->Feed("\nloss=0.5 " + std::string(100, 'x') + "\n");
+  parser->Finish();
+  EXPECT_EQ(parser->TakeRecords(), want);
+  EXPECT_THAT(parser->warnings(), ElementsAre(HasSubstr("line 3: longer than 64 bytes")));
 }
 
 TEST(MetricsParserTest, StreamingKeepsTakenRecordsAndAddsUnavailable) {
