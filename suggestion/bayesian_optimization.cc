@@ -213,15 +213,30 @@ class Optimizer {
   void ReadTrials() {
     const bool maximize =
         input_.experiment->spec().objective().type() == pb::MAXIMIZE;
+    std::vector<std::vector<double>> diverged;
     for (const TrialPoint& trial : input_.trials) {
       taken_.insert(trial.point);
       if (trial.objective && std::isfinite(*trial.objective)) {
         observed_x_.push_back(space_.Encode(trial.point));
         observed_y_.push_back(maximize ? -*trial.objective : *trial.objective);
+      } else if (trial.condition == pb::TrialStatus::SUCCEEDED) {
+        diverged.push_back(space_.Encode(trial.point));
       } else if (trial.condition == pb::TrialStatus::CREATED ||
                  trial.condition == pb::TrialStatus::RUNNING ||
                  trial.condition == pb::TrialStatus::UNKNOWN) {
         pending_.push_back(space_.Encode(trial.point));
+      }
+    }
+    // A trial that succeeded with an objective that is no finite number
+    // (loss=nan or inf: Katib's default filter records "" for nan) most
+    // likely diverged there. Ignored, it would teach the model nothing, and
+    // the search would keep probing the region; it counts as the worst value
+    // seen, the usual stand-in.
+    if (!observed_y_.empty()) {
+      const double worst = *std::max_element(observed_y_.begin(), observed_y_.end());
+      for (std::vector<double>& unit : diverged) {
+        observed_x_.push_back(std::move(unit));
+        observed_y_.push_back(worst);
       }
     }
   }

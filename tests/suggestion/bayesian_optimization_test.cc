@@ -430,6 +430,36 @@ TEST(BayesianOptimizationTest, LearnsAnUnorderedCategorical) {
   EXPECT_GE(best_level, 10) << "of the last 15 suggestions";
 }
 
+// Below x = 0.4 training diverges: loss=nan, which Katib's default filter
+// records as "", and the trial succeeds without a number. Counted as the
+// worst value seen, the region is left alone; ignored, it was probed again
+// and again, as the slope leads into it.
+TEST(BayesianOptimizationTest, StaysAwayFromWhereTrialsDiverged) {
+  const std::string experiment = R"pb(
+    experiment {
+      name: "diverging"
+      spec {
+        parameter_specs {
+          parameters { name: "x" parameter_type: DOUBLE feasible_space { min: "0" max: "1" } }
+        }
+        objective { type: MINIMIZE objective_metric_name: "loss" }
+        algorithm { algorithm_name: "bayesianoptimization"
+                    algorithm_settings { name: "random_state" value: "7" } }
+      }
+    })pb";
+  int diverged = 0;
+  pb::GetSuggestionsRequest request = Request(experiment, 1, 0);
+  for (int i = 0; i < 25; ++i) {
+    request.set_total_request_number(i + 1);
+    absl::StatusOr<pb::GetSuggestionsReply> reply = Suggest(request);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    const double x = std::stod(Values(reply->parameter_assignments(0)).at("x"));
+    if (i >= 10 && x < 0.4) ++diverged;
+    testing::AddTrial(request, *reply, 0, pb::TrialStatus::SUCCEEDED, x < 0.4 ? "" : absl::StrCat(x));
+  }
+  EXPECT_LE(diverged, 2) << "of the last 15 suggestions";
+}
+
 TEST(BayesianOptimizationTest, ReturnsTheLastPointsOfAFiniteSpace) {
   // 4 * 3 points, 10 of them tried: the remaining two come back, in the
   // design phase (a design saturated with taken points) and in the model
