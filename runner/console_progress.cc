@@ -1,5 +1,7 @@
 #include "runner/console_progress.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -66,7 +68,12 @@ void ConsoleProgress::OnTrialStarted(const metrics::TrialRecord& trial) {
 void ConsoleProgress::OnTrialEnded(const TrialView& trial) {
   const metrics::TrialRecord& record = trial.record;
   std::string line = absl::StrCat(record.name, " ", std::string(metrics::TrialStatusName(record.status)));
-  if (record.objective_value) absl::StrAppend(&line, ": ", objective_metric_, "=", *record.objective_value);
+  if (record.objective_value) {
+    // loss=nan reads as "" with Katib's default filter: say so, not "loss=".
+    const bool number = record.objective_numeric && std::isfinite(*record.objective_numeric);
+    absl::StrAppend(&line, ": ", objective_metric_, "=",
+                    number ? *record.objective_value : absl::StrCat("\"", *record.objective_value, "\" (not a number)"));
+  }
   if (!record.message.empty()) absl::StrAppend(&line, " (", record.message, ")");
   Print(line);
 }

@@ -1,6 +1,7 @@
 #include "runner/trial_report.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,14 @@ namespace hpsearch::runner {
 namespace {
 
 using nlohmann::ordered_json;
+
+// The objective as a JSON number; JSON has none for inf and nan, which are
+// kept as the text the trial reported rather than turned into null.
+ordered_json ObjectiveJson(const metrics::TrialRecord& record) {
+  if (!record.objective_numeric) return nullptr;
+  if (!std::isfinite(*record.objective_numeric)) return *record.objective_value;
+  return *record.objective_numeric;
+}
 
 std::vector<std::string> MetricNames(const api::Experiment& experiment) {
   std::vector<std::string> names = {experiment.spec.objective->objective_metric_name};
@@ -155,7 +164,7 @@ ordered_json TrialJson(const TrialView& trial, const api::Experiment& experiment
       {"reason", record.reason},
       {"message", record.message},
       {"parameters", parameters},
-      {"objective", record.objective_numeric ? ordered_json(*record.objective_numeric) : ordered_json(nullptr)},
+      {"objective", ObjectiveJson(record)},
       {"metrics", metric_values},
       {"startTime", metrics::FormatMicrosRfc3339Nano(record.start_us)},
       {"completionTime", metrics::FormatMicrosRfc3339Nano(record.end_us)},

@@ -88,6 +88,20 @@ TEST(ConsoleProgressTest, PipesGetTimestampedLinesAndNoControlCharacters) {
   EXPECT_THAT(text, Not(HasSubstr("\x1b")));
 }
 
+// Katib's default filter records loss=nan as "": shown as such, not "loss=".
+TEST(ConsoleProgressTest, AnObjectiveThatIsNoNumberIsSaidToBe) {
+  Captured out;
+  {
+    ConsoleProgress progress(out.file(), /*interactive=*/false, 4, "loss");
+    TrialView ended = Best();
+    ended.record.status = metrics::TrialStatus::kSucceeded;
+    ended.record.objective_value = "";
+    ended.record.objective_numeric.reset();
+    progress.OnTrialEnded(ended);
+  }
+  EXPECT_THAT(out.Text(), HasSubstr("exp-0003 Succeeded: loss=\"\" (not a number)\n"));
+}
+
 TEST(ConsoleProgressTest, AValueWithALineBreakStaysOnItsLine) {
   Captured out;
   {

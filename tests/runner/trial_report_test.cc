@@ -3,9 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_split.h"
 
@@ -68,6 +71,17 @@ TEST(TrialReportTest, SortsSucceededTrialsFirstThenPartialObjectivesThenNone) {
   std::vector<std::string> names;
   for (const TrialView& view : sorted) names.push_back(view.record.name);
   EXPECT_THAT(names, ElementsAre("best", "worse", "crashed", "running", "stopped", "silent"));
+}
+
+// JSON has no infinity: the objective keeps the text the trial reported
+// rather than becoming null.
+TEST(TrialReportTest, AnInfiniteObjectiveIsWrittenAsItsText) {
+  TrialView diverged = Trial("diverged", "x", "1", "");
+  diverged.record.status = metrics::TrialStatus::kSucceeded;
+  diverged.record.objective_value = "-Inf";
+  diverged.record.objective_numeric = -std::numeric_limits<double>::infinity();
+  const nlohmann::json json = nlohmann::json::parse(FormatTrials({diverged}, Experiment({"x"}), ReportFormat::kJson));
+  EXPECT_EQ(json[0]["objective"], "-Inf");
 }
 
 }  // namespace
