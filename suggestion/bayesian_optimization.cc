@@ -38,32 +38,37 @@ constexpr SettingSpec kSettings[] = {
      .default_value = "GP",
      .choices = kEstimators,
      .doc = "Surrogate model. Only GP is supported; RF, ET and GBRT are "
-            "rejected."},
+            "rejected.",
+     .katib_refusal = "base_estimator $0 is not supported in Bayesian optimization"},
     {.name = "n_initial_points",
      .type = SettingType::kInt,
      .default_value = "10",
      .min = 0,
      .doc = "Suggestions taken from a space-filling (randomized Halton) "
-            "design before the model is used."},
+            "design before the model is used.",
+     .katib_refusal = "n_initial_points should be great or equal than zero"},
     {.name = "acq_func",
      .type = SettingType::kChoice,
      .default_value = "gp_hedge",
      .choices = kAcquisitions,
      .doc = "Acquisition function: EI, PI, LCB or gp_hedge (a choice among "
             "the three per suggestion). EIps and PIps are rejected: they need "
-            "the trials' run time."},
+            "the trials' run time.",
+     .katib_refusal = "acq_func $0 is not supported in Bayesian optimization"},
     {.name = "acq_optimizer",
      .type = SettingType::kChoice,
      .default_value = "auto",
      .choices = kAcquisitionOptimizers,
      .doc = "sampling: best of dense quasi-random candidates; auto and lbfgs: "
             "the same, then a local search from the best few (compass steps on "
-            "continuous parameters, neighbouring values on the others)."},
+            "continuous parameters, neighbouring values on the others).",
+     .katib_refusal = "acq_optimizer $0 is not supported in Bayesian optimization"},
     {.name = "random_state",
      .type = SettingType::kInt,
      .min = 0,
      .doc = "Seed of the design and candidates. Without it the seed is "
-            "derived from the experiment name."},
+            "derived from the experiment name.",
+     .katib_refusal = "random_state should be great or equal than zero"},
 };
 
 enum class Acquisition { kExpectedImprovement, kProbabilityOfImprovement, kLowerConfidenceBound };

@@ -15,13 +15,15 @@ constexpr SettingSpec kMedianStopSettings[] = {
      .type = SettingType::kInt,
      .default_value = "3",
      .min = 1,
-     .doc = "Succeeded trials needed before new trials get a rule."},
+     .doc = "Succeeded trials needed before new trials get a rule.",
+     .katib_refusal = "min_trials_required must be greater than zero (>0)"},
     {.name = "start_step",
      .type = SettingType::kInt,
      .default_value = "4",
      .min = 1,
      .doc = "Objective reports averaged per succeeded trial, and the report "
-            "at which a new trial is checked."},
+            "at which a new trial is checked.",
+     .katib_refusal = "start_step must be greater or equal than one (>=1)"},
 };
 
 }  // namespace

@@ -17,7 +17,8 @@ constexpr SettingSpec kRandomSettings[] = {
      .type = SettingType::kInt,
      .min = 0,
      .doc = "Seed of the random sequence. Without it the seed is derived "
-            "from the experiment name."},
+            "from the experiment name.",
+     .katib_refusal = "random_state should be great or equal than zero"},
 };
 
 // Katib deletes trials when parallelTrialCount is lowered, not always the

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/substitute.h"
 #include "suggestion/internal/number_format.h"
 
 namespace hpsearch::suggestion {
@@ -38,6 +39,19 @@ std::optional<Settings::Value> ParseValue(const SettingSpec& spec,
       return text;
   }
   return std::nullopt;
+}
+
+// Whether `text` is a value of the setting's kind, in bounds or not.
+bool OfKind(const SettingSpec& spec, const std::string& text) {
+  switch (spec.type) {
+    case SettingType::kInt:
+      return internal::ParseInt(text).has_value();
+    case SettingType::kDouble:
+      return internal::ParseDouble(text).has_value();
+    case SettingType::kChoice:
+      return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -74,6 +88,12 @@ absl::StatusOr<Settings> Settings::Parse(
           "unknown setting ", setting.name(), " for algorithm ", algorithm));
     }
     std::optional<Value> value = ParseValue(*spec, setting.value());
+    if (!value && !spec->katib_refusal.empty() && OfKind(*spec, setting.value())) {
+      // Katib's words for a number give its bounds; for a choice, not the choices.
+      return absl::InvalidArgumentError(absl::StrCat(
+          absl::Substitute(spec->katib_refusal, setting.value()),
+          spec->type == SettingType::kChoice ? absl::StrCat(" (it must be ", DescribeSettingType(*spec), ")") : ""));
+    }
     if (!value) {
       return absl::InvalidArgumentError(
           absl::StrCat("failed to validate ", setting.name(), "(",

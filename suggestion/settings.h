@@ -42,6 +42,10 @@ struct SettingSpec {
   // Allowed values of a kChoice setting.
   std::span<const absl::string_view> choices = {};
   absl::string_view doc = {};
+  // Katib's own message for a value of the right kind that the setting
+  // refuses (out of bounds, not a choice), $0 standing for the value, which
+  // users search for; empty where Katib has none.
+  absl::string_view katib_refusal = {};
 };
 
 // Renders a spec's type, bounds or choices for messages and documentation,
@@ -53,8 +57,10 @@ class Settings {
   using Value = std::variant<int64_t, double, std::string>;
 
   // Parses the experiment's settings against `schema`. Errors
-  // (INVALID_ARGUMENT): "unknown setting X for algorithm Y", and
-  // "failed to validate X(V): must be <type>" for a bad value. A repeated
+  // (INVALID_ARGUMENT): "unknown setting X for algorithm Y", "failed to
+  // validate X(V): must be <type>" for a value of the wrong kind, and the
+  // spec's katib_refusal (with "(it must be one of ...)" for a choice) for
+  // one it refuses. A repeated
   // name takes its last value, as Katib's services do.
   static absl::StatusOr<Settings> Parse(
       absl::string_view algorithm, std::span<const SettingSpec> schema,

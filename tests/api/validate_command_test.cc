@@ -144,7 +144,7 @@ TEST(ValidateCommand, RejectsEarlyStoppingSettingsMedianStopRefuses) {
   const fs::path file = WriteTemp("early.yaml", text);
   const Result run = Validate(file.string());
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_THAT(run.err, HasSubstr("error: spec.earlyStopping: failed to validate start_step(0)"));
+  EXPECT_THAT(run.err, HasSubstr("error: spec.earlyStopping: start_step must be greater or equal than one (>=1)"));
   ExpectDiagnosticShape(run.err, file.string());
 
   const std::string zero = "value: \"0\"";

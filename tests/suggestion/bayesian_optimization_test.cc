@@ -146,15 +146,19 @@ TEST(BayesianOptimizationTest, RejectsSettingsItCannotHonour) {
 
   experiment.mutable_spec()->mutable_algorithm()->mutable_algorithm_settings(0)->set_value(
       "XI");
-  EXPECT_THAT(ValidateSettings(experiment).message(),
-              HasSubstr("failed to validate acq_func(XI)"));
+  // Katib's words, then what the setting takes.
+  EXPECT_EQ(ValidateSettings(experiment).message(),
+            "acq_func XI is not supported in Bayesian optimization (it must be one of gp_hedge, LCB, EI, PI, EIps, "
+            "PIps)");
 
   experiment.mutable_spec()->mutable_algorithm()->mutable_algorithm_settings(0)->set_name(
       "n_initial_points");
   experiment.mutable_spec()->mutable_algorithm()->mutable_algorithm_settings(0)->set_value(
       "-1");
-  EXPECT_THAT(ValidateSettings(experiment).message(),
-              HasSubstr("failed to validate n_initial_points(-1)"));
+  EXPECT_EQ(ValidateSettings(experiment).message(), "n_initial_points should be great or equal than zero");
+  experiment.mutable_spec()->mutable_algorithm()->mutable_algorithm_settings(0)->set_value("many");
+  EXPECT_EQ(ValidateSettings(experiment).message(),
+            "failed to validate n_initial_points(many): must be an integer >= 0");
 }
 
 TEST(BayesianOptimizationTest, RejectsAFiniteSpaceSmallerThanMaxTrialCount) {

@@ -36,7 +36,7 @@ TEST(MedianStopSettingsTest, ReadsAndChecksSettings) {
   EXPECT_THAT(Parse("algorithm_name: 'medianstop' algorithm_settings { name: 'min_trials_required' value: '0' }")
                   .status()
                   .message(),
-              HasSubstr("failed to validate min_trials_required(0)"));
+              HasSubstr("min_trials_required must be greater than zero (>0)"));
   EXPECT_THAT(Parse("algorithm_name: 'medianstop' algorithm_settings { name: 'start_step' value: 'four' }")
                   .status()
                   .message(),
