@@ -398,7 +398,12 @@ absl::StatusOr<std::filesystem::path> ResolveCommand(
     std::error_code error;
     const std::filesystem::path path = std::filesystem::absolute(command, error).lexically_normal();
     if (!error && IsExecutableFile(path)) return path;
-    return absl::NotFoundError(absl::StrCat(path.string(), " is not an executable file"));
+    const std::string relative =
+        command.starts_with('/') ? "" : absl::StrCat(" (", command, " is taken from where hpsearch runs)");
+    if (!std::filesystem::exists(path, error)) {
+      return absl::NotFoundError(absl::StrCat(path.string(), " does not exist", relative));
+    }
+    return absl::NotFoundError(absl::StrCat(path.string(), " is not an executable file", relative));
   }
   for (const std::filesystem::path& dir : search_dirs) {
     std::filesystem::path candidate = dir / command;

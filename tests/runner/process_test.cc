@@ -282,6 +282,21 @@ TEST_F(ResolveCommandTest, ResolvesRelativePathsFromTheWorkingDirectory) {
   EXPECT_EQ(*resolved, root_ / "second" / "trainer");
 }
 
+// What is wrong, and where a relative path was looked for.
+TEST_F(ResolveCommandTest, SaysWhetherAPathIsMissingOrNotExecutable) {
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(root_);
+  const absl::Status missing = ResolveCommand("./train.sh", {}).status();
+  const absl::Status plain = ResolveCommand("first/plain", {}).status();
+  std::filesystem::current_path(before);
+  EXPECT_EQ(missing.message(),
+            (root_ / "train.sh").string() + " does not exist (./train.sh is taken from where hpsearch runs)");
+  EXPECT_EQ(plain.message(), (root_ / "first/plain").string() +
+                                 " is not an executable file (first/plain is taken from where hpsearch runs)");
+  EXPECT_EQ(ResolveCommand((root_ / "nope").string(), {}).status().message(),
+            (root_ / "nope").string() + " does not exist");
+}
+
 TEST(DefaultCommandSearchPathTest, IsPathThenTheExecutablesFolder) {
   std::vector<std::filesystem::path> dirs = DefaultCommandSearchPath();
   ASSERT_FALSE(dirs.empty());
