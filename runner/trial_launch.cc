@@ -149,6 +149,13 @@ absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
 absl::Status MakeEmptyTrialDir(const std::filesystem::path& trial_dir) {
   int made = mkdir(trial_dir.c_str(), 0755);
   if (made != 0 && errno == EEXIST) {
+    // The interrupted attempt's logs may tell why it hung or was slow: they
+    // are kept, as <log>.previous, beside the next attempt's.
+    constexpr const char* kLogs[] = {"stdout.log", "stderr.log"};
+    auto aside = [&](const char* log) {
+      return trial_dir.parent_path() / absl::StrCat(".", trial_dir.filename().string(), ".", log);
+    };
+    for (const char* log : kLogs) std::rename((trial_dir / log).c_str(), aside(log).c_str());
     std::error_code error;
     std::filesystem::remove_all(trial_dir, error);
     // Out of descriptors, say: mkdir would only say "File exists".
@@ -156,6 +163,9 @@ absl::Status MakeEmptyTrialDir(const std::filesystem::path& trial_dir) {
       return absl::UnavailableError(absl::StrCat("cannot clear ", trial_dir.string(), ": ", error.message()));
     }
     made = mkdir(trial_dir.c_str(), 0755);
+    for (const char* log : kLogs) {
+      std::rename(aside(log).c_str(), (trial_dir / absl::StrCat(log, ".previous")).c_str());
+    }
   }
   if (made != 0) {
     return absl::UnavailableError(absl::StrCat("cannot create ", trial_dir.string(), ": ", std::strerror(errno)));

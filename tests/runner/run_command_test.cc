@@ -670,7 +670,14 @@ TEST_F(RunCommandTest, InterruptStopsTrialsLeavesNoOrphansAndResumes) {
   json trials = Trials();
   ASSERT_THAT(trials, SizeIs(2));
   EXPECT_EQ(trials[0]["name"], "e2e-0001");
-  for (const json& trial : trials) EXPECT_EQ(trial["status"], "Succeeded");
+  for (const json& trial : trials) {
+    EXPECT_EQ(trial["status"], "Succeeded");
+    // The interrupted attempt's output is kept beside the new one's.
+    EXPECT_THAT(ReadFile(TrialDir(trial["name"]) / "stdout.log.previous"), HasSubstr("loss="));
+    EXPECT_THAT(ReadFile(TrialDir(trial["name"]) / "stdout.log"), HasSubstr("loss="));
+  }
+  const auto entries = std::filesystem::directory_iterator(workdir_ / "trials");
+  EXPECT_EQ(std::distance(begin(entries), end(entries)), 2);  // nothing left aside
 }
 
 TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
