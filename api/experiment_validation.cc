@@ -570,7 +570,7 @@ class Validator {
 
   // Katib's grid service refuses more trials than grid points.
   void GridSize() {
-    if (!IsGrid() || !spec_.max_trial_count) return;
+    if (!IsGrid() || !spec_.max_trial_count || *spec_.max_trial_count <= 0) return;  // reported already
     const std::optional<uint64_t> points = CountGridPoints(spec_.parameters);
     if (points && static_cast<uint64_t>(*spec_.max_trial_count) > *points) {
       Error("spec.maxTrialCount", Cat("Max Trial Count: ", *spec_.max_trial_count,
