@@ -5,12 +5,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <system_error>
 
 #include "api/experiment_defaults.h"
 #include "api/experiment_validation.h"
 #include "api/experiment_yaml.h"
 #include "api/internal/strings.h"
+#include "absl/status/statusor.h"
 
 namespace hpsearch::api {
 namespace {
@@ -72,7 +74,11 @@ bool UnderReportedPath(const std::vector<Diagnostic>& reported, const Diagnostic
 
 }  // namespace
 
-LoadedExperiment LoadExperimentText(std::string_view text) {
+namespace {
+
+// What makes a text no Experiment file before it is parsed (too large,
+// binary, empty), if anything; drops a UTF-8 byte order mark.
+std::optional<LoadedExperiment> CheckText(std::string_view& text) {
   if (text.size() > kMaxExperimentFileBytes) {
     return Failure({}, Cat("file is larger than the ", kMaxExperimentFileBytes,
                            "-byte limit for an Experiment"));
@@ -86,7 +92,12 @@ LoadedExperiment LoadExperimentText(std::string_view text) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return Failure({1, 1}, "file is empty: expected an Experiment");
   }
-  ParsedExperiment parsed = ParseExperimentYaml(text);
+  return std::nullopt;
+}
+
+// Katib's defaults and validation applied to a parsed Experiment, every
+// diagnostic placed and in order.
+LoadedExperiment Complete(ParsedExperiment parsed) {
   LoadedExperiment out;
   out.diagnostics = std::move(parsed.diagnostics);
   if (parsed.structurally_usable) {
@@ -110,11 +121,12 @@ LoadedExperiment LoadExperimentText(std::string_view text) {
   return out;
 }
 
-LoadedExperiment LoadExperimentFile(const std::string& path) {
+// The file's text, read with the size cap, or why it cannot be read.
+absl::StatusOr<std::string> ReadExperimentFile(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return Failure({}, "is a directory, not a file");
+  if (std::filesystem::is_directory(path, ec)) return absl::FailedPreconditionError("is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Failure({}, Cat("cannot open: ", std::strerror(errno)));
+  if (!in) return absl::NotFoundError(Cat("cannot open: ", std::strerror(errno)));
   // Reads at most one byte past the cap, so a huge file is refused cheaply.
   std::string text;
   char chunk[1 << 16];
@@ -122,8 +134,34 @@ LoadedExperiment LoadExperimentFile(const std::string& path) {
          (in.read(chunk, sizeof chunk) || in.gcount() > 0)) {
     text.append(chunk, static_cast<size_t>(in.gcount()));
   }
-  if (in.bad()) return Failure({}, Cat("cannot read: ", std::strerror(errno)));
-  return LoadExperimentText(text);
+  if (in.bad()) return absl::UnavailableError(Cat("cannot read: ", std::strerror(errno)));
+  return text;
+}
+
+}  // namespace
+
+LoadedExperiment LoadExperimentText(std::string_view text) {
+  if (std::optional<LoadedExperiment> failure = CheckText(text)) return *std::move(failure);
+  return Complete(ParseExperimentYaml(text));
+}
+
+std::vector<LoadedExperiment> LoadExperimentsText(std::string_view text) {
+  if (std::optional<LoadedExperiment> failure = CheckText(text)) return {*std::move(failure)};
+  std::vector<LoadedExperiment> loaded;
+  for (ParsedExperiment& parsed : ParseExperimentsYaml(text)) loaded.push_back(Complete(std::move(parsed)));
+  return loaded;
+}
+
+LoadedExperiment LoadExperimentFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadExperimentFile(path);
+  if (!text.ok()) return Failure({}, std::string(text.status().message()));
+  return LoadExperimentText(*text);
+}
+
+std::vector<LoadedExperiment> LoadExperimentsFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadExperimentFile(path);
+  if (!text.ok()) return {Failure({}, std::string(text.status().message()))};
+  return LoadExperimentsText(*text);
 }
 
 }  // namespace hpsearch::api

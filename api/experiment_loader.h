@@ -37,7 +37,14 @@ struct LoadedExperiment {
 // Files larger than this are refused before parsing.
 inline constexpr size_t kMaxExperimentFileBytes = 16 * 1024 * 1024;
 
+// The file's one Experiment: a file with several is an error naming them.
 LoadedExperiment LoadExperimentFile(const std::string& path);
 LoadedExperiment LoadExperimentText(std::string_view text);
+
+// Each Experiment of a file (a manifest for kubectl apply -f may hold
+// several), loaded as the functions above load a lone one. A file that
+// cannot be read as a whole gives one failed LoadedExperiment saying why.
+std::vector<LoadedExperiment> LoadExperimentsFile(const std::string& path);
+std::vector<LoadedExperiment> LoadExperimentsText(std::string_view text);
 
 }  // namespace hpsearch::api

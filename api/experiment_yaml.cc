@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <initializer_list>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -118,18 +119,19 @@ std::string_view DescribeEmpty(const YAML::Node& value) {
   return value.Scalar().empty() ? "an empty string" : "false";
 }
 
-// Fails when the document expands past kMaxNodes or nests past kMaxDepth.
-bool WithinLimits(const YAML::Node& root, std::string* why) {
+// Fails when the document expands past what is left of `budget` (of
+// kMaxNodes for the file) or nests past kMaxDepth; takes its nodes from it.
+bool WithinLimits(const YAML::Node& root, size_t& budget, std::string* why) {
   std::vector<std::pair<YAML::Node, size_t>> stack{{root, 1}};
-  size_t visited = 0;
   while (!stack.empty()) {
     auto [node, depth] = std::move(stack.back());
     stack.pop_back();
-    if (++visited > kMaxNodes) {
+    if (budget == 0) {
       *why = Cat("document expands to more than ", kMaxNodes,
                  " YAML nodes (too large, or aliases that multiply)");
       return false;
     }
+    --budget;
     if (depth > kMaxDepth) {
       *why = Cat("document nests deeper than ", kMaxDepth, " levels");
       return false;
@@ -724,20 +726,28 @@ class Parser {
 
 }  // namespace
 
-ParsedExperiment ParseExperimentYaml(std::string_view text) {
-  ParsedExperiment out;
+namespace {
+
+// The Experiments of a file, or why it has none to read.
+struct ExperimentDocuments {
+  std::vector<YAML::Node> experiments;
+  std::vector<Diagnostic> notes;  // about objects skipped beside them
+  std::optional<Diagnostic> failure;
+};
+
+ExperimentDocuments ReadExperimentDocuments(const std::string& text) {
+  ExperimentDocuments out;
   auto fail = [&](SourcePosition pos, std::string message) {
-    out.diagnostics.push_back({Severity::kError, "", std::move(message), pos});
+    out.failure = Diagnostic{Severity::kError, "", std::move(message), pos};
     return std::move(out);
   };
-  const std::string owned(text);
   std::vector<YAML::Node> documents;
   try {
-    if (!DocumentsEndWithinCap(owned)) {
+    if (!DocumentsEndWithinCap(text)) {
       return fail({1, 1}, Cat("invalid YAML: more than ", kMaxDocuments,
                               " documents, or a stray token (such as ',') at the top level"));
     }
-    for (YAML::Node& doc : YAML::LoadAll(owned)) {
+    for (YAML::Node& doc : YAML::LoadAll(text)) {
       if (!doc.IsNull()) documents.push_back(std::move(doc));
     }
   } catch (const YAML::Exception& e) {
@@ -747,37 +757,50 @@ ParsedExperiment ParseExperimentYaml(std::string_view text) {
   }
   if (documents.empty()) return fail({1, 1}, "no YAML document: the file holds no Experiment");
   // A manifest for kubectl apply -f may hold other objects beside the
-  // Experiment (a ConfigMap, a PersistentVolumeClaim): they are not ours. A
+  // Experiments (a ConfigMap, a PersistentVolumeClaim): they are not ours. A
   // lone document is the Experiment, whatever its kind says.
-  std::vector<YAML::Node> experiments;
-  std::vector<std::pair<std::string, YAML::Mark>> others;  // kind, where
+  std::vector<std::string> others;
   for (const YAML::Node& doc : documents) {
     const std::string kind = documents.size() > 1 ? KindOf(doc) : "";
     if (kind.empty() || kind == kExperimentKind) {
-      experiments.push_back(doc);
+      out.experiments.push_back(doc);
     } else {
-      others.emplace_back(kind, doc.Mark());
+      others.push_back(kind);
+      out.notes.push_back(
+          {Severity::kWarning, "", Cat("skipped a ", kind, ": not an Experiment"), PositionOf(doc.Mark())});
     }
   }
-  if (experiments.size() > 1) {
-    return fail(PositionOf(experiments[1].Mark()),
-                Cat("the file holds ", experiments.size(), " Experiments; expected exactly one"));
-  }
-  if (experiments.empty()) {
-    std::vector<std::string> kinds;
-    for (const auto& [kind, where] : others) kinds.push_back(kind);
-    return fail({1, 1}, Cat("the file holds no Experiment, only ", Join(kinds, ", ")));
-  }
-  for (const auto& [kind, where] : others) {
-    out.diagnostics.push_back(
-        {Severity::kWarning, "", Cat("skipped a ", kind, ": not an Experiment"), PositionOf(where)});
-  }
-  const YAML::Node& root = experiments.front();
+  if (out.experiments.empty()) return fail({1, 1}, Cat("the file holds no Experiment, only ", Join(others, ", ")));
+  return out;
+}
+
+// "NAME (line N)", or "line N" for a document without a name, for messages.
+std::string Describe(const ExperimentDocuments& documents, size_t i) {
+  const YAML::Node& doc = documents.experiments[i];
+  const std::string line = Cat("line ", PositionOf(doc.Mark()).line);
+  if (!doc.IsMap() || !doc["metadata"].IsDefined() || !doc["metadata"].IsMap()) return line;
+  const YAML::Node name = doc["metadata"]["name"];
+  return name.IsDefined() && name.IsScalar() ? Cat(name.Scalar(), " (", line, ")") : line;
+}
+
+ParsedExperiment Failed(Diagnostic failure) {
+  ParsedExperiment out;
+  out.diagnostics.push_back(std::move(failure));
+  return out;
+}
+
+// One Experiment document; `notes` go first among its diagnostics.
+ParsedExperiment ParseDocument(const YAML::Node& root, size_t& node_budget, std::vector<Diagnostic> notes) {
+  ParsedExperiment out;
+  out.diagnostics = std::move(notes);
+  auto fail = [&](SourcePosition pos, std::string message) {
+    out.diagnostics.push_back({Severity::kError, "", std::move(message), pos});
+    return std::move(out);
+  };
   if (!root.IsMap()) {
-    return fail(PositionOf(root.Mark()),
-                Cat("expected an Experiment mapping, got ", Describe(root)));
+    return fail(PositionOf(root.Mark()), Cat("expected an Experiment mapping, got ", Describe(root)));
   }
-  if (std::string why; !WithinLimits(root, &why)) return fail(PositionOf(root.Mark()), why);
+  if (std::string why; !WithinLimits(root, node_budget, &why)) return fail(PositionOf(root.Mark()), why);
   for (Diagnostic& error : internal::ResolveMergeKeys(root)) out.diagnostics.push_back(std::move(error));
   out.structurally_usable = true;
   try {
@@ -789,6 +812,35 @@ ParsedExperiment ParseExperimentYaml(std::string_view text) {
     return fail(PositionOf(root.Mark()), Cat("cannot read the document: ", e.what()));
   }
   return out;
+}
+
+}  // namespace
+
+ParsedExperiment ParseExperimentYaml(std::string_view text) {
+  ExperimentDocuments documents = ReadExperimentDocuments(std::string(text));
+  if (documents.failure) return Failed(*std::move(documents.failure));
+  if (const size_t count = documents.experiments.size(); count > 1) {
+    std::vector<std::string> which;
+    for (size_t i = 0; i < count; ++i) which.push_back(Describe(documents, i));
+    return Failed({Severity::kError, "",
+                   Cat("the file holds ", count, " Experiments: ", Join(which, ", "),
+                       "; hpsearch run takes one Experiment per file (hpsearch validate checks each)"),
+                   PositionOf(documents.experiments[1].Mark())});
+  }
+  size_t node_budget = kMaxNodes;
+  return ParseDocument(documents.experiments.front(), node_budget, std::move(documents.notes));
+}
+
+std::vector<ParsedExperiment> ParseExperimentsYaml(std::string_view text) {
+  ExperimentDocuments documents = ReadExperimentDocuments(std::string(text));
+  if (documents.failure) return {Failed(*std::move(documents.failure))};
+  std::vector<ParsedExperiment> parsed;
+  size_t node_budget = kMaxNodes;
+  for (size_t i = 0; i < documents.experiments.size(); ++i) {
+    parsed.push_back(ParseDocument(documents.experiments[i], node_budget,
+                                   i == 0 ? std::move(documents.notes) : std::vector<Diagnostic>{}));
+  }
+  return parsed;
 }
 
 }  // namespace hpsearch::api

@@ -1,6 +1,7 @@
 // Parsing an Experiment from YAML text into the model, with positions.
 //
-// This is the structural half of loading: YAML syntax, one document, field
+// This is the structural half of loading: YAML syntax, the Experiment
+// documents (other objects are skipped), YAML merge keys, field
 // types (a mapping where a mapping belongs, a list of strings where one
 // belongs, integers for counts, ...), apiVersion/kind, and the extraction of
 // containers and ${...} strings from the free-form trialSpec. Semantic rules
@@ -32,12 +33,20 @@ struct ParsedExperiment {
   Experiment experiment;                // whatever could be read, even when there are errors
   std::vector<Diagnostic> diagnostics;  // positioned
   SourceMap source_map;                 // every field read, by field path
-  // False when the text is not usable YAML (syntax error, no or several
-  // documents, a root that is not a mapping, a document too large).
+  // False when the text is not usable YAML (syntax error, no Experiment or,
+  // for ParseExperimentYaml, several; a root that is not a mapping, a
+  // document too large).
   bool structurally_usable = false;
 };
 
+// The file's one Experiment; more than one is an error naming them.
 ParsedExperiment ParseExperimentYaml(std::string_view text);
+
+// Each Experiment of a file, as ParseExperimentYaml reads a lone one (the
+// warnings about other objects skipped come with the first). When the file
+// as a whole cannot be read (syntax, no Experiment), a single result that
+// is not structurally usable says why.
+std::vector<ParsedExperiment> ParseExperimentsYaml(std::string_view text);
 
 inline constexpr std::string_view kExperimentApiVersion = "kubeflow.org/v1beta1";
 inline constexpr std::string_view kExperimentKind = "Experiment";

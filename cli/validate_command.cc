@@ -1,5 +1,5 @@
-// `hpsearch validate FILE...`: load, default and validate each Experiment the
-// way Katib admits it, then, for the algorithms hpsearch serves, check the
+// `hpsearch validate FILE...`: load, default and validate each Experiment
+// (a file may hold several) the way Katib admits it, then, for the algorithms hpsearch serves, check the
 // algorithm settings as ValidateAlgorithmSettings would, and the early-stopping
 // settings as ValidateEarlyStoppingSettings would. Prints a summary of
 // each valid file to stdout and every problem to stderr as
@@ -19,16 +19,27 @@
 namespace hpsearch::cli {
 namespace {
 
-// Returns whether the file is valid.
+// Returns whether every Experiment of the file is valid. A manifest for
+// kubectl apply -f may hold several: each is checked and summarized.
 bool ValidateFile(const std::string& file, bool quiet) {
-  api::LoadedExperiment loaded = api::LoadExperimentFile(file);
-  CheckHpsearchSupport(loaded);
-  for (const api::Diagnostic& d : loaded.diagnostics) {
-    std::cerr << api::FormatDiagnostic(file, d) << "\n";
+  std::vector<api::LoadedExperiment> experiments = api::LoadExperimentsFile(file);
+  bool all_valid = true;
+  for (size_t i = 0; i < experiments.size(); ++i) {
+    api::LoadedExperiment& loaded = experiments[i];
+    CheckHpsearchSupport(loaded);
+    for (const api::Diagnostic& d : loaded.diagnostics) {
+      std::cerr << api::FormatDiagnostic(file, d) << "\n";
+    }
+    if (!loaded.ok()) {
+      all_valid = false;
+      continue;
+    }
+    if (quiet) continue;
+    if (i > 0) std::cout << "\n";
+    std::cout << file << (experiments.size() > 1 ? ": " + loaded.experiment->metadata.name : "") << ": valid\n"
+              << api::SummarizeExperiment(*loaded.experiment);
   }
-  if (!loaded.ok()) return false;
-  if (!quiet) std::cout << file << ": valid\n" << api::SummarizeExperiment(*loaded.experiment);
-  return true;
+  return all_valid;
 }
 
 }  // namespace

@@ -95,6 +95,32 @@ TEST(ValidateCommand, AnyInvalidFileFailsTheRun) {
   EXPECT_THAT(run.err, HasSubstr("kind: must be \"Experiment\", not \"Trial\""));
 }
 
+// A manifest for kubectl apply -f may hold several Experiments (and other
+// objects): each is checked and summarized, its problems at their lines.
+TEST(ValidateCommand, ChecksEveryExperimentOfAFile) {
+  std::string broken = Slurp(Fixture("valid/random.yaml"));
+  const std::string name = "name: random";
+  ASSERT_NE(broken.find(name), std::string::npos);
+  broken.replace(broken.find(name), name.size(), "name: broken");
+  const std::string algorithm = "algorithmName: random";
+  ASSERT_NE(broken.find(algorithm), std::string::npos);
+  broken.replace(broken.find(algorithm), algorithm.size(), "algorithmName: rnd");
+  const std::string random = Slurp(Fixture("valid/random.yaml"));
+  const fs::path file = WriteTemp("several.yaml", random + "---\nkind: ConfigMap\napiVersion: v1\n---\n" + broken +
+                                                        "---\n" + Slurp(Fixture("valid/grid.yaml")));
+  const Result run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.out, HasSubstr(file.string() + ": random: valid\nexperiment: random"));
+  EXPECT_THAT(run.out, HasSubstr(file.string() + ": grid: valid\nexperiment: grid"));
+  const int config_map_line = static_cast<int>(std::count(random.begin(), random.end(), '\n')) + 2;
+  EXPECT_THAT(run.err, HasSubstr(file.string() + ":" + std::to_string(config_map_line) +
+                                 ":1: warning: skipped a ConfigMap: not an Experiment"));
+  EXPECT_THAT(run.err,
+              HasSubstr("error: spec.algorithm.algorithmName: unable to get Suggestion config data for algorithm rnd"));
+  EXPECT_THAT(run.out, ::testing::Not(HasSubstr("broken")));
+  ExpectDiagnosticShape(run.err, file.string());
+}
+
 TEST(ValidateCommand, WarnsAboutAlgorithmsHpsearchDoesNotServe) {
   const std::string file = Fixture("valid/tpe.yaml");
   const Result run = Validate(file);
