@@ -120,7 +120,10 @@ struct ObservationQuery {
 class ObjectiveStore {
  public:
   struct Options {
-    bool read_only = false;  // no writes; never creates or migrates the file
+    // No writes; never creates or migrates the file. Works where this
+    // process may not create files beside it (a read-only mount, another
+    // user's results).
+    bool read_only = false;
   };
 
   // Opens (creating when writable) the store at `path`. Errors:
