@@ -455,6 +455,13 @@ absl::StatusOr<std::unique_ptr<ObjectiveStore>> ObjectiveStore::Open(const std::
   absl::StatusOr<Connection> db =
       Connection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db.ok()) return db.status();
+  // SQLite reads a file it may not write, and says so only at the first
+  // write ("attempt to write a readonly database"): say why now.
+  if (db->ReadOnly()) {
+    const int error = WriteError(path);
+    return absl::PermissionDeniedError(
+        fmt::format("{}: cannot write it: {}", path, error != 0 ? std::strerror(error) : "opened read-only"));
+  }
   // WAL lets readers (other processes too) run beside the writer; FULL syncs
   // the log at every commit so a committed transaction survives power loss.
   {

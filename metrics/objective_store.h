@@ -128,8 +128,9 @@ class ObjectiveStore {
 
   // Opens (creating when writable) the store at `path`. Errors:
   // FAILED_PRECONDITION for a schema newer than kStoreSchemaVersion or a
-  // read-only open of an unmigrated file; UNAVAILABLE/INTERNAL for SQLite
-  // errors, with the path and SQLite's message.
+  // read-only open of an unmigrated file; PERMISSION_DENIED for a writable
+  // open of a file this process may not write; UNAVAILABLE/INTERNAL for
+  // SQLite errors, with the path and SQLite's message.
   static absl::StatusOr<std::unique_ptr<ObjectiveStore>> Open(const std::string& path,
                                                               Options options);
   static absl::StatusOr<std::unique_ptr<ObjectiveStore>> Open(const std::string& path) {

@@ -131,6 +131,8 @@ absl::StatusOr<Connection> Connection::OpenImmutable(const std::string& path) {
   return OpenNamed(uri, path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
 }
 
+bool Connection::ReadOnly() const { return sqlite3_db_readonly(db_, "main") == 1; }
+
 Connection::Connection(Connection&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
 

@@ -74,6 +74,9 @@ class Connection {
   absl::StatusOr<int64_t> QueryInt(std::string_view sql);
 
   const std::string& path() const { return path_; }
+  // Whether SQLite opened the file read-only: it does so quietly when a
+  // read-write open finds the file not writable.
+  bool ReadOnly() const;
   // The write-ahead log of the main database, as SQLite names it (symbolic
   // links resolved): the file to fsync to make its commits durable.
   std::string WalPath() const;

@@ -415,6 +415,18 @@ TEST_F(ObjectiveStoreTest, AReaderThatCannotWriteBesideSeesAWriterThatStartsLate
   EXPECT_EQ(*listed, "t1, then t1 t2");
 }
 
+TEST_F(ObjectiveStoreTest, AWritableOpenOfAStoreItMayNotWriteSaysSo) {
+  { OpenStore(); }
+  std::filesystem::permissions(path_, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::remove);
+  const auto opened = ReadWithoutWriteAccess(dir_, [&]() -> std::string {
+    auto store = ObjectiveStore::Open(path_);
+    return store.ok() ? "opened" : store.status().ToString();
+  });
+  if (!opened) GTEST_SKIP() << "no process can become another user here";
+  EXPECT_EQ(*opened, "PERMISSION_DENIED: " + path_ + ": cannot write it: Permission denied");
+}
+
 TEST_F(ObjectiveStoreTest, MigratesAVersion1Store) {
   // Version 1 as released: no GPU columns.
   RawSql(R"sql(
