@@ -11,10 +11,12 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -195,6 +197,29 @@ class RunCommandTest : public ::testing::Test {
   }
 
   std::filesystem::path TrialDir(const std::string& trial) const { return workdir_ / "trials" / trial; }
+
+  // A wrapper for hpsearch that leaves it the workdir to read but not to
+  // write, as another user's results: as root, it runs hpsearch as nobody
+  // (the workdir stays root's, others may read it); otherwise the workdir is
+  // read-only until WorkdirWritableAgain(). nullopt where neither can be.
+  std::optional<std::vector<std::string>> WithoutWriteAccess() {
+    if (geteuid() != 0) {
+      std::filesystem::permissions(workdir_, std::filesystem::perms::owner_write,
+                                   std::filesystem::perm_options::remove);
+      return std::vector<std::string>{};
+    }
+    std::vector<std::string> nobody = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                       "--clear-groups"};
+    std::vector<std::string> check = nobody;
+    check.push_back("/bin/true");
+    auto started = TrialProcess::Start({.argv = check, .env = {}, .working_dir = dir_});
+    if (!started.ok() || !Finish(*started).exit.success()) return std::nullopt;
+    return nobody;
+  }
+  void WorkdirWritableAgain() {
+    std::filesystem::permissions(workdir_, std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::add);
+  }
 
   // The loss observations of each trial in the store, as numbers.
   std::map<std::string, std::vector<double>> StoredLosses(const json& trials) const {
@@ -525,6 +550,34 @@ TEST_F(RunCommandTest, ASummaryThatCannotBeWrittenIsAnError) {
   EXPECT_THAT(run.err, HasSubstr("error: cannot write " + (workdir_ / "summary.json").string() +
                                  "; the trials are in its store.db"));
   EXPECT_THAT(Trials(), SizeIs(2));
+}
+
+// Another user's results, or a read-only mount: `hpsearch trials` lists
+// them, and `hpsearch run` says plainly that it cannot write there.
+TEST_F(RunCommandTest, AWorkdirThatCannotBeWrittenIsListedButNotRun) {
+  ExperimentYaml experiment;
+  ASSERT_TRUE(Run(experiment).exit.success());
+  const auto wrapper = WithoutWriteAccess();
+  if (!wrapper) GTEST_SKIP() << "hpsearch cannot run as another user here";
+  Outcome listed = Hpsearch({"trials", "--workdir", workdir_.string(), "--format", "json"}, *wrapper);
+  Outcome resumed = Hpsearch({"run", Write(experiment), "--workdir", workdir_.string()}, *wrapper);
+  WorkdirWritableAgain();
+  ASSERT_TRUE(listed.exit.success()) << listed.err;
+  EXPECT_THAT(json::parse(listed.out), SizeIs(4));
+  EXPECT_EQ(resumed.exit.exit_code, 1);
+  EXPECT_THAT(resumed.err,
+              HasSubstr("error: cannot write in workdir " + workdir_.string() + ": Permission denied"));
+}
+
+TEST_F(RunCommandTest, AnExistingWorkdirThatCannotBeWrittenIsNotCalledOneToCreate) {
+  std::filesystem::create_directories(workdir_);
+  const auto wrapper = WithoutWriteAccess();
+  if (!wrapper) GTEST_SKIP() << "hpsearch cannot run as another user here";
+  Outcome run = Hpsearch({"run", Write(ExperimentYaml()), "--workdir", workdir_.string()}, *wrapper);
+  WorkdirWritableAgain();
+  EXPECT_EQ(run.exit.exit_code, 1);
+  EXPECT_THAT(run.err,
+              HasSubstr("error: cannot write in workdir " + workdir_.string() + ": Permission denied"));
 }
 
 // Katib's StdOut collector reads stdout and stderr (`2>&1`): Katib's own
