@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "fmt/format.h"
 #include "metrics/go_float.h"
@@ -438,10 +440,24 @@ const std::string& ObjectiveStore::path() const { return impl_->path(); }
 absl::StatusOr<std::unique_ptr<ObjectiveStore>> ObjectiveStore::Open(const std::string& path,
                                                                      Options options) {
   if (options.read_only) {
-    absl::StatusOr<Reader> reader = OpenReader(path);
-    if (!reader.ok()) return reader.status();
-    absl::StatusOr<int64_t> version = reader->db.QueryInt("PRAGMA user_version");
-    if (!version.ok()) return version.status();
+    // A writer creates the file, then its schema in one transaction: version
+    // 0 is a store still being created (released stores start at 1), worth
+    // a moment's wait.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    absl::StatusOr<int64_t> version = 0;
+    while (true) {
+      absl::StatusOr<Reader> reader = OpenReader(path);
+      if (!reader.ok()) return reader.status();
+      version = reader->db.QueryInt("PRAGMA user_version");
+      if (!version.ok()) return version.status();
+      if (*version != 0) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return absl::UnavailableError(fmt::format("{}: no store schema yet: its writer is still creating it "
+                                                  "(try again), or stopped before it could",
+                                                  path));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     if (*version != kStoreSchemaVersion) {
       return absl::FailedPreconditionError(
           fmt::format("{}: store schema version {}, this hpsearch reads version {}{}", path,

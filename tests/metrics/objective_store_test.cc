@@ -427,6 +427,29 @@ TEST_F(ObjectiveStoreTest, AWritableOpenOfAStoreItMayNotWriteSaysSo) {
   EXPECT_EQ(*opened, "PERMISSION_DENIED: " + path_ + ": cannot write it: Permission denied");
 }
 
+// `hpsearch trials` in the first moments of a run: the file exists, its
+// schema is not committed yet.
+TEST_F(ObjectiveStoreTest, ReadOnlyOpenWaitsForAStoreItsWriterIsCreating) {
+  RawSql("PRAGMA journal_mode = WAL;");
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(OpenStore()->PutTrial(Trial("t1", TrialStatus::kRunning, std::nullopt)).ok());
+  });
+  const auto reader = ObjectiveStore::Open(path_, {.read_only = true});
+  writer.join();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(TrialNames(**reader), "t1");
+}
+
+TEST_F(ObjectiveStoreTest, ReadOnlyOpenOfAFileWithoutSchemaIsNotTakenForAnOldStore) {
+  RawSql("PRAGMA journal_mode = WAL;");
+  const auto reader = ObjectiveStore::Open(path_, {.read_only = true});
+  EXPECT_EQ(reader.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(reader.status().message()),
+              HasSubstr(path_ + ": no store schema yet: its writer is still creating it (try again)"));
+  EXPECT_THAT(std::string(reader.status().message()), Not(HasSubstr("migrate")));
+}
+
 TEST_F(ObjectiveStoreTest, MigratesAVersion1Store) {
   // Version 1 as released: no GPU columns.
   RawSql(R"sql(
