@@ -547,9 +547,36 @@ TEST_F(RunCommandTest, ASummaryThatCannotBeWrittenIsAnError) {
   Outcome run = Run(experiment);
   EXPECT_EQ(run.exit.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("Experiment has succeeded because max trial count has reached"));
-  EXPECT_THAT(run.err, HasSubstr("error: cannot write " + (workdir_ / "summary.json").string() +
-                                 "; the trials are in its store.db"));
+  EXPECT_THAT(run.err, HasSubstr("error: cannot rename " + (workdir_ / "summary.json.tmp").string() + " to " +
+                                 (workdir_ / "summary.json").string() +
+                                 ": Is a directory; the trials are in " + (workdir_ / "store.db").string()));
+  EXPECT_FALSE(std::filesystem::exists(workdir_ / "summary.json.tmp"));
   EXPECT_THAT(Trials(), SizeIs(2));
+}
+
+// summary.json is replaced whole or not at all: a write that fails midway
+// (here on a full disk) leaves the previous one as it was.
+TEST_F(RunCommandTest, ASummaryThatCannotBeReplacedIsKeptAsItWas) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 2;
+  experiment.extra_spec = "  resumePolicy: LongRunning\n";
+  ASSERT_TRUE(Run(experiment).exit.success());
+  const std::string first = ReadFile(workdir_ / "summary.json");
+  ASSERT_THAT(json::parse(first)["trials"], SizeIs(2));
+
+  std::filesystem::create_symlink("/dev/full", workdir_ / "summary.json.tmp");
+  experiment.max_trials = 3;
+  Outcome full = Run(experiment);
+  EXPECT_EQ(full.exit.exit_code, 1);
+  EXPECT_THAT(full.err, HasSubstr("error: cannot write " + (workdir_ / "summary.json.tmp").string() +
+                                  ": No space left on device; the trials are in"));
+  EXPECT_EQ(ReadFile(workdir_ / "summary.json"), first);
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(workdir_ / "summary.json.tmp")));
+  EXPECT_THAT(Trials(), SizeIs(3));
+
+  experiment.max_trials = 4;
+  ASSERT_TRUE(Run(experiment).exit.success());
+  EXPECT_THAT(json::parse(ReadFile(workdir_ / "summary.json"))["trials"], SizeIs(4));
 }
 
 // Another user's results, or a read-only mount: `hpsearch trials` lists
