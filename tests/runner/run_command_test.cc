@@ -772,6 +772,7 @@ TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
   kill(process->pid(), SIGKILL);
   Finish(*process);
   EXPECT_THAT(Hpsearch(list).err, HasSubstr(left_running));
+  EXPECT_THAT(Hpsearch(list).err, HasSubstr("left so by a run that was killed or stopped on an error"));
 
   // Trials die with their engine; what escaped their process group lives
   // on until the resumed run kills it.
