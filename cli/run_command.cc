@@ -3,12 +3,15 @@
 // trials to stdout, and the summary to <workdir>/summary.json. Exit status: 0
 // when the experiment succeeded, 1 when it failed or could not run, 128+N
 // when interrupted by signal N (2 for usage errors, from main()).
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 
 #include <fstream>
 #include <iostream>
@@ -82,6 +85,46 @@ CLI::Validator ParsedBy(Parse parse, std::string description) {
   throw CLI::RuntimeError(1);
 }
 
+// Replaces `path` with `text` whole or not at all: written to `path`.tmp,
+// synced, then renamed over `path`, so that a kill, a full disk or a power
+// loss mid-write leaves the previous file as it was (and at worst a stale
+// .tmp, which the next write reuses). Returns what failed, with the
+// system's reason, or "".
+std::string WriteFileWhole(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::path partial = path;
+  partial += ".tmp";
+  auto failed = [&](const std::string& what, int error) {
+    unlink(partial.c_str());
+    return what + ": " + std::strerror(error);
+  };
+  const int fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return failed("cannot write " + partial.string(), errno);
+  int error = 0;
+  for (size_t done = 0; done < text.size() && error == 0;) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n >= 0) {
+      done += static_cast<size_t>(n);
+    } else if (errno != EINTR) {
+      error = errno;
+    }
+  }
+  if (error == 0 && fsync(fd) != 0) error = errno;
+  // close() reports what some file systems defer (NFS, quotas).
+  if (close(fd) != 0 && error == 0) error = errno;
+  if (error != 0) return failed("cannot write " + partial.string(), error);
+  if (rename(partial.c_str(), path.c_str()) != 0) {
+    return failed("cannot rename " + partial.string() + " to " + path.string(), errno);
+  }
+  // The rename survives a power loss once the folder is synced; EINVAL: a
+  // file system that cannot sync folders, and need not.
+  const std::string folder = path.has_parent_path() ? path.parent_path().string() : ".";
+  const int dir = open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  error = dir < 0 || fsync(dir) == 0 ? 0 : errno;
+  if (dir >= 0) close(dir);
+  if (error != 0 && error != EINVAL) return "cannot sync folder " + folder + ": " + std::strerror(error);
+  return "";
+}
+
 int RunFile(const RunFlags& flags) {
   api::LoadedExperiment loaded = api::LoadExperimentFile(flags.file);
   CheckHpsearchSupport(loaded);
@@ -116,16 +159,13 @@ int RunFile(const RunFlags& flags) {
   std::vector<runner::TrialView> sorted = runner::SortedByObjective(result->trials, experiment);
   std::cout << runner::FormatTrials(sorted, experiment, runner::ReportFormat::kTable);
   std::filesystem::path summary = options.workdir / "summary.json";
-  std::ofstream summary_file(summary);
-  summary_file << runner::FormatSummaryJson(*result, experiment);
-  summary_file.close();
-  const bool summary_written = static_cast<bool>(summary_file);
+  const std::string summary_error = WriteFileWhole(summary, runner::FormatSummaryJson(*result, experiment));
   progress.OnMessage(result->message + " (" + result->reason + ")" +
-                     (summary_written ? "; summary in " + summary.string() : ""));
+                     (summary_error.empty() ? "; summary in " + summary.string() : ""));
   progress.OnMessage(EngineCpuUsage(CpuSeconds() - cpu_at_start, std::chrono::steady_clock::now() - started));
-  if (!summary_written) {
-    Fail("cannot write " + summary.string() + "; the trials are in its store.db (hpsearch trials --workdir " +
-         options.workdir.string() + ")");
+  if (!summary_error.empty()) {
+    Fail(summary_error + "; the trials are in " + (options.workdir / "store.db").string() +
+         " (hpsearch trials --workdir " + options.workdir.string() + ")");
   }
 
   switch (result->outcome) {

@@ -36,17 +36,19 @@ struct TrialsFlags {
   throw CLI::RuntimeError(1);
 }
 
-// Trials recorded Running whose engine is gone (killed, or its machine
-// rebooted) stay so until a run resumes them: say it, on stderr so that
-// json and csv output stay as they are.
+// Trials recorded Running whose engine is gone stay so until a run resumes
+// them: say it, on stderr so that json and csv output stay as they are. The
+// engine was killed (or its machine rebooted), or it stopped on an error and
+// could not record their end: a full disk fails that write too, so the store
+// cannot say which.
 void NoteTrialsLeftRunning(const std::vector<runner::TrialView>& trials, const std::string& workdir) {
   const auto running = std::count_if(trials.begin(), trials.end(), [](const runner::TrialView& trial) {
     return trial.record.status == metrics::TrialStatus::kRunning;
   });
   if (running == 0 || runner::WorkdirInUse(workdir)) return;
   std::cerr << "hpsearch trials: note: no hpsearch run holds " << workdir << ": its " << running
-            << " Running trial" << (running == 1 ? " was" : "s were") << " left by a run that ended without "
-            << "stopping them (killed?) and will run again when `hpsearch run` resumes it\n";
+            << " Running trial" << (running == 1 ? " was" : "s were") << " left so by a run that was killed "
+            << "or stopped on an error, and will run again when `hpsearch run` resumes it\n";
 }
 
 void ListTrials(const TrialsFlags& flags) {

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "fmt/format.h"
 #include "metrics/go_float.h"
@@ -229,6 +231,57 @@ absl::StatusOr<int> OpenDurableWal(const std::string& store, const std::string& 
   return fd;
 }
 
+// 0 when this process may write `path` (a file, or a folder to create files
+// in), else the errno the kernel gives: its check, so root, read-only mounts
+// and ACLs count as they do for a write.
+int WriteError(const std::string& path) {
+  return faccessat(AT_FDCWD, path.c_str(), W_OK, AT_EACCESS) == 0 ? 0 : errno;
+}
+
+// A read-only connection, and whether it reads the file as immutable.
+struct Reader {
+  Connection db;
+  bool immutable = false;
+};
+
+// SQLite reads a file in WAL mode only with its -wal and -shm files beside
+// it (the log and the log's index), creating them when they are missing. A
+// store whose last connection closed cleanly has neither (that connection
+// copies the log into the file and deletes both), so where this process
+// cannot create files (a read-only mount, another user's folder) SQLite
+// cannot read it at all. Then nothing is writing it: a writer keeps both
+// files while it has the store open, and neither exists. The file alone holds
+// every commit and nothing changes it, so it may be read as immutable: no
+// locks, no -wal or -shm.
+//
+// A writer starting later (one that may write there) commits to its new log
+// only; the file changes when it copies the log back, after ~4 MB of log or
+// when it closes. So each read opens afresh, never pooled (an immutable
+// connection trusts its cached pages for good), and one that finds the
+// files reads SQLite's usual way, the log included. Only a read begun before
+// a writer started and still going when it first copied its log could see
+// the file change under it.
+absl::StatusOr<Reader> OpenReader(const std::string& path) {
+  absl::StatusOr<Connection> db = Connection::Open(path, SQLITE_OPEN_READONLY);
+  if (!db.ok()) return db.status();
+  // SQLite opens the -wal and -shm files at the first read.
+  absl::Status status = db->QueryInt("PRAGMA user_version").status();
+  if (status.ok()) return Reader{.db = *std::move(db), .immutable = false};
+  // Beside the file that symbolic links lead to, as SQLite names them.
+  const std::string wal = db->WalPath();
+  const std::string shm = wal.substr(0, wal.size() - 3) + "shm";
+  auto exists = [](const std::string& file) {
+    std::error_code error;
+    return std::filesystem::exists(file, error) || error;  // in doubt, it does
+  };
+  if (exists(wal) || exists(shm) || WriteError(std::filesystem::path(wal).parent_path().string()) == 0) {
+    return status;
+  }
+  absl::StatusOr<Connection> immutable = Connection::OpenImmutable(path);
+  if (!immutable.ok()) return immutable.status();
+  return Reader{.db = *std::move(immutable), .immutable = true};
+}
+
 }  // namespace
 
 std::string_view TrialStatusName(TrialStatus status) {
@@ -340,28 +393,30 @@ class ObjectiveStore::Impl {
     return status;
   }
 
-  // Runs `body(reader)` on a pooled read-only connection.
+  // Runs `body(reader)` on a pooled read-only connection, or on a fresh
+  // immutable one where OpenReader needs it.
   template <typename Body>
   auto Read(Body&& body) -> decltype(body(std::declval<Connection&>())) {
-    absl::StatusOr<Connection> reader = AcquireReader();
+    absl::StatusOr<Reader> reader = AcquireReader();
     if (!reader.ok()) return reader.status();
-    auto result = body(*reader);
+    auto result = body(reader->db);
+    if (reader->immutable) return result;  // see OpenReader
     std::lock_guard lock(reader_mutex_);
-    idle_readers_.push_back(*std::move(reader));
+    idle_readers_.push_back(std::move(reader->db));
     return result;
   }
 
  private:
-  absl::StatusOr<Connection> AcquireReader() {
+  absl::StatusOr<Reader> AcquireReader() {
     {
       std::lock_guard lock(reader_mutex_);
       if (!idle_readers_.empty()) {
         Connection reader = std::move(idle_readers_.back());
         idle_readers_.pop_back();
-        return reader;
+        return Reader{.db = std::move(reader), .immutable = false};
       }
     }
-    return Connection::Open(path_, SQLITE_OPEN_READONLY);
+    return OpenReader(path_);
   }
 
   const std::string path_;
@@ -385,10 +440,24 @@ const std::string& ObjectiveStore::path() const { return impl_->path(); }
 absl::StatusOr<std::unique_ptr<ObjectiveStore>> ObjectiveStore::Open(const std::string& path,
                                                                      Options options) {
   if (options.read_only) {
-    absl::StatusOr<Connection> db = Connection::Open(path, SQLITE_OPEN_READONLY);
-    if (!db.ok()) return db.status();
-    absl::StatusOr<int64_t> version = db->QueryInt("PRAGMA user_version");
-    if (!version.ok()) return version.status();
+    // A writer creates the file, then its schema in one transaction: version
+    // 0 is a store still being created (released stores start at 1), worth
+    // a moment's wait.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    absl::StatusOr<int64_t> version = 0;
+    while (true) {
+      absl::StatusOr<Reader> reader = OpenReader(path);
+      if (!reader.ok()) return reader.status();
+      version = reader->db.QueryInt("PRAGMA user_version");
+      if (!version.ok()) return version.status();
+      if (*version != 0) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return absl::UnavailableError(fmt::format("{}: no store schema yet: its writer is still creating it "
+                                                  "(try again), or stopped before it could",
+                                                  path));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     if (*version != kStoreSchemaVersion) {
       return absl::FailedPreconditionError(
           fmt::format("{}: store schema version {}, this hpsearch reads version {}{}", path,
@@ -402,6 +471,13 @@ absl::StatusOr<std::unique_ptr<ObjectiveStore>> ObjectiveStore::Open(const std::
   absl::StatusOr<Connection> db =
       Connection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db.ok()) return db.status();
+  // SQLite reads a file it may not write, and says so only at the first
+  // write ("attempt to write a readonly database"): say why now.
+  if (db->ReadOnly()) {
+    const int error = WriteError(path);
+    return absl::PermissionDeniedError(
+        fmt::format("{}: cannot write it: {}", path, error != 0 ? std::strerror(error) : "opened read-only"));
+  }
   // WAL lets readers (other processes too) run beside the writer; FULL syncs
   // the log at every commit so a committed transaction survives power loss.
   {

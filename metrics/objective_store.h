@@ -120,13 +120,19 @@ struct ObservationQuery {
 class ObjectiveStore {
  public:
   struct Options {
-    bool read_only = false;  // no writes; never creates or migrates the file
+    // No writes; never creates or migrates the file. Works where this
+    // process may not create files beside it (a read-only mount, another
+    // user's results).
+    bool read_only = false;
   };
 
-  // Opens (creating when writable) the store at `path`. Errors:
-  // FAILED_PRECONDITION for a schema newer than kStoreSchemaVersion or a
-  // read-only open of an unmigrated file; UNAVAILABLE/INTERNAL for SQLite
-  // errors, with the path and SQLite's message.
+  // Opens (creating when writable) the store at `path`. A read-only open of
+  // a file whose writer has not committed its schema yet waits up to 2 s
+  // for it. Errors: FAILED_PRECONDITION for a schema newer than
+  // kStoreSchemaVersion or a read-only open of an unmigrated file;
+  // UNAVAILABLE when that wait ends with no schema; PERMISSION_DENIED for a
+  // writable open of a file this process may not write; UNAVAILABLE/INTERNAL
+  // for SQLite errors, with the path and SQLite's message.
   static absl::StatusOr<std::unique_ptr<ObjectiveStore>> Open(const std::string& path,
                                                               Options options);
   static absl::StatusOr<std::unique_ptr<ObjectiveStore>> Open(const std::string& path) {

@@ -1,6 +1,10 @@
 #include "runner/experiment_runner.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -217,8 +221,21 @@ absl::Status Run::Open(const std::string& spec_text) {
   std::error_code error;
   std::filesystem::create_directories(TrialsDir(), error);
   if (error) {
-    return absl::UnavailableError(absl::StrCat("cannot create workdir ", options_.workdir.string(),
-                                               ": ", error.message()));
+    return absl::UnavailableError(absl::StrCat(std::filesystem::is_directory(options_.workdir)
+                                                   ? "cannot write in workdir "
+                                                   : "cannot create workdir ",
+                                               options_.workdir.string(), ": ", error.message()));
+  }
+  // A workdir run before has its folders already, so nothing was written
+  // yet: create a file (the test that holds for root, read-only mounts and
+  // ACLs), so that users read this rather than SQLite's words from the store.
+  std::string probe = (options_.workdir / ".hpsearch-XXXXXX").string();
+  if (const int fd = mkstemp(probe.data()); fd >= 0) {
+    close(fd);
+    unlink(probe.c_str());
+  } else {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write in workdir ", options_.workdir.string(), ": ", std::strerror(errno)));
   }
   // Absolute, so that each trial's HPSEARCH_TRIAL_DIR names this workdir.
   std::filesystem::path workdir = std::filesystem::weakly_canonical(options_.workdir, error);

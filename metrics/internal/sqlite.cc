@@ -1,6 +1,8 @@
 #include "metrics/internal/sqlite.h"
 
+#include <cctype>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <utility>
 
@@ -93,9 +95,10 @@ std::optional<std::string> Statement::OptionalText(int column) const {
   return IsNull(column) ? std::nullopt : std::optional(Text(column));
 }
 
-absl::StatusOr<Connection> Connection::Open(const std::string& path, int flags) {
+absl::StatusOr<Connection> Connection::OpenNamed(const std::string& name, const std::string& path,
+                                                 int flags) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status status = SqliteError(rc, path, "cannot open", db);
     sqlite3_close(db);
@@ -106,6 +109,29 @@ absl::StatusOr<Connection> Connection::Open(const std::string& path, int flags) 
   sqlite3_busy_timeout(db, 10'000);
   return Connection(db, path);
 }
+
+absl::StatusOr<Connection> Connection::Open(const std::string& path, int flags) {
+  return OpenNamed(path, path, flags);
+}
+
+absl::StatusOr<Connection> Connection::OpenImmutable(const std::string& path) {
+  // A file: URI of the absolute path, with what a URI cannot hold verbatim
+  // (%, ?, #, spaces, ...) percent-encoded.
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  std::string uri = "file://";
+  for (const unsigned char c : (error ? path : absolute.string())) {
+    if (std::isalnum(c) || std::strchr("/-._~", c) != nullptr) {
+      uri += static_cast<char>(c);
+    } else {
+      uri += fmt::format("%{:02X}", c);
+    }
+  }
+  uri += "?immutable=1";
+  return OpenNamed(uri, path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+}
+
+bool Connection::ReadOnly() const { return sqlite3_db_readonly(db_, "main") == 1; }
 
 Connection::Connection(Connection&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}

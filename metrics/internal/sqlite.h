@@ -60,6 +60,9 @@ class Connection {
   // flags: SQLITE_OPEN_* ; a busy timeout is set so concurrent processes wait
   // for each other's short transactions instead of failing.
   static absl::StatusOr<Connection> Open(const std::string& path, int flags);
+  // Opens `path` read-only as SQLite's immutable=1 does: no locks, no -wal or
+  // -shm files. Only for a file that nothing writes while it is read.
+  static absl::StatusOr<Connection> OpenImmutable(const std::string& path);
 
   Connection(Connection&& other) noexcept;
   Connection& operator=(Connection&& other) noexcept;
@@ -71,12 +74,18 @@ class Connection {
   absl::StatusOr<int64_t> QueryInt(std::string_view sql);
 
   const std::string& path() const { return path_; }
+  // Whether SQLite opened the file read-only: it does so quietly when a
+  // read-write open finds the file not writable.
+  bool ReadOnly() const;
   // The write-ahead log of the main database, as SQLite names it (symbolic
   // links resolved): the file to fsync to make its commits durable.
   std::string WalPath() const;
 
  private:
   Connection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  // `name`: what SQLite opens, the path or a URI naming it; `path` for messages.
+  static absl::StatusOr<Connection> OpenNamed(const std::string& name, const std::string& path,
+                                              int flags);
   sqlite3* db_ = nullptr;
   std::string path_;
 };

@@ -3,14 +3,20 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <grp.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
 #include <thread>
 
 namespace hpsearch::metrics {
@@ -51,6 +57,63 @@ class ObjectiveStoreTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::string path_;
 };
+
+// Runs `reader` in a child process that may not create files in `dir`, as
+// someone reading another user's results: as root the child becomes nobody
+// (`dir` and its files are root's, others may read them); otherwise `dir`
+// is read-only while the child runs. `beside` runs in this process
+// meanwhile. Returns what `reader` returns, or nullopt where no process can
+// become another user. Open no store across the fork: SQLite's state would
+// go with it.
+std::optional<std::string> ReadWithoutWriteAccess(const std::filesystem::path& dir,
+                                                  const std::function<std::string()>& reader,
+                                                  const std::function<void()>& beside = [] {}) {
+  namespace fs = std::filesystem;
+  const bool root = geteuid() == 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    fs::permissions(entry.path(), fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
+  }
+  const fs::perms shared = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                           fs::perms::others_read | fs::perms::others_exec;
+  fs::permissions(dir, root ? shared : shared & ~fs::perms::owner_write);
+  int result[2];
+  if (pipe(result) != 0) return "pipe: " + std::string(std::strerror(errno));
+  const pid_t child = fork();
+  if (child == 0) {
+    close(result[0]);
+    constexpr uid_t kNobody = 65534;
+    if (root && (setgroups(0, nullptr) != 0 || setresgid(kNobody, kNobody, kNobody) != 0 ||
+                 setresuid(kNobody, kNobody, kNobody) != 0)) {
+      _exit(77);
+    }
+    const std::string outcome = reader();
+    const ssize_t written = write(result[1], outcome.data(), outcome.size());
+    _exit(written == static_cast<ssize_t>(outcome.size()) ? 0 : 1);
+  }
+  close(result[1]);
+  beside();
+  std::string outcome;
+  char buffer[4096];
+  for (ssize_t n; (n = read(result[0], buffer, sizeof buffer)) > 0;) outcome.append(buffer, n);
+  close(result[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  fs::permissions(dir, shared);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 77) return std::nullopt;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return "the reader died: status " + std::to_string(status);
+  }
+  return outcome;
+}
+
+// The trials a store lists for "exp", by name, or why it cannot.
+std::string TrialNames(ObjectiveStore& store) {
+  const auto trials = store.ListTrials("exp");
+  if (!trials.ok()) return trials.status().ToString();
+  std::string names;
+  for (const TrialRecord& trial : *trials) names += (names.empty() ? "" : " ") + trial.name;
+  return names;
+}
 
 TrialRecord Trial(std::string name, TrialStatus status, std::optional<double> objective) {
   TrialRecord trial;
@@ -292,6 +355,99 @@ TEST_F(ObjectiveStoreTest, ReadOnlyStoreReadsAndRefusesWrites) {
             absl::StatusCode::kFailedPrecondition);
   const auto missing = ObjectiveStore::Open((dir_ / "absent.db").string(), {.read_only = true});
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+}
+
+// Another user's results, or a read-only mount: a store closed cleanly has
+// no -wal or -shm file, and the reader may not create them.
+TEST_F(ObjectiveStoreTest, ReadOnlyOpenReadsAStoreItsReaderCannotWriteBeside) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store->PutTrial(Trial("t1", TrialStatus::kSucceeded, 1.0)).ok());
+    ASSERT_TRUE(store->PutTrial(Trial("t2", TrialStatus::kFailed, std::nullopt)).ok());
+  }
+  const auto listed = ReadWithoutWriteAccess(dir_, [&]() -> std::string {
+    auto reader = ObjectiveStore::Open(path_, {.read_only = true});
+    if (!reader.ok()) return reader.status().ToString();
+    const auto best = (*reader)->BestTrial("exp", ObjectiveDirection::kMinimize);
+    return TrialNames(**reader) + ", best " + (best.ok() && *best ? (*best)->name : "none");
+  });
+  if (!listed) GTEST_SKIP() << "no process can become another user here";
+  EXPECT_EQ(*listed, "t1 t2, best t1");
+  EXPECT_FALSE(std::filesystem::exists(path_ + "-wal"));
+  EXPECT_FALSE(std::filesystem::exists(path_ + "-shm"));
+}
+
+// A run that starts there (as a user who may write) after such a reader
+// opened the store: the reader's next read sees its commits, which are in
+// the new -wal file only.
+TEST_F(ObjectiveStoreTest, AReaderThatCannotWriteBesideSeesAWriterThatStartsLater) {
+  { ASSERT_TRUE(OpenStore()->PutTrial(Trial("t1", TrialStatus::kSucceeded, 1.0)).ok()); }
+  int opened[2], written[2];
+  ASSERT_EQ(pipe(opened), 0);
+  ASSERT_EQ(pipe(written), 0);
+  std::unique_ptr<ObjectiveStore> writer;
+  const auto listed = ReadWithoutWriteAccess(
+      dir_,
+      [&]() -> std::string {
+        auto reader = ObjectiveStore::Open(path_, {.read_only = true});
+        if (!reader.ok()) return reader.status().ToString();
+        std::string seen = TrialNames(**reader);
+        char byte = 0;
+        if (write(opened[1], "o", 1) != 1 || read(written[0], &byte, 1) != 1) return "no writer";
+        return seen + ", then " + TrialNames(**reader);
+      },
+      [&] {
+        // The child's ends: a reader that fails ends the wait.
+        close(opened[1]);
+        close(written[0]);
+        char byte = 0;
+        if (read(opened[0], &byte, 1) != 1) return;
+        // Where the reader's folder was made read-only: the writer's may be written.
+        std::filesystem::permissions(dir_, std::filesystem::perms::owner_write,
+                                     std::filesystem::perm_options::add);
+        writer = OpenStore();
+        EXPECT_TRUE(writer->PutTrial(Trial("t2", TrialStatus::kRunning, std::nullopt)).ok());
+        EXPECT_TRUE(write(written[1], "w", 1) == 1);
+      });
+  close(opened[0]);
+  close(written[1]);
+  if (!listed) GTEST_SKIP() << "no process can become another user here";
+  EXPECT_EQ(*listed, "t1, then t1 t2");
+}
+
+TEST_F(ObjectiveStoreTest, AWritableOpenOfAStoreItMayNotWriteSaysSo) {
+  { OpenStore(); }
+  std::filesystem::permissions(path_, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::remove);
+  const auto opened = ReadWithoutWriteAccess(dir_, [&]() -> std::string {
+    auto store = ObjectiveStore::Open(path_);
+    return store.ok() ? "opened" : store.status().ToString();
+  });
+  if (!opened) GTEST_SKIP() << "no process can become another user here";
+  EXPECT_EQ(*opened, "PERMISSION_DENIED: " + path_ + ": cannot write it: Permission denied");
+}
+
+// `hpsearch trials` in the first moments of a run: the file exists, its
+// schema is not committed yet.
+TEST_F(ObjectiveStoreTest, ReadOnlyOpenWaitsForAStoreItsWriterIsCreating) {
+  RawSql("PRAGMA journal_mode = WAL;");
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(OpenStore()->PutTrial(Trial("t1", TrialStatus::kRunning, std::nullopt)).ok());
+  });
+  const auto reader = ObjectiveStore::Open(path_, {.read_only = true});
+  writer.join();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(TrialNames(**reader), "t1");
+}
+
+TEST_F(ObjectiveStoreTest, ReadOnlyOpenOfAFileWithoutSchemaIsNotTakenForAnOldStore) {
+  RawSql("PRAGMA journal_mode = WAL;");
+  const auto reader = ObjectiveStore::Open(path_, {.read_only = true});
+  EXPECT_EQ(reader.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(reader.status().message()),
+              HasSubstr(path_ + ": no store schema yet: its writer is still creating it (try again)"));
+  EXPECT_THAT(std::string(reader.status().message()), Not(HasSubstr("migrate")));
 }
 
 TEST_F(ObjectiveStoreTest, MigratesAVersion1Store) {

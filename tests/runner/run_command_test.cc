@@ -11,10 +11,12 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -197,6 +199,29 @@ class RunCommandTest : public ::testing::Test {
   }
 
   std::filesystem::path TrialDir(const std::string& trial) const { return workdir_ / "trials" / trial; }
+
+  // A wrapper for hpsearch that leaves it the workdir to read but not to
+  // write, as another user's results: as root, it runs hpsearch as nobody
+  // (the workdir stays root's, others may read it); otherwise the workdir is
+  // read-only until WorkdirWritableAgain(). nullopt where neither can be.
+  std::optional<std::vector<std::string>> WithoutWriteAccess() {
+    if (geteuid() != 0) {
+      std::filesystem::permissions(workdir_, std::filesystem::perms::owner_write,
+                                   std::filesystem::perm_options::remove);
+      return std::vector<std::string>{};
+    }
+    std::vector<std::string> nobody = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                       "--clear-groups"};
+    std::vector<std::string> check = nobody;
+    check.push_back("/bin/true");
+    auto started = TrialProcess::Start({.argv = check, .env = {}, .working_dir = dir_});
+    if (!started.ok() || !Finish(*started).exit.success()) return std::nullopt;
+    return nobody;
+  }
+  void WorkdirWritableAgain() {
+    std::filesystem::permissions(workdir_, std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::add);
+  }
 
   // The loss observations of each trial in the store, as numbers.
   std::map<std::string, std::vector<double>> StoredLosses(const json& trials) const {
@@ -538,9 +563,64 @@ TEST_F(RunCommandTest, ASummaryThatCannotBeWrittenIsAnError) {
   Outcome run = Run(experiment);
   EXPECT_EQ(run.exit.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("Experiment has succeeded because max trial count has reached"));
-  EXPECT_THAT(run.err, HasSubstr("error: cannot write " + (workdir_ / "summary.json").string() +
-                                 "; the trials are in its store.db"));
+  EXPECT_THAT(run.err, HasSubstr("error: cannot rename " + (workdir_ / "summary.json.tmp").string() + " to " +
+                                 (workdir_ / "summary.json").string() +
+                                 ": Is a directory; the trials are in " + (workdir_ / "store.db").string()));
+  EXPECT_FALSE(std::filesystem::exists(workdir_ / "summary.json.tmp"));
   EXPECT_THAT(Trials(), SizeIs(2));
+}
+
+// summary.json is replaced whole or not at all: a write that fails midway
+// (here on a full disk) leaves the previous one as it was.
+TEST_F(RunCommandTest, ASummaryThatCannotBeReplacedIsKeptAsItWas) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 2;
+  experiment.extra_spec = "  resumePolicy: LongRunning\n";
+  ASSERT_TRUE(Run(experiment).exit.success());
+  const std::string first = ReadFile(workdir_ / "summary.json");
+  ASSERT_THAT(json::parse(first)["trials"], SizeIs(2));
+
+  std::filesystem::create_symlink("/dev/full", workdir_ / "summary.json.tmp");
+  experiment.max_trials = 3;
+  Outcome full = Run(experiment);
+  EXPECT_EQ(full.exit.exit_code, 1);
+  EXPECT_THAT(full.err, HasSubstr("error: cannot write " + (workdir_ / "summary.json.tmp").string() +
+                                  ": No space left on device; the trials are in"));
+  EXPECT_EQ(ReadFile(workdir_ / "summary.json"), first);
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(workdir_ / "summary.json.tmp")));
+  EXPECT_THAT(Trials(), SizeIs(3));
+
+  experiment.max_trials = 4;
+  ASSERT_TRUE(Run(experiment).exit.success());
+  EXPECT_THAT(json::parse(ReadFile(workdir_ / "summary.json"))["trials"], SizeIs(4));
+}
+
+// Another user's results, or a read-only mount: `hpsearch trials` lists
+// them, and `hpsearch run` says plainly that it cannot write there.
+TEST_F(RunCommandTest, AWorkdirThatCannotBeWrittenIsListedButNotRun) {
+  ExperimentYaml experiment;
+  ASSERT_TRUE(Run(experiment).exit.success());
+  const auto wrapper = WithoutWriteAccess();
+  if (!wrapper) GTEST_SKIP() << "hpsearch cannot run as another user here";
+  Outcome listed = Hpsearch({"trials", "--workdir", workdir_.string(), "--format", "json"}, *wrapper);
+  Outcome resumed = Hpsearch({"run", Write(experiment), "--workdir", workdir_.string()}, *wrapper);
+  WorkdirWritableAgain();
+  ASSERT_TRUE(listed.exit.success()) << listed.err;
+  EXPECT_THAT(json::parse(listed.out), SizeIs(4));
+  EXPECT_EQ(resumed.exit.exit_code, 1);
+  EXPECT_THAT(resumed.err,
+              HasSubstr("error: cannot write in workdir " + workdir_.string() + ": Permission denied"));
+}
+
+TEST_F(RunCommandTest, AnExistingWorkdirThatCannotBeWrittenIsNotCalledOneToCreate) {
+  std::filesystem::create_directories(workdir_);
+  const auto wrapper = WithoutWriteAccess();
+  if (!wrapper) GTEST_SKIP() << "hpsearch cannot run as another user here";
+  Outcome run = Hpsearch({"run", Write(ExperimentYaml()), "--workdir", workdir_.string()}, *wrapper);
+  WorkdirWritableAgain();
+  EXPECT_EQ(run.exit.exit_code, 1);
+  EXPECT_THAT(run.err,
+              HasSubstr("error: cannot write in workdir " + workdir_.string() + ": Permission denied"));
 }
 
 // Katib's StdOut collector reads stdout and stderr (`2>&1`): Katib's own
@@ -715,6 +795,7 @@ TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
   kill(process->pid(), SIGKILL);
   Finish(*process);
   EXPECT_THAT(Hpsearch(list).err, HasSubstr(left_running));
+  EXPECT_THAT(Hpsearch(list).err, HasSubstr("left so by a run that was killed or stopped on an error"));
 
   // Trials die with their engine; what escaped their process group lives
   // on until the resumed run kills it.
