@@ -47,7 +47,7 @@ TEST(FashionMnistTest, LimitZeroOrAboveSizeMeansAll) {
 
 TEST(FashionMnistTest, MissingFolderSuggestsThePackage) {
   EXPECT_THAT(LoadError("/nonexistent/fashion"),
-              HasSubstr("data folder /nonexistent/fashion not found (apt-get install "
+              HasSubstr("data folder '/nonexistent/fashion' not found (apt-get install "
                         "dataset-fashion-mnist, or pass --data-dir)"));
 }
 

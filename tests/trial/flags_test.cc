@@ -65,6 +65,7 @@ TEST(FlagsTest, GpuMemoryFractionFromFlagOrEnvironment) {
   EXPECT_THAT(Parse({"--gpu-memory-fraction=1"}).gpu_memory_fraction, Optional(1.0));
   EXPECT_THAT(UsageErrorFor({}, "lots"),
               HasSubstr("HPSEARCH_GPU_MEMORY_FRACTION: expected a number, got 'lots'"));
+  EXPECT_EQ(Parse({}, "").gpu_memory_fraction, std::nullopt);  // VAR= is unset
   EXPECT_THAT(UsageErrorFor({"--gpu-memory-fraction=0"}),
               HasSubstr("--gpu-memory-fraction: must be in (0, 1], got 0"));
   EXPECT_THAT(UsageErrorFor({"--gpu-memory-fraction", "1.5"}),
@@ -116,6 +117,16 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
   EXPECT_EQ(UsageErrorFor({"--model=resnet"}), "--model: must be one of mlp|cnn, got 'resnet'");
   EXPECT_EQ(UsageErrorFor({"--device=tpu"}), "--device: must be one of auto|cpu|cuda, got 'tpu'");
   EXPECT_EQ(UsageErrorFor({"0.1"}), "unexpected argument '0.1'");
+  EXPECT_EQ(UsageErrorFor({"--lr=1e-400"}), "--lr: '1e-400' is out of range for a double");
+  EXPECT_EQ(UsageErrorFor({"--seed=99999999999999999999"}),
+            "--seed: '99999999999999999999' is out of range for a 64-bit integer");
+}
+
+// As with argparse: asking for help gets it, whatever else is wrong.
+TEST(FlagsTest, HelpWinsOverBadFlagsAndEnvironment) {
+  EXPECT_TRUE(Parse({"--bogus", "--help"}).help);
+  EXPECT_TRUE(Parse({"--lr=fast", "-h"}).help);
+  EXPECT_TRUE(Parse({"--help"}, "lots").help);
 }
 
 TEST(FlagsTest, HelpGivesEveryFlagADefault) {

@@ -5,7 +5,10 @@
 #include <torch/cuda.h>
 #include <torch/serialize.h>
 
+#include <sys/wait.h>
+
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -209,8 +212,19 @@ TEST(HpsearchTrialTest, BadFlagsExitTwoNamingTheFlag) {
 TEST(HpsearchTrialTest, MissingDataDirIsClearRuntimeError) {
   const TrialRun run = RunTrial({"--device=cpu", "--data-dir=/nonexistent/fashion"});
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_THAT(run.err, HasSubstr("data folder /nonexistent/fashion not found"));
+  EXPECT_THAT(run.err, HasSubstr("data folder '/nonexistent/fashion' not found"));
   EXPECT_THAT(run.out, IsEmpty());
+}
+
+// A metrics line lost to a full disk must not pass for a successful trial.
+TEST(HpsearchTrialTest, MetricsThatCannotBeWrittenFailTheTrial) {
+  std::string command = std::string(HPSEARCH_BIN_DIR) + "/hpsearch-trial";
+  for (const std::string& arg : QuickArgs("mlp", "cpu", {"--epochs=1", "--train-limit=200"})) {
+    command += " " + arg;
+  }
+  const int status = std::system((command + " >/dev/full 2>/dev/null").c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 1);
 }
 
 // What a normal gunzip leaves: the names without .gz, which the loader once

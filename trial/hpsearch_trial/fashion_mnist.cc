@@ -39,8 +39,8 @@ std::filesystem::path FindIdxFile(const std::filesystem::path& dir, const std::s
 
 LabeledImages LoadFashionMnist(const std::filesystem::path& data_dir, Split split, int64_t limit) {
   if (!std::filesystem::is_directory(data_dir)) {
-    throw std::runtime_error("data folder " + data_dir.string() +
-                             " not found (apt-get install dataset-fashion-mnist, or pass --data-dir)");
+    throw std::runtime_error("data folder '" + data_dir.string() +
+                             "' not found (apt-get install dataset-fashion-mnist, or pass --data-dir)");
   }
   const std::string prefix = split == Split::kTrain ? "train" : "t10k";
   const std::filesystem::path images_path = FindIdxFile(data_dir, prefix + "-images-idx3-ubyte");

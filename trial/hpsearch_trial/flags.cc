@@ -68,6 +68,10 @@ T ParseNumber(std::string_view flag, std::string_view text) {
   if (digits.starts_with('+') && !digits.substr(1).starts_with('-')) digits.remove_prefix(1);
   const char* end = digits.data() + digits.size();
   auto [ptr, ec] = std::from_chars(digits.data(), end, value);
+  if (ec == std::errc::result_out_of_range && ptr == end) {
+    throw UsageError(std::string(flag) + ": '" + std::string(text) + "' is out of range for " +
+                     (std::is_floating_point_v<T> ? "a double" : "a 64-bit integer"));
+  }
   bool ok = ec == std::errc() && ptr == end;
   if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(value);
   if (!ok) {
@@ -195,12 +199,13 @@ int64_t MaxThreads() {
 
 TrialFlags ParseFlags(std::span<const std::string_view> args, const char* gpu_memory_fraction_env) {
   TrialFlags flags;
+  // As with argparse, help wins over whatever else is wrong.
+  if (std::any_of(args.begin(), args.end(), [](std::string_view arg) { return arg == "--help" || arg == "-h"; })) {
+    flags.help = true;
+    return flags;
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      continue;
-    }
     if (!arg.starts_with("--")) throw UsageError("unexpected argument '" + std::string(arg) + "'");
     size_t equals = arg.find('=');
     std::string_view name = arg.substr(0, equals);
@@ -218,7 +223,8 @@ TrialFlags ParseFlags(std::span<const std::string_view> args, const char* gpu_me
     }
     spec->set(value, flags);
   }
-  if (!flags.gpu_memory_fraction && gpu_memory_fraction_env != nullptr) {
+  // Set but empty (VAR= in a shell) is unset.
+  if (!flags.gpu_memory_fraction && gpu_memory_fraction_env != nullptr && *gpu_memory_fraction_env != '\0') {
     flags.gpu_memory_fraction = ParseInRange<double>(
         kGpuMemoryFractionEnv, gpu_memory_fraction_env, kGpuMemoryFractionRange);
   }
