@@ -1,7 +1,7 @@
 # hpsearch's two images, on Debian 12, from one shared build stage:
 #
-#   docker build --target serve -t ghcr.io/hpsearch/hpsearch-serve:latest .
-#   docker build -t ghcr.io/hpsearch/hpsearch:latest .   # last stage: full
+#   docker build --target serve -t registry.example.com/hpsearch-serve:0.1.0 .
+#   docker build -t registry.example.com/hpsearch:0.1.0 .   # last stage: full
 #
 # serve: `hpsearch` and only the libraries it links; no LibTorch, no data.
 #   For Katib's suggestion pods (the entrypoint is `hpsearch serve` on

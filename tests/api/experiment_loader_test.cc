@@ -67,7 +67,7 @@ TEST(ExperimentLoader, ReadsTheWholeModel) {
   EXPECT_THAT(e.spec.parameters[2].feasible_space.list, ElementsAre("32", "64", "128"));
   const TrialTemplate& t = *e.spec.trial_template;
   ASSERT_NE(t.PrimaryContainer(), nullptr);
-  EXPECT_EQ(t.PrimaryContainer()->image, "ghcr.io/hpsearch/hpsearch:latest");
+  EXPECT_EQ(t.PrimaryContainer()->image, "registry.example.com/hpsearch:0.1.0");
   EXPECT_THAT(t.PrimaryContainer()->command,
               testing::Contains("--lr=${trialParameters.learningRate}"));
   EXPECT_EQ(t.trial_spec->kind, "Job");
