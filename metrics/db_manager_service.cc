@@ -102,7 +102,9 @@ absl::StatusOr<std::unique_ptr<DbManagerServer>> DbManagerServer::Start(const st
   builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    return absl::UnavailableError(fmt::format("db-manager: cannot listen on {}", address));
+    // gRPC says no more than that it failed.
+    return absl::UnavailableError(fmt::format(
+        "db-manager: cannot listen on {}: the address is invalid or the port is already in use", address));
   }
   server->GetHealthCheckService()->SetServingStatus("grpc.health.v1.Health", true);
   return std::unique_ptr<DbManagerServer>(

@@ -167,6 +167,7 @@ TEST_F(DbManagerServiceTest, AnAddressInUseIsReported) {
       DbManagerServer::Start("127.0.0.1:" + std::to_string(server_->port()), *store_);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(second.status().message()), HasSubstr("cannot listen on 127.0.0.1:"));
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr("the port is already in use"));
 }
 
 }  // namespace
