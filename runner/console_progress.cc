@@ -72,7 +72,8 @@ void ConsoleProgress::OnTrialEnded(const TrialView& trial) {
     // loss=nan reads as "" with Katib's default filter: say so, not "loss=".
     const bool number = record.objective_numeric && std::isfinite(*record.objective_numeric);
     absl::StrAppend(&line, ": ", objective_metric_, "=",
-                    number ? *record.objective_value : absl::StrCat("\"", *record.objective_value, "\" (not a number)"));
+                    number ? *record.objective_value
+                           : absl::StrCat("\"", *record.objective_value, "\" (not a number)"));
   }
   if (!record.message.empty()) absl::StrAppend(&line, " (", record.message, ")");
   Print(line);

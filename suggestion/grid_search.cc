@@ -90,7 +90,9 @@ absl::StatusOr<std::vector<Point>> SuggestGrid(const AlgorithmInput& input) {
     if (taken.contains(number)) continue;
     if (missing > 0) {
       --missing;
-      if (without_metrics.size() < static_cast<size_t>(input.count)) without_metrics.push_back(GridPoint(space, number));
+      if (without_metrics.size() < static_cast<size_t>(input.count)) {
+        without_metrics.push_back(GridPoint(space, number));
+      }
       continue;
     }
     points.push_back(GridPoint(space, number));

@@ -90,9 +90,10 @@ absl::StatusOr<Settings> Settings::Parse(
     std::optional<Value> value = ParseValue(*spec, setting.value());
     if (!value && !spec->katib_refusal.empty() && OfKind(*spec, setting.value())) {
       // Katib's words for a number give its bounds; for a choice, not the choices.
-      return absl::InvalidArgumentError(absl::StrCat(
-          absl::Substitute(spec->katib_refusal, setting.value()),
-          spec->type == SettingType::kChoice ? absl::StrCat(" (it must be ", DescribeSettingType(*spec), ")") : ""));
+      const std::string choices =
+          spec->type == SettingType::kChoice ? absl::StrCat(" (it must be ", DescribeSettingType(*spec), ")") : "";
+      return absl::InvalidArgumentError(
+          absl::StrCat(absl::Substitute(spec->katib_refusal, setting.value()), choices));
     }
     if (!value) {
       return absl::InvalidArgumentError(

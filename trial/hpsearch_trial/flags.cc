@@ -200,7 +200,8 @@ int64_t MaxThreads() {
 TrialFlags ParseFlags(std::span<const std::string_view> args, const char* gpu_memory_fraction_env) {
   TrialFlags flags;
   // As with argparse, help wins over whatever else is wrong.
-  if (std::any_of(args.begin(), args.end(), [](std::string_view arg) { return arg == "--help" || arg == "-h"; })) {
+  auto is_help = [](std::string_view arg) { return arg == "--help" || arg == "-h"; };
+  if (std::any_of(args.begin(), args.end(), is_help)) {
     flags.help = true;
     return flags;
   }

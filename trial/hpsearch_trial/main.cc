@@ -82,7 +82,9 @@ void Train(const TrialFlags& flags) {
     std::cout << FormatMetricLine(epoch, train_metrics, val_metrics) << std::endl;
     // A line lost (a full disk, a closed pipe) would leave the trial
     // without its objective while looking successful.
-    if (!std::cout) throw std::runtime_error("cannot write the metrics of epoch " + std::to_string(epoch) + " to stdout");
+    if (!std::cout) {
+      throw std::runtime_error("cannot write the metrics of epoch " + std::to_string(epoch) + " to stdout");
+    }
     std::cerr << "hpsearch-trial: epoch " << epoch << " took " << train_wall << " s training ("
               << train_cpu << " s CPU), " << validation_time.WallSeconds() << " s validation ("
               << validation_time.CpuSeconds() << " s CPU)\n";
