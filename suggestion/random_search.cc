@@ -23,14 +23,16 @@ constexpr SettingSpec kRandomSettings[] = {
 
 // Katib deletes trials when parallelTrialCount is lowered, not always the
 // newest, and then counts its requests from the trials left: positions of
-// trials it kept come round again. With a continuous parameter no two
-// positions meet on one point, so a point a trial of the request holds is
-// such a position, and is passed over. (A finite space repeats points by
-// chance, as hyperopt's sampling does, so nothing is passed over there.)
+// trials it kept come round again. With a continuous range (a double
+// without a step, min below max) no two positions meet on one point, so a
+// point a trial of the request holds is such a position, and is passed
+// over. (A finite space repeats points by chance, as hyperopt's sampling
+// does, so nothing is passed over there.)
 absl::flat_hash_set<Point> PointsHeldByTrials(const AlgorithmInput& input) {
   absl::flat_hash_set<Point> held;
   const auto& parameters = input.space->parameters();
-  if (std::none_of(parameters.begin(), parameters.end(), [](const Parameter& p) { return !p.cardinality; })) {
+  if (std::none_of(parameters.begin(), parameters.end(),
+                   [](const Parameter& p) { return !p.cardinality && p.min < p.max; })) {
     return held;
   }
   for (const TrialPoint& trial : input.trials) held.insert(trial.point);
@@ -40,6 +42,9 @@ absl::flat_hash_set<Point> PointsHeldByTrials(const AlgorithmInput& input) {
 absl::StatusOr<std::vector<Point>> SuggestRandom(const AlgorithmInput& input) {
   const uint64_t seed = ExperimentSeed(input);
   const absl::flat_hash_set<Point> held = PointsHeldByTrials(input);
+  // Each held point is one position at most; the bound keeps a mistake in
+  // that reasoning from becoming an endless loop.
+  size_t skips_left = held.size();
   std::vector<Point> points;
   points.reserve(input.count);
   for (uint64_t position = input.first_index; static_cast<int>(points.size()) < input.count; ++position) {
@@ -47,7 +52,11 @@ absl::StatusOr<std::vector<Point>> SuggestRandom(const AlgorithmInput& input) {
       return absl::CancelledError("the call was cancelled");
     }
     Point point = input.space->DecodeQuantized(RandomUnitPoint(seed, position, input.space->dimensions()));
-    if (!held.contains(point)) points.push_back(std::move(point));
+    if (skips_left > 0 && held.contains(point)) {
+      --skips_left;
+      continue;
+    }
+    points.push_back(std::move(point));
   }
   return points;
 }

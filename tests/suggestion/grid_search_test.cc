@@ -228,8 +228,9 @@ TEST(GridSearchTest, AfterTheLastPointTrialsRepeatOnlyTowardsAMaxTrialCount) {
 // is the only one left to give.
 TEST(GridSearchTest, RetriesThePointsOfTrialsWithoutMetricsOnceNoNewOnesAreLeft) {
   const pb::GetSuggestionsReply all = *Suggest(Request(kExperiment, 12, 12));
-  pb::GetSuggestionsRequest request = Request(kExperiment, 2, 13);
-  // The fourth trial ended MetricsUnavailable: Katib leaves it out.
+  // 12 delivered before this call for 2 more; the fourth trial ended
+  // MetricsUnavailable, and Katib leaves it out of the request.
+  pb::GetSuggestionsRequest request = Request(kExperiment, 2, 14);
   for (int i = 0; i < 12; ++i) {
     if (i != 3) testing::AddTrial(request, all, i, pb::TrialStatus::SUCCEEDED, "1");
   }

@@ -95,6 +95,17 @@ TEST(RandomSearchTest, NeverSuggestsAPointATrialHoldsAfterKatibDeletedTrials) {
   EXPECT_EQ(next, std::vector<std::string>{MustSuggest(Request(kExperiment, 7, 7)).back()});
 }
 
+// A double with min == max is a constant, not a continuous range: every
+// point is the same, and it must still come back.
+TEST(RandomSearchTest, AConstantDoubleRepeatsItsOnePoint) {
+  const std::string experiment = testing::ExperimentText("constant", "random", R"pb(
+    parameters { name: "c" parameter_type: DOUBLE feasible_space { min: "0.5" max: "0.5" } })pb");
+  const pb::GetSuggestionsReply first = *Suggest(Request(experiment, 1, 1));
+  pb::GetSuggestionsRequest next = Request(experiment, 2, 3);
+  testing::AddTrial(next, first, 0, pb::TrialStatus::RUNNING);
+  EXPECT_EQ(MustSuggest(next), std::vector<std::string>(2, "c=0.5 "));
+}
+
 // Without a continuous parameter, points repeat by chance, as in hyperopt.
 TEST(RandomSearchTest, AFiniteSpaceRepeatsPointsByChance) {
   const pb::GetSuggestionsRequest coin = Request(testing::ExperimentText("coin", "random", R"pb(
