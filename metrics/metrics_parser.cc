@@ -85,6 +85,8 @@ struct MetricsParser::State {
   ParserOptions options;
   std::vector<std::unique_ptr<re2::RE2>> filters;  // empty: the scanner
   std::vector<internal::LineSplitter> splitters;   // one per stream
+  // Per stream: the timestamp of the line whose later parts come next.
+  std::vector<std::string> split_line_timestamps;
 };
 
 MetricsParser::MetricsParser(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -125,22 +127,30 @@ absl::StatusOr<MetricsParser> MetricsParser::Create(ParserOptions options) {
       filters.push_back(std::move(re));
     }
   }
-  std::vector<internal::LineSplitter> splitters(std::max<size_t>(1, options.streams.size()),
-                                                internal::LineSplitter(options.max_line_bytes));
-  return MetricsParser(std::make_unique<State>(
-      State{std::move(options), std::move(filters), std::move(splitters)}));
+  const size_t streams = std::max<size_t>(1, options.streams.size());
+  std::vector<internal::LineSplitter> splitters(
+      streams, internal::LineSplitter(options.max_line_bytes, options.format == MetricsFormat::kText));
+  return MetricsParser(std::make_unique<State>(State{.options = std::move(options),
+                                                     .filters = std::move(filters),
+                                                     .splitters = std::move(splitters),
+                                                     .split_line_timestamps = std::vector<std::string>(streams)}));
 }
 
 void MetricsParser::Feed(std::string_view chunk, size_t stream) {
   state_->splitters[stream].Feed(
-      chunk, [&](std::string_view line, size_t number) { ParseLine(line, {stream, number}); },
+      chunk,
+      [&](std::string_view line, size_t number, internal::LinePart part) {
+        ParseLine(line, {stream, number}, part);
+      },
       [&](size_t number) { WarnOverlong({stream, number}); });
 }
 
 void MetricsParser::Finish() {
   for (size_t stream = 0; stream < state_->splitters.size(); ++stream) {
     state_->splitters[stream].Finish(
-        [&](std::string_view line, size_t number) { ParseLine(line, {stream, number}); },
+        [&](std::string_view line, size_t number, internal::LinePart part) {
+          ParseLine(line, {stream, number}, part);
+        },
         [&](size_t number) { WarnOverlong({stream, number}); });
   }
   if (!objective_seen_) {
@@ -151,15 +161,20 @@ void MetricsParser::Finish() {
 
 std::vector<MetricLog> MetricsParser::TakeRecords() { return std::exchange(records_, {}); }
 
-void MetricsParser::ParseLine(std::string_view line, LinePosition position) {
+void MetricsParser::ParseLine(std::string_view line, LinePosition position, internal::LinePart part) {
   if (state_->options.format == MetricsFormat::kJson) {
     ParseJsonLine(line, position);
-  } else {
-    ParseTextLine(line);
+    return;
   }
+  // Katib reads a line's timestamp from its start, for every match in it:
+  // the later parts of a line split at '\r' take their first part's.
+  std::string& split_line_timestamp = state_->split_line_timestamps[position.stream];
+  if (part == internal::LinePart::kFirst) split_line_timestamp = LineTimestamp(line);
+  ParseTextLine(line, part == internal::LinePart::kNext ? std::optional<std::string_view>(split_line_timestamp)
+                                                        : std::nullopt);
 }
 
-void MetricsParser::ParseTextLine(std::string_view line) {
+void MetricsParser::ParseTextLine(std::string_view line, std::optional<std::string_view> timestamp) {
   bool wanted = false;
   for (const std::string& name : state_->options.metric_names) {
     if (line.find(name) != std::string_view::npos) {
@@ -168,9 +183,9 @@ void MetricsParser::ParseTextLine(std::string_view line) {
     }
   }
   if (!wanted) return;
-  const std::string_view timestamp = LineTimestamp(line);
+  if (!timestamp) timestamp = LineTimestamp(line);
   auto on_match = [&](std::string_view name, std::string_view value) {
-    Record(timestamp, TrimSpace(name), TrimSpace(value));
+    Record(*timestamp, TrimSpace(name), TrimSpace(value));
   };
   if (state_->filters.empty()) {
     internal::ScanDefaultFilter(line, on_match);

@@ -39,11 +39,13 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "metrics/internal/line_splitter.h"
 #include "metrics/metric_log.h"
 
 namespace re2 {
@@ -115,8 +117,10 @@ class MetricsParser {
     size_t number;
   };
 
-  void ParseLine(std::string_view line, LinePosition position);
-  void ParseTextLine(std::string_view line);
+  void ParseLine(std::string_view line, LinePosition position, internal::LinePart part);
+  // `timestamp`: its first part's, for a later part of a line split at
+  // '\r'; unset, the line's own.
+  void ParseTextLine(std::string_view line, std::optional<std::string_view> timestamp);
   void ParseJsonLine(std::string_view line, LinePosition position);
   void Record(std::string_view timestamp, std::string_view name, std::string_view value);
   std::string Describe(LinePosition position) const;

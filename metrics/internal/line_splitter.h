@@ -9,35 +9,51 @@
 
 namespace hpsearch::metrics::internal {
 
+// Which piece of a line a part is: a line passed whole, or, where a '\r'
+// splits it, its first part or a later one.
+enum class LinePart { kWhole, kFirst, kNext };
+
 class LineSplitter {
  public:
-  explicit LineSplitter(size_t max_line_bytes) : max_line_bytes_(max_line_bytes) {}
+  // `split_at_carriage_returns`: whether a '\r' inside a line ends a part of
+  // it (text, where a progress bar is redrawn in place); not in JSON, where
+  // a '\r' is whitespace between tokens.
+  LineSplitter(size_t max_line_bytes, bool split_at_carriage_returns)
+      : max_line_bytes_(max_line_bytes), split_at_carriage_returns_(split_at_carriage_returns) {}
 
-  // Calls on_line(line, line_number) for each complete line in `chunk`, with
-  // the '\n' and one '\r' before it removed, and on_overlong(line_number) for
-  // each line longer than the cap, whose bytes are dropped as they arrive.
-  // A '\r' inside a line (a progress bar redrawn in place, as tqdm draws
-  // it) ends a part of it that is passed on its own, under the line's
-  // number: each redraw is read, and the cap applies to each. Line numbers
-  // start at 1. Lines lying wholly inside a chunk are passed without
+  // Calls on_line(line, line_number, part) for each complete line in
+  // `chunk`, with the '\n' and one '\r' before it removed, and
+  // on_overlong(line_number) for each line longer than the cap, whose bytes
+  // are dropped as they arrive. Where '\r' splits lines, each part of one (a
+  // progress bar's redraw, as tqdm draws it) is passed on its own under the
+  // line's number: each redraw is read, and the cap applies to each. Line
+  // numbers start at 1. Lines lying wholly inside a chunk are passed without
   // copying; only a line split across chunks is buffered.
   template <typename OnLine, typename OnOverlong>
   void Feed(std::string_view chunk, OnLine&& on_line, OnOverlong&& on_overlong) {
+    // The chunk's next '\r' at or after the current line, searched for once
+    // per '\r' rather than once per line (most lines have none).
+    const char* const end = chunk.data() + chunk.size();
+    const char* next_cr = split_at_carriage_returns_ ? FindCarriageReturn(chunk.data(), end) : end;
     while (!chunk.empty()) {
       const char* nl = static_cast<const char*>(std::memchr(chunk.data(), '\n', chunk.size()));
       const size_t line_end = nl == nullptr ? chunk.size() : static_cast<size_t>(nl - chunk.data());
-      const char* cr = static_cast<const char*>(std::memchr(chunk.data(), '\r', line_end));
-      const size_t part_end = cr == nullptr ? line_end : static_cast<size_t>(cr - chunk.data());
-      if (cr != nullptr && !(nl != nullptr && part_end + 1 == line_end)) {  // not a CRLF's
-        EndPart(chunk.substr(0, part_end), /*ends_line=*/false, on_line, on_overlong);
-        chunk.remove_prefix(part_end + 1);
-      } else if (nl == nullptr) {
-        Buffer(chunk);
-        return;
-      } else {
-        EndPart(chunk.substr(0, line_end), /*ends_line=*/true, on_line, on_overlong);
-        chunk.remove_prefix(line_end + 1);
+      std::string_view line = chunk.substr(0, line_end);
+      chunk.remove_prefix(nl == nullptr ? line_end : line_end + 1);
+      // A CRLF's '\r' ends the line, not a part. (One whose '\n' comes in the
+      // next chunk ends a part, and the line's last part is empty.)
+      while (next_cr < line.data() + line.size() && !(nl != nullptr && next_cr == nl - 1)) {
+        const size_t part = static_cast<size_t>(next_cr - line.data());
+        EndPart(line.substr(0, part), /*ends_line=*/false, on_line, on_overlong);
+        line.remove_prefix(part + 1);
+        next_cr = FindCarriageReturn(line.data(), end);
       }
+      if (nl == nullptr) {
+        Buffer(line);
+        return;
+      }
+      if (next_cr < chunk.data()) next_cr = FindCarriageReturn(chunk.data(), end);
+      EndPart(line, /*ends_line=*/true, on_line, on_overlong);
     }
   }
 
@@ -48,6 +64,11 @@ class LineSplitter {
   }
 
  private:
+  static const char* FindCarriageReturn(const char* from, const char* end) {
+    const void* cr = std::memchr(from, '\r', static_cast<size_t>(end - from));
+    return cr == nullptr ? end : static_cast<const char*>(cr);
+  }
+
   void Buffer(std::string_view part) {
     buffered_ = true;
     if (overlong_) return;
@@ -72,14 +93,17 @@ class LineSplitter {
       on_overlong(number);
     } else {
       if (ends_line && !part.empty() && part.back() == '\r') part.remove_suffix(1);
-      on_line(part, number);
+      on_line(part, number, split_ ? LinePart::kNext : ends_line ? LinePart::kWhole : LinePart::kFirst);
     }
+    split_ = !ends_line;
     if (ends_line) line_number_ = number;
     pending_.clear();
     buffered_ = overlong_ = false;
   }
 
   const size_t max_line_bytes_;
+  const bool split_at_carriage_returns_;
+  bool split_ = false;     // a part of the current line was passed on
   std::string pending_;    // the start of a line continued in a later chunk
   bool buffered_ = false;  // a partial line is pending (possibly overlong)
   bool overlong_ = false;  // the pending line passed the cap; its bytes are dropped
