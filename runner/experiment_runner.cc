@@ -580,10 +580,14 @@ void Run::Updated(const TrialView& view) {
   for (const auto& [parameter, value] : record.assignments) assignments.push_back({parameter, value});
   auto objective = std::find_if(view.metrics.begin(), view.metrics.end(),
                                 [&](const metrics::MetricSummary& m) { return m.name == objective_name(); });
-  absl::Status status = suggester_.Observe(record.name, assignments, Condition(record.status),
-                                            objective != view.metrics.end() && objective->available()
-                                                ? absl::string_view(objective->value())
-                                                : absl::string_view());
+  const bool reported = objective != view.metrics.end() && objective->available();
+  pb::TrialStatus::TrialConditionType condition = Condition(record.status);
+  // Succeeded under an earlier objective (a forced resume changed it) and
+  // never reported this one: it tells the algorithm nothing, where a
+  // succeeded trial's value that is no number means it diverged.
+  if (condition == pb::TrialStatus::SUCCEEDED && !reported) condition = pb::TrialStatus::METRICSUNAVAILABLE;
+  absl::Status status = suggester_.Observe(record.name, assignments, condition,
+                                            reported ? absl::string_view(objective->value()) : absl::string_view());
   if (suggester_error_.ok()) suggester_error_ = status;
   if (IsNewBest(record, best_ ? &best_->record : nullptr, direction_)) best_ = &view;
 }
