@@ -66,8 +66,9 @@ struct AlgorithmDefinition {
   // settings only before an experiment runs: a restarted one may raise
   // maxTrialCount past the space, and its calls must still be answered.
   bool max_trial_count_within_space = false;
-  // Returns at most input.count points; fewer only when the search space
-  // has no more new points.
+  // Returns at most input.count points, new ones (grid, once they run out,
+  // adds the points of trials that ended without metrics); fewer only when
+  // there are no more. The caller fills a short reply (SuggestOptions).
   absl::StatusOr<std::vector<Point>> (*suggest)(const AlgorithmInput& input) =
       nullptr;
 };
