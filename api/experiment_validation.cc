@@ -504,7 +504,7 @@ class Validator {
         break;
     }
     const CollectorKind kind = ParseCollectorKind(mc.collector_kind);
-    if (mc.metrics_format) {
+    if (mc.metrics_format && !mc.metrics_format->empty()) {
       Filters(*mc.metrics_format);
     } else if (kind == CollectorKind::kStdOut || (kind == CollectorKind::kFile && fsp && fsp->format == "TEXT")) {
       NamesTheDefaultFilterReads();

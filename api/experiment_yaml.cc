@@ -562,7 +562,8 @@ class Parser {
         error(key, child, Cat("unknown field of Kubernetes' ", type.name));
         continue;
       }
-      if (value.IsNull() || (field->empty == internal::Empty::kDropped && IsEmpty(value))) {
+      if (value.IsNull() ||
+          (field->empty == internal::Empty::kDropped && HasShape(value, field->shape) && IsEmpty(value))) {
         // hpsearch takes either as unset (or empty); the converted Job lacks
         // the field, or holds its zero value instead of null.
         Report(Severity::kWarning, value.IsNull() ? key : value, child,

@@ -70,7 +70,7 @@ void ConsoleProgress::OnTrialEnded(const TrialView& trial) {
   std::string line = absl::StrCat(record.name, " ", std::string(metrics::TrialStatusName(record.status)));
   if (record.objective_value) {
     // loss=nan reads as "" with Katib's default filter: say so, not "loss=".
-    const bool number = record.objective_numeric && std::isfinite(*record.objective_numeric);
+    const bool number = record.objective_numeric && !std::isnan(*record.objective_numeric);
     absl::StrAppend(&line, ": ", objective_metric_, "=",
                     number ? *record.objective_value
                            : absl::StrCat("\"", *record.objective_value, "\" (not a number)"));

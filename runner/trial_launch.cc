@@ -26,10 +26,11 @@ std::map<std::string, std::string> ProcessEnvironment() {
 }
 
 // Whether `c` may be part of a file name, so that a path with it on either
-// side is part of another one.
-bool InPathName(char c) {
+// side is part of another one; '/' and '@' only after it (file:///x and
+// curl's @x start a path there).
+bool InPathName(char c, bool after) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-         std::string_view("._-/~+@%").find(c) != std::string_view::npos;
+         std::string_view(after ? "._-~+%/@" : "._-~+%").find(c) != std::string_view::npos;
 }
 
 // Replaces `from` in `text` where it is a whole path, not part of a longer
@@ -38,7 +39,7 @@ bool InPathName(char c) {
 void ReplaceWholePath(std::string& text, std::string_view from, std::string_view to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
     const size_t end = at + from.size();
-    if ((at > 0 && InPathName(text[at - 1])) || (end < text.size() && InPathName(text[end]))) {
+    if ((at > 0 && InPathName(text[at - 1], false)) || (end < text.size() && InPathName(text[end], true))) {
       at = end;
       continue;
     }

@@ -202,6 +202,11 @@ TEST(ExperimentLoader, WarnsOfMetricNamesKatibsDefaultFilterCannotRead) {
             "collected: rename the metric, or set a filter (spec.metricsCollectorSpec.source.filter.metricsFormat)");
   EXPECT_EQ(OnlyWarning(LoadExperimentText(GridWith("- loss", "- loss.total"))).path,
             "spec.objective.additionalMetricNames[1]");
+  // An empty list of filters is Katib's default filter.
+  std::string no_filters = GridWith("val_loss", "val/loss");
+  Replace(no_filters, "  algorithm:\n", "  metricsCollectorSpec:\n    source:\n      filter:\n        metricsFormat: []\n"
+                                         "  algorithm:\n");
+  EXPECT_EQ(OnlyWarning(LoadExperimentText(no_filters)).path, "spec.objective.objectiveMetricName");
   // A filter of one's own reads what it says.
   std::string text = GridWith("val_loss", "val/loss");
   Replace(text, "  algorithm:\n",
@@ -238,6 +243,11 @@ TEST(ExperimentLoader, ValuesOfTheWrongShapeInAJobAreErrors) {
       OnlyError(LoadExperimentText(GridWith("restartPolicy: Never", "restartPolicy: [Never]")));
   EXPECT_EQ(list.path, kGridPodSpec + ".restartPolicy");
   EXPECT_THAT(list.message, HasSubstr("expected a scalar, got a list: Katib converts a batch/v1 Job"));
+  // Of the wrong shape, an empty value is that, not a value the conversion drops.
+  const Diagnostic empty = OnlyError(
+      LoadExperimentText(GridWith("restartPolicy: Never", "restartPolicy: Never\n            nodeSelector: \"\"")));
+  EXPECT_EQ(empty.path, kGridPodSpec + ".nodeSelector");
+  EXPECT_THAT(empty.message, HasSubstr("expected a mapping, got a scalar"));
 
   const LoadedExperiment init = LoadExperimentText(GridWith(
       "            containers:",

@@ -1,6 +1,7 @@
 #include "runner/console_progress.h"
 
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -100,6 +101,19 @@ TEST(ConsoleProgressTest, AnObjectiveThatIsNoNumberIsSaidToBe) {
     progress.OnTrialEnded(ended);
   }
   EXPECT_THAT(out.Text(), HasSubstr("exp-0003 Succeeded: loss=\"\" (not a number)\n"));
+}
+
+TEST(ConsoleProgressTest, AnInfiniteObjectiveIsShownAsReported) {
+  Captured out;
+  {
+    ConsoleProgress progress(out.file(), /*interactive=*/false, 4, "loss");
+    TrialView ended = Best();
+    ended.record.status = metrics::TrialStatus::kSucceeded;
+    ended.record.objective_value = "+Inf";
+    ended.record.objective_numeric = std::numeric_limits<double>::infinity();
+    progress.OnTrialEnded(ended);
+  }
+  EXPECT_THAT(out.Text(), HasSubstr("exp-0003 Succeeded: loss=+Inf\n"));
 }
 
 TEST(ConsoleProgressTest, AValueWithALineBreakStaysOnItsLine) {

@@ -509,6 +509,7 @@ TEST_F(RunCommandTest, FileCollectorFollowsTheTrialsOwnMetricsFile) {
   const std::vector<std::string> other_paths = {"--a=/var/log/katib/metrics.log.1", "/var/log/katib/metrics.logs/x",
                                                 "/data/var/log/katib/metrics.log"};
   experiment.args.insert(experiment.args.end(), other_paths.begin(), other_paths.end());
+  experiment.args.push_back("--uri=file:///var/log/katib/metrics.log");
   experiment.args.push_back("--args-file=args.bin");
   experiment.args.push_back("--env-file=env.bin");
   experiment.container_fields = R"(
@@ -521,6 +522,7 @@ TEST_F(RunCommandTest, FileCollectorFollowsTheTrialsOwnMetricsFile) {
     EXPECT_TRUE(std::filesystem::exists(own));
     const std::string argv = ReadFile(TrialDir(trial["name"]) / "args.bin");
     EXPECT_THAT(argv, HasSubstr('\0' + ("--metrics-file=" + own.string()) + '\0'));
+    EXPECT_THAT(argv, HasSubstr('\0' + ("--uri=file://" + own.string()) + '\0'));
     for (const std::string& other : other_paths) EXPECT_THAT(argv, HasSubstr('\0' + other + '\0'));
     EXPECT_THAT(ReadFile(TrialDir(trial["name"]) / "env.bin"), HasSubstr('\0' + ("METRICS=" + own.string()) + '\0'));
   }
