@@ -6,6 +6,7 @@
 // FILE:LINE:COL: error: FIELD: MESSAGE. Exit status: 0 when every file is
 // valid, 1 otherwise (2 for usage errors, from main()).
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,10 +20,30 @@
 namespace hpsearch::cli {
 namespace {
 
+// kubectl apply -f of a file holding two Experiments of one name and
+// namespace sends the second as an update of the first.
+void WarnOfSameNames(std::vector<api::LoadedExperiment>& experiments) {
+  std::map<std::pair<std::string, std::string>, int> first_lines;  // namespace, name -> line
+  for (api::LoadedExperiment& loaded : experiments) {
+    if (!loaded.ok()) continue;
+    const api::Metadata& metadata = loaded.experiment->metadata;
+    const api::SourcePosition where = loaded.source_map.Find("metadata.name");
+    auto [first, inserted] = first_lines.emplace(std::pair(metadata.namespace_, metadata.name), where.line);
+    if (inserted) continue;
+    loaded.diagnostics.push_back(
+        {api::Severity::kWarning, "metadata.name",
+         "another Experiment of this file has this name and namespace (line " + std::to_string(first->second) +
+             "): kubectl apply sends this one as an update of that one, which Katib refuses if more than "
+             "the trial counts differ",
+         where});
+  }
+}
+
 // Returns whether every Experiment of the file is valid. A manifest for
 // kubectl apply -f may hold several: each is checked and summarized.
 bool ValidateFile(const std::string& file, bool quiet) {
   std::vector<api::LoadedExperiment> experiments = api::LoadExperimentsFile(file);
+  WarnOfSameNames(experiments);
   bool all_valid = true;
   for (size_t i = 0; i < experiments.size(); ++i) {
     api::LoadedExperiment& loaded = experiments[i];

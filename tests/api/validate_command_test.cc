@@ -121,6 +121,18 @@ TEST(ValidateCommand, ChecksEveryExperimentOfAFile) {
   ExpectDiagnosticShape(run.err, file.string());
 }
 
+TEST(ValidateCommand, WarnsOfTwoExperimentsOfOneNameInAFile) {
+  const std::string random = Slurp(Fixture("valid/random.yaml"));
+  const fs::path file = WriteTemp("twice.yaml", random + "---\n" + random);
+  const Result run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const int second_name_line = static_cast<int>(std::count(random.begin(), random.end(), '\n')) + 2 + 4;
+  EXPECT_EQ(run.err, file.string() + ":" + std::to_string(second_name_line) +
+                         ":3: warning: metadata.name: another Experiment of this file has this name and namespace "
+                         "(line 5): kubectl apply sends this one as an update of that one, which Katib refuses "
+                         "if more than the trial counts differ\n");
+}
+
 TEST(ValidateCommand, WarnsAboutAlgorithmsHpsearchDoesNotServe) {
   const std::string file = Fixture("valid/tpe.yaml");
   const Result run = Validate(file);
