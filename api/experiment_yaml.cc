@@ -776,7 +776,7 @@ ExperimentDocuments ReadExperimentDocuments(const std::string& text) {
 }
 
 // "NAME (line N)", or "line N" for a document without a name, for messages.
-std::string Describe(const ExperimentDocuments& documents, size_t i) {
+std::string DocumentName(const ExperimentDocuments& documents, size_t i) {
   const YAML::Node& doc = documents.experiments[i];
   const std::string line = Cat("line ", PositionOf(doc.Mark()).line);
   if (!doc.IsMap() || !doc["metadata"].IsDefined() || !doc["metadata"].IsMap()) return line;
@@ -822,7 +822,7 @@ ParsedExperiment ParseExperimentYaml(std::string_view text) {
   if (documents.failure) return Failed(*std::move(documents.failure));
   if (const size_t count = documents.experiments.size(); count > 1) {
     std::vector<std::string> which;
-    for (size_t i = 0; i < count; ++i) which.push_back(Describe(documents, i));
+    for (size_t i = 0; i < count; ++i) which.push_back(DocumentName(documents, i));
     return Failed({Severity::kError, "",
                    Cat("the file holds ", count, " Experiments: ", Join(which, ", "),
                        "; hpsearch run takes one Experiment per file (hpsearch validate checks each)"),

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -89,31 +90,28 @@ TEST(ConsoleProgressTest, PipesGetTimestampedLinesAndNoControlCharacters) {
   EXPECT_THAT(text, Not(HasSubstr("\x1b")));
 }
 
-// Katib's default filter records loss=nan as "": shown as such, not "loss=".
-TEST(ConsoleProgressTest, AnObjectiveThatIsNoNumberIsSaidToBe) {
+// What a pipe gets when Best() ends Succeeded with this objective.
+std::string SucceededLine(std::string value, std::optional<double> numeric) {
   Captured out;
   {
     ConsoleProgress progress(out.file(), /*interactive=*/false, 4, "loss");
     TrialView ended = Best();
     ended.record.status = metrics::TrialStatus::kSucceeded;
-    ended.record.objective_value = "";
-    ended.record.objective_numeric.reset();
+    ended.record.objective_value = std::move(value);
+    ended.record.objective_numeric = numeric;
     progress.OnTrialEnded(ended);
   }
-  EXPECT_THAT(out.Text(), HasSubstr("exp-0003 Succeeded: loss=\"\" (not a number)\n"));
+  return out.Text();
+}
+
+// Katib's default filter records loss=nan as "": shown as such, not "loss=".
+TEST(ConsoleProgressTest, AnObjectiveThatIsNoNumberIsSaidToBe) {
+  EXPECT_THAT(SucceededLine("", std::nullopt), HasSubstr("exp-0003 Succeeded: loss=\"\" (not a number)\n"));
 }
 
 TEST(ConsoleProgressTest, AnInfiniteObjectiveIsShownAsReported) {
-  Captured out;
-  {
-    ConsoleProgress progress(out.file(), /*interactive=*/false, 4, "loss");
-    TrialView ended = Best();
-    ended.record.status = metrics::TrialStatus::kSucceeded;
-    ended.record.objective_value = "+Inf";
-    ended.record.objective_numeric = std::numeric_limits<double>::infinity();
-    progress.OnTrialEnded(ended);
-  }
-  EXPECT_THAT(out.Text(), HasSubstr("exp-0003 Succeeded: loss=+Inf\n"));
+  EXPECT_THAT(SucceededLine("+Inf", std::numeric_limits<double>::infinity()),
+              HasSubstr("exp-0003 Succeeded: loss=+Inf\n"));
 }
 
 TEST(ConsoleProgressTest, AValueWithALineBreakStaysOnItsLine) {
