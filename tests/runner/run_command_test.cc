@@ -716,17 +716,21 @@ TEST_F(RunCommandTest, InterruptStopsTrialsLeavesNoOrphansAndResumes) {
   ASSERT_TRUE(process.ok());
 
   std::vector<pid_t> trial_pids;  // the trials' and their daemons'
-  for (int i = 0; i < 2000 && trial_pids.size() < 4; ++i) {
+  int trials_reporting = 0;       // hanging after their first epoch's report
+  for (int i = 0; i < 2000 && (trial_pids.size() < 4 || trials_reporting < 2); ++i) {
     std::this_thread::sleep_for(10ms);
     trial_pids.clear();
+    trials_reporting = 0;
     for (const char* trial : {"e2e-0001", "e2e-0002"}) {
       for (const char* pid_file : {"escapee", "pid"}) {
         std::string pid = ReadFile(TrialDir(trial) / pid_file);
         if (!pid.empty()) trial_pids.push_back(std::stoi(pid));
       }
+      if (ReadFile(TrialDir(trial) / "stdout.log").find("loss=") != std::string::npos) ++trials_reporting;
     }
   }
   ASSERT_EQ(trial_pids.size(), 4u);
+  ASSERT_EQ(trials_reporting, 2);
   kill(process->pid(), SIGINT);
   Outcome run = Finish(*process);
   EXPECT_EQ(run.exit.exit_code, 128 + SIGINT) << run.err;
