@@ -311,6 +311,19 @@ TEST_F(TfEventCollectorTest, FilesBeforeVersion2PurgeOutOfOrderStepsByTag) {
               ElementsAre(Log("loss", "1.0"), Log("loss", "20.0"), Log("acc", "3.0")));
 }
 
+TEST_F(TfEventCollectorTest, AnOutOfOrderEmptyTagPurgesEveryTag) {
+  // TensorBoard filters by tag only `if key:`, and "" is falsy in Python.
+  TfEventWriter writer(dir_ / "events.out.tfevents.1");
+  tfevent::Event version;
+  version.set_file_version("brain.Event:1");
+  writer.AddEvent(version);
+  writer.AddScalar("loss", 1, 1.0f, kTime);
+  writer.AddScalar("acc", 2, 2.0f, kTime);
+  writer.AddScalar("loss", 3, 3.0f, kTime);
+  writer.AddScalar("", 2, 0.0f, kTime);
+  EXPECT_THAT(Collect({"loss", "acc"}).log, ElementsAre(Log("loss", "1.0")));
+}
+
 TEST_F(TfEventCollectorTest, OrdersTensorsThenScalarsByTagThenMetric) {
   TfEventWriter writer(dir_ / "events.out.tfevents.1");
   writer.AddScalar("loss", 1, 1.0f, kTime);
