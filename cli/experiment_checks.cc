@@ -46,14 +46,24 @@ void CheckEarlyStopping(api::LoadedExperiment& loaded) {
 }
 
 // Adds a warning when `hpsearch run` cannot collect the metrics the way the
-// experiment says (`hpsearch serve` in a cluster does not care).
+// experiment says (`hpsearch serve` in a cluster does not care), or when
+// early stopping cannot see them.
 void CheckCollector(api::LoadedExperiment& loaded) {
   absl::StatusOr<runner::CollectorSetup> setup = runner::CollectorSetupOf(*loaded.experiment);
-  if (setup.ok()) return;
-  const std::string path = "spec.metricsCollectorSpec.collector.kind";
-  loaded.diagnostics.push_back({api::Severity::kWarning, path,
-                                loaded.experiment->spec.metrics_collector_spec->collector_kind +
-                                    " is valid for Katib, but hpsearch run collects only StdOut and File",
+  if (setup.ok()) {
+    if (setup->source.kind == runner::MetricsSource::Kind::kEventDirectory && loaded.experiment->spec.early_stopping) {
+      loaded.diagnostics.push_back({api::Severity::kWarning, "spec.earlyStopping",
+                                    "no trial is stopped early: the TensorFlowEvent collector reads the event files "
+                                    "once the trial has ended, in Katib as in hpsearch run",
+                                    loaded.source_map.Find("spec.earlyStopping")});
+    }
+    return;
+  }
+  // "<field path>: <what>", as CollectorSetupOf words it.
+  const std::string refusal(setup.status().message());
+  const size_t colon = refusal.find(": ");
+  const std::string path(refusal.substr(0, colon));
+  loaded.diagnostics.push_back({api::Severity::kWarning, path, refusal.substr(colon + 2),
                                 loaded.source_map.Find(path)});
 }
 

@@ -24,11 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using internal::MaskedCrc32c;
 
-// TensorBoard's io_wrapper.IsSummaryEventsFile.
-bool IsEventFileName(std::string_view name) {
-  return name.find("tfevents") != std::string_view::npos && !name.ends_with(".profile-empty");
-}
-
 // Python's os.path.dirname for '/'-separated text.
 std::string_view PosixDirname(std::string_view path) {
   std::string_view head = path.substr(0, path.rfind('/') + 1);  // "" when there is no '/'
@@ -325,7 +320,7 @@ void FindEventFiles(const fs::path& dir, std::vector<fs::path>& files, std::vect
     std::error_code ignored;  // a dangling link is neither a directory nor a regular file
     if (entry.is_directory(ignored)) {
       if (!entry.is_symlink(ignored)) subdirs.push_back(entry.path());
-    } else if (IsEventFileName(entry.path().filename().string())) {
+    } else if (IsTfEventFileName(entry.path().filename().string())) {
       if (entry.is_regular_file(ignored)) {
         files.push_back(entry.path());
       } else {
@@ -337,6 +332,10 @@ void FindEventFiles(const fs::path& dir, std::vector<fs::path>& files, std::vect
 }
 
 }  // namespace
+
+bool IsTfEventFileName(std::string_view name) {
+  return name.find("tfevents") != std::string_view::npos && !name.ends_with(".profile-empty");
+}
 
 TfEventCollection CollectTfEvents(const std::filesystem::path& directory,
                                   std::span<const std::string> metric_names) {

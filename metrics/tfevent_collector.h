@@ -44,6 +44,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "metrics/metric_log.h"
@@ -54,6 +55,10 @@ struct TfEventCollection {
   std::vector<MetricLog> log;         // Katib's records, in Katib's order (above)
   std::vector<std::string> warnings;  // each names the file (or directory) and what went wrong
 };
+
+// Whether a file of this name is an event file: TensorBoard's
+// io_wrapper.IsSummaryEventsFile.
+bool IsTfEventFileName(std::string_view name);
 
 // Katib's TensorFlowEvent collector: the values of `metric_names` in every
 // event file under `directory`. A missing directory gives an empty collection

@@ -83,7 +83,7 @@ class Run {
         parser_options_(std::move(collector.parser)),
         planner_(experiment,
                  options.command_search_path.empty() ? DefaultCommandSearchPath() : options.command_search_path,
-                 std::move(collector.metrics_file)),
+                 std::move(collector.source)),
         supervisor_({.on_output = [this](const std::string& trial, OutputStream stream,
                                          std::string_view chunk) { OnOutput(trial, stream, chunk); },
                      .on_end = [this](const std::string& trial,
@@ -632,7 +632,7 @@ bool Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   auto spec = planner_.Plan(record, trial_dir, gpu_env);
   if (!spec.ok()) return fail(spec.status());
   auto collector =
-      TrialCollector::Create(parser_options_, record.name, planner_.MetricsFileIn(trial_dir), EmptyDigest());
+      TrialCollector::Create(parser_options_, record.name, planner_.MetricsSourceIn(trial_dir), EmptyDigest());
   if (!collector.ok()) return fail(collector.status());
 
   record.status = TrialStatus::kRunning;
@@ -744,15 +744,16 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
                      .objective_metric_name = objective_name(),
                      .parser_warning = {},
                      .stderr_log = {},
-                     .unwritten_metrics_file = {}};
-  std::error_code error;
-  if (std::optional<std::filesystem::path> copy = planner_.MetricsFileIn(TrialDir(trial));
-      copy && !ending.objective_available && !std::filesystem::exists(*copy, error)) {
-    ending.unwritten_metrics_file = {.named = *planner_.metrics_file(), .copy = *std::move(copy)};
+                     .unwritten_metrics = {}};
+  if (const MetricsSource copy = planner_.MetricsSourceIn(TrialDir(trial));
+      !ending.objective_available && !MetricsWritten(copy)) {
+    ending.unwritten_metrics = {.named = planner_.metrics_source().path,
+                                .copy = copy.path,
+                                .event_directory = copy.kind == MetricsSource::Kind::kEventDirectory};
   }
-  if (const metrics::MetricsParser& parser = active.collector.parser(); !parser.warnings().empty()) {
-    ending.parser_warning = parser.warnings().front();
-    const size_t more = parser.warnings().size() - 1 + parser.suppressed_warnings();
+  if (const std::vector<std::string>& warnings = active.collector.warnings(); !warnings.empty()) {
+    ending.parser_warning = warnings.front();
+    const size_t more = warnings.size() - 1 + active.collector.suppressed_warnings();
     observer_.OnMessage(absl::StrCat(trial, ": metrics ", ending.parser_warning,
                                      more > 0 ? absl::StrCat(" (and ", more, " more)") : ""));
   }
@@ -765,6 +766,7 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
   TakeObjectiveOf(view);
   if (!end.exit.success()) {
     std::filesystem::path stderr_log = TrialDir(trial) / "stderr.log";
+    std::error_code error;
     if (std::filesystem::exists(stderr_log, error)) ending.stderr_log = std::move(stderr_log);
   }
   // Its result would rest on metrics partly lost; it runs again on resume.

@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "metrics/tfevent_collector.h"
 #include "runner/internal/scoped_fd.h"
 
 namespace hpsearch::runner {
@@ -31,33 +32,75 @@ absl::StatusOr<CollectorSetup> CollectorSetupOf(const api::Experiment& experimen
     case api::CollectorKind::kStdOut: break;
     case api::CollectorKind::kFile:
       if (collector->file_system_path) {
-        setup.metrics_file = collector->file_system_path->path;
+        setup.source.kind = MetricsSource::Kind::kFile;
         if (collector->file_system_path->format == "JSON") setup.parser.format = metrics::MetricsFormat::kJson;
       }
+      break;
+    case api::CollectorKind::kTensorFlowEvent:
+      if (collector->file_system_path) setup.source.kind = MetricsSource::Kind::kEventDirectory;
       break;
     default:
       return absl::UnimplementedError(absl::StrCat("spec.metricsCollectorSpec.collector.kind: ",
                                                    collector->collector_kind,
-                                                   " is not supported by hpsearch run; use StdOut or File"));
+                                                   " is valid for Katib, but hpsearch run collects only StdOut, "
+                                                   "File and TensorFlowEvent"));
   }
   if (collector->metrics_format) setup.parser.filters = *collector->metrics_format;
+  if (setup.source.HasPath()) {
+    // Katib's defaults and validation make it absolute.
+    const std::filesystem::path named = std::filesystem::path(collector->file_system_path->path).lexically_normal();
+    if (!named.has_relative_path()) {
+      return absl::InvalidArgumentError(
+          "spec.metricsCollectorSpec.source.fileSystemPath.path: / would give each trial the whole filesystem; "
+          "name the folder the trial writes its metrics in");
+    }
+    setup.source.path = named.has_filename() ? named : named.parent_path();
+  }
   return setup;
 }
 
-absl::StatusOr<TrialCollector> TrialCollector::Create(
-    const metrics::ParserOptions& options, std::string trial,
-    std::optional<std::filesystem::path> metrics_file, TrialLogDigest digest) {
+bool MetricsWritten(const MetricsSource& source) {
+  std::error_code error;
+  switch (source.kind) {
+    case MetricsSource::Kind::kOutput:
+      return true;
+    case MetricsSource::Kind::kFile:
+      return std::filesystem::exists(source.path, error);
+    case MetricsSource::Kind::kEventDirectory:
+      for (auto it = std::filesystem::recursive_directory_iterator(source.path, error);
+           it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+        if (error) break;
+        if (metrics::IsTfEventFileName(it->path().filename().string())) return true;
+      }
+      return false;
+  }
+  return true;
+}
+
+absl::StatusOr<TrialCollector> TrialCollector::Create(const metrics::ParserOptions& options, std::string trial,
+                                                      const MetricsSource& source, TrialLogDigest digest) {
   metrics::ParserOptions parser_options = options;
-  // Indexed by OutputStream.
-  if (!metrics_file) parser_options.streams = {"stdout", "stderr"};
+  std::optional<std::filesystem::path> metrics_file;
+  std::optional<std::filesystem::path> event_directory;
+  switch (source.kind) {
+    case MetricsSource::Kind::kOutput:
+      parser_options.streams = {"stdout", "stderr"};  // indexed by OutputStream
+      break;
+    case MetricsSource::Kind::kFile:
+      metrics_file = source.path;
+      break;
+    case MetricsSource::Kind::kEventDirectory:
+      event_directory = source.path;
+      break;
+  }
   absl::StatusOr<metrics::MetricsParser> parser = metrics::MetricsParser::Create(parser_options);
   if (!parser.ok()) return parser.status();
-  return TrialCollector(std::move(parser_options), *std::move(parser), std::move(trial),
-                        std::move(metrics_file), std::move(digest));
+  return TrialCollector(std::move(parser_options), *std::move(parser), std::move(trial), std::move(metrics_file),
+                        std::move(event_directory), std::move(digest));
 }
 
 void TrialCollector::OnOutput(OutputStream stream, std::string_view chunk) {
-  if (!metrics_file_) parser_.Feed(chunk, static_cast<size_t>(stream));
+  if (!metrics_file_ && !event_directory_) parser_.Feed(chunk, static_cast<size_t>(stream));
 }
 
 void TrialCollector::FollowFile() {
@@ -138,6 +181,7 @@ absl::Status TrialCollector::Flush(metrics::ObjectiveStore& store) {
 }
 
 absl::Status TrialCollector::Finish(metrics::ObjectiveStore& store) {
+  if (event_directory_) return StoreEventFiles(store);
   FollowFile();
   parser_.Finish();
   TakeRecords();
@@ -174,6 +218,16 @@ absl::Status TrialCollector::StoreFileContent(metrics::ObjectiveStore& store) {
   absl::Status status = store.ReplaceObservations(trial_, log_, metrics::Durability::kProcessCrash);
   if (status.ok()) stored_ = log_.size();
   return status;
+}
+
+absl::Status TrialCollector::StoreEventFiles(metrics::ObjectiveStore& store) {
+  metrics::TfEventCollection collection = metrics::CollectTfEvents(*event_directory_, parser_options_.metric_names);
+  event_warnings_ = std::move(collection.warnings);
+  for (metrics::MetricLog& record : collection.log) {
+    digest_.Add(record);
+    log_.push_back(std::move(record));
+  }
+  return StoreNewRecords(store);
 }
 
 }  // namespace hpsearch::runner

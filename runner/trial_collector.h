@@ -9,7 +9,8 @@
 // tick's lines, never a batch it reported stored. What the runner needs of
 // the log is kept in a TrialLogDigest, updated as records arrive; the StdOut
 // collector keeps no record it has stored, so a trial may print any number
-// of metric lines.
+// of metric lines. With the TensorFlowEvent collector, as in Katib, the
+// event files are read once the trial has ended.
 //
 // Katib's File collector stores what the file holds once the trial has
 // ended: it reads the whole file then (while the trial runs it tails it only
@@ -35,33 +36,38 @@
 #include "metrics/metric_log.h"
 #include "metrics/metrics_parser.h"
 #include "metrics/objective_store.h"
+#include "runner/metrics_source.h"
 #include "runner/process.h"
 #include "runner/trial_log_digest.h"
 
 namespace hpsearch::runner {
 
 // How an experiment's trials' metrics are collected here: what the parser
-// looks for, and the File collector's path (unset: the StdOut collector).
+// looks for (metric_names also name what the event files are read for), and
+// where.
 struct CollectorSetup {
   metrics::ParserOptions parser;
-  std::optional<std::filesystem::path> metrics_file;
+  MetricsSource source;
 };
 
 // From spec.objective and spec.metricsCollectorSpec. Fails with
-// UNIMPLEMENTED for the collector kinds that need a cluster.
+// UNIMPLEMENTED for the collector kinds that need a cluster, and
+// INVALID_ARGUMENT for the path '/'; the message is "<field path>: <why>".
 absl::StatusOr<CollectorSetup> CollectorSetupOf(const api::Experiment& experiment);
+
+// Whether the trial wrote anything where `source` (its own) has its metrics:
+// the File collector's file, or an event file under the TensorFlowEvent
+// collector's folder. Always true for the StdOut collector.
+bool MetricsWritten(const MetricsSource& source);
 
 class TrialCollector {
  public:
-  // `metrics_file` unset: the StdOut collector (feed with OnOutput);
-  // set: the File collector following that path. `digest`: empty, to digest
-  // the trial's log into.
-  static absl::StatusOr<TrialCollector> Create(const metrics::ParserOptions& options,
-                                               std::string trial,
-                                               std::optional<std::filesystem::path> metrics_file,
-                                               TrialLogDigest digest);
+  // `source`: the trial's own (feed the StdOut collector with OnOutput).
+  // `digest`: empty, to digest the trial's log into.
+  static absl::StatusOr<TrialCollector> Create(const metrics::ParserOptions& options, std::string trial,
+                                               const MetricsSource& source, TrialLogDigest digest);
 
-  // A chunk of the trial's stdout or stderr; ignored by the File collector.
+  // A chunk of the trial's stdout or stderr; ignored by the other collectors.
   void OnOutput(OutputStream stream, std::string_view chunk);
 
   // Reads what the followed file gained and stores what was parsed so far.
@@ -78,8 +84,13 @@ class TrialCollector {
   const std::vector<metrics::MetricLog>& log() const { return log_; }
   // The whole observation log's digest, also after Finish replaced it.
   const TrialLogDigest& digest() const { return digest_; }
-  // Its warnings are about the output, or the metrics file as it is now.
-  const metrics::MetricsParser& parser() const { return parser_; }
+  // What could not be read: lines of the output or the metrics file as it
+  // is now (the parser's, kMaxWarnings of them), or event files.
+  const std::vector<std::string>& warnings() const {
+    return event_warnings_.empty() ? parser_.warnings() : event_warnings_;
+  }
+  // Warnings beyond those.
+  size_t suppressed_warnings() const { return parser_.suppressed_warnings(); }
 
  private:
   struct FileId {
@@ -89,11 +100,13 @@ class TrialCollector {
   };
 
   TrialCollector(metrics::ParserOptions options, metrics::MetricsParser parser, std::string trial,
-                 std::optional<std::filesystem::path> metrics_file, TrialLogDigest digest)
+                 std::optional<std::filesystem::path> metrics_file,
+                 std::optional<std::filesystem::path> event_directory, TrialLogDigest digest)
       : parser_options_(std::move(options)),
         parser_(std::move(parser)),
         trial_(std::move(trial)),
         metrics_file_(std::move(metrics_file)),
+        event_directory_(std::move(event_directory)),
         digest_(std::move(digest)) {}
   void FollowFile();
   // Whether the open followed file no longer starts with what was read of
@@ -114,11 +127,15 @@ class TrialCollector {
   absl::Status StoreNewRecords(metrics::ObjectiveStore& store);
   // Makes the log what the file holds, when it no longer holds all of it.
   absl::Status StoreFileContent(metrics::ObjectiveStore& store);
+  // Stores what the event files hold.
+  absl::Status StoreEventFiles(metrics::ObjectiveStore& store);
 
   metrics::ParserOptions parser_options_;
   metrics::MetricsParser parser_;
   std::string trial_;
   std::optional<std::filesystem::path> metrics_file_;
+  std::optional<std::filesystem::path> event_directory_;
+  std::vector<std::string> event_warnings_;
   // The file being followed, how far it was read, and its last bytes read.
   std::optional<FileId> file_id_;
   off_t file_offset_ = 0;

@@ -33,13 +33,27 @@ bool InPathName(char c, bool after) {
          std::string_view(after ? "._-~+%/@" : "._-~+%").find(c) != std::string_view::npos;
 }
 
+// How much of a path ReplacePath replaces.
+enum class PathExtent {
+  kWhole,         // the path itself, perhaps with a trailing '/'
+  kWholeOrBelow,  // also the start of a path below it
+};
+
 // Replaces `from` in `text` where it is a whole path, not part of a longer
 // one: /tmp/metrics in "--out=/tmp/metrics" but not in /tmp/metrics_old,
-// /tmp/metrics.d/x or /data/tmp/metrics.
-void ReplaceWholePath(std::string& text, std::string_view from, std::string_view to) {
+// /tmp/metrics.d/x or /data/tmp/metrics; with kWholeOrBelow, also in
+// /tmp/metrics/x.
+void ReplacePath(std::string& text, std::string_view from, std::string_view to, PathExtent extent) {
+  auto ends_path = [&](size_t end) {
+    if (end < text.size() && text[end] == '/') {
+      if (extent == PathExtent::kWholeOrBelow) return true;
+      ++end;
+    }
+    return end == text.size() || !InPathName(text[end], true);
+  };
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
     const size_t end = at + from.size();
-    if ((at > 0 && InPathName(text[at - 1], false)) || (end < text.size() && InPathName(text[end], true))) {
+    if ((at > 0 && InPathName(text[at - 1], false)) || !ends_path(end)) {
       at = end;
       continue;
     }
@@ -48,19 +62,56 @@ void ReplaceWholePath(std::string& text, std::string_view from, std::string_view
   }
 }
 
+// Rewrites the collector's path in args and env to the trial's own copy.
+class MetricsPathRewrite {
+ public:
+  MetricsPathRewrite(const MetricsSource& named, const MetricsSource& local) {
+    if (!named.HasPath()) return;
+    if (named.kind == MetricsSource::Kind::kFile) {
+      rewrites_.push_back({named.path.string(), local.path.string(), PathExtent::kWhole});
+      return;
+    }
+    rewrites_.push_back({named.path.string(), local.path.string(), PathExtent::kWholeOrBelow});
+    // A trial told where its logs go writes the event files in folders
+    // below that, which the collector's path may name: Katib's TFJob
+    // example passes --log-path=/mnist-with-summaries-logs and collects
+    // /mnist-with-summaries-logs/test. Only the folder itself moves, not
+    // the paths beside the collector's (data, say).
+    std::filesystem::path named_parent = named.path.parent_path();
+    std::filesystem::path local_parent = local.path.parent_path();
+    for (; named_parent != named_parent.root_path(); named_parent = named_parent.parent_path()) {
+      rewrites_.push_back({named_parent.string(), local_parent.string(), PathExtent::kWhole});
+      local_parent = local_parent.parent_path();
+    }
+  }
+
+  void Apply(std::string& text) const {
+    for (const Rewrite& rewrite : rewrites_) ReplacePath(text, rewrite.from, rewrite.to, rewrite.extent);
+  }
+
+ private:
+  struct Rewrite {
+    std::string from;
+    std::string to;
+    PathExtent extent;
+  };
+  std::vector<Rewrite> rewrites_;
+};
+
 }  // namespace
 
 TrialLaunchPlanner::TrialLaunchPlanner(const api::Experiment& experiment,
                                        std::vector<std::filesystem::path> command_search_path,
-                                       std::optional<std::filesystem::path> metrics_file)
+                                       MetricsSource metrics)
     : experiment_(experiment),
       command_search_path_(std::move(command_search_path)),
-      metrics_file_(std::move(metrics_file)),
+      metrics_(std::move(metrics)),
       engine_environment_(ProcessEnvironment()) {}
 
-std::optional<std::filesystem::path> TrialLaunchPlanner::MetricsFileIn(const std::filesystem::path& trial_dir) const {
-  if (!metrics_file_) return std::nullopt;
-  return trial_dir / "fs" / metrics_file_->relative_path();
+MetricsSource TrialLaunchPlanner::MetricsSourceIn(const std::filesystem::path& trial_dir) const {
+  MetricsSource local = metrics_;
+  if (local.HasPath()) local.path = trial_dir / "fs" / metrics_.path.relative_path();
+  return local;
 }
 
 absl::Status TrialLaunchPlanner::CheckCommand() const {
@@ -114,19 +165,17 @@ absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
   auto command = BuildTrialCommand(experiment_, identity);
   if (!command.ok()) return command.status();
 
-  const std::optional<std::filesystem::path> local = MetricsFileIn(trial_dir);
-  if (local) {
+  const MetricsSource local = MetricsSourceIn(trial_dir);
+  if (local.HasPath()) {
+    const std::filesystem::path folder =
+        local.kind == MetricsSource::Kind::kFile ? local.path.parent_path() : local.path;
     std::error_code error;
-    if (!std::filesystem::create_directories(local->parent_path(), error) && error) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot create ", local->parent_path().string(), ": ", error.message()));
+    if (!std::filesystem::create_directories(folder, error) && error) {
+      return absl::UnavailableError(absl::StrCat("cannot create ", folder.string(), ": ", error.message()));
     }
   }
-  // The metrics file's path, to the trial's private copy of it.
-  auto remap = [&](std::string& text) {
-    if (local) ReplaceWholePath(text, metrics_file_->string(), local->string());
-  };
-  for (std::string& word : command->argv) remap(word);
+  const MetricsPathRewrite rewrite(metrics_, local);
+  for (std::string& word : command->argv) rewrite.Apply(word);
 
   auto program = ResolveCommand(command->argv.front(), command_search_path_);
   if (!program.ok()) return program.status();
@@ -135,7 +184,7 @@ absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
 
   std::map<std::string, std::string> env = engine_environment_;
   for (api::NameValue& variable : command->env) {
-    remap(variable.value);
+    rewrite.Apply(variable.value);
     env[variable.name] = variable.value;
   }
   env[kTrialNameVariable] = trial.name;

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "api/experiment.h"
 #include "metrics/objective_store.h"
+#include "runner/metrics_source.h"
 #include "runner/process.h"
 
 namespace hpsearch::runner {
@@ -28,19 +29,21 @@ inline constexpr char kTrialDirVariable[] = "HPSEARCH_TRIAL_DIR";
 
 class TrialLaunchPlanner {
  public:
-  // `metrics_file`: the File collector's path, if the experiment uses it.
+  // `metrics`: where the experiment's collector reads metrics from.
   // The engine's environment is read now: every trial's starts from it.
   TrialLaunchPlanner(const api::Experiment& experiment, std::vector<std::filesystem::path> command_search_path,
-                     std::optional<std::filesystem::path> metrics_file);
+                     MetricsSource metrics);
 
   // The trial template's primary container for `trial`, placeholders
   // substituted and its command resolved on the search path, run in
   // `trial_dir` (absolute). Its environment is the engine's, then the
   // container's env, then HPSEARCH_TRIAL_NAME, HPSEARCH_TRIAL_DIR,
   // HPSEARCH_EXPERIMENT_NAME and `extra_env` (the trial's GPU placement).
-  // The File collector's path, wherever the args and env hold it as a
-  // whole path, becomes the trial's own under `trial_dir`, as each pod has
-  // its own filesystem; its folder is created.
+  // The collector's path becomes the trial's own under `trial_dir`, as each
+  // pod has its own filesystem, wherever the args and env hold it as a whole
+  // path; for a directory (TensorFlowEvent), also paths below it and its
+  // parent folders but '/', as in `--log-dir=/logs` with the path
+  // /logs/test. The folder the trial writes in is created.
   absl::StatusOr<LaunchSpec> Plan(const metrics::TrialRecord& trial, const std::filesystem::path& trial_dir,
                                   std::span<const std::pair<std::string, std::string>> extra_env) const;
 
@@ -55,15 +58,15 @@ class TrialLaunchPlanner {
   // they get instead.
   std::vector<std::string> ClusterOnlyNotices() const;
 
-  // The File collector's path, as the experiment names it.
-  const std::optional<std::filesystem::path>& metrics_file() const { return metrics_file_; }
-  // Where the trial in `trial_dir` writes the File collector's metrics.
-  std::optional<std::filesystem::path> MetricsFileIn(const std::filesystem::path& trial_dir) const;
+  // Where metrics come from, with the path the experiment names.
+  const MetricsSource& metrics_source() const { return metrics_; }
+  // The same for the trial in `trial_dir`: its own copy of the path.
+  MetricsSource MetricsSourceIn(const std::filesystem::path& trial_dir) const;
 
  private:
   const api::Experiment& experiment_;
   std::vector<std::filesystem::path> command_search_path_;
-  std::optional<std::filesystem::path> metrics_file_;
+  MetricsSource metrics_;
   std::map<std::string, std::string> engine_environment_;
 };
 

@@ -31,10 +31,15 @@ TrialOutcome ConcludeTrial(const TrialEnding& ending) {
   }
   if (!ending.objective_available) {
     std::string why;
-    if (const auto& file = ending.unwritten_metrics_file) {
-      why = absl::StrCat(" (it never created its metrics file ", file->copy.string(), ", its own copy of ",
-                         file->named.string(), ", whose path is rewritten where the args or env name it, "
-                         "not where the trial builds it)");
+    if (const auto& unwritten = ending.unwritten_metrics) {
+      why = unwritten->event_directory
+                ? absl::StrCat(" (it wrote no event file under ", unwritten->copy.string(), ", its own copy of ",
+                               unwritten->named.string(), ", whose path is rewritten where the args or env name "
+                               "it or a folder above it, not where the trial builds it)")
+                : absl::StrCat(" (it never created its metrics file ", unwritten->copy.string(),
+                               ", its own copy of ", unwritten->named.string(),
+                               ", whose path is rewritten where the args or env name it, not where the trial "
+                               "builds it)");
     } else if (!ending.parser_warning.empty()) {
       why = absl::StrCat(" (metrics ", ending.parser_warning, ")");
     }

@@ -31,13 +31,16 @@ struct TrialEnding {
   std::string parser_warning;
   // Set when the trial wrote to stderr: the failure message points there.
   std::optional<std::filesystem::path> stderr_log;
-  // The File collector's file, when the trial never created it: the path
-  // the experiment names, and the trial's own copy of it.
-  struct UnwrittenFile {
+  // Where the collector reads metrics, when the trial wrote nothing there
+  // (the File collector's file, any event file under the TensorFlowEvent
+  // collector's folder): the path the experiment names, and the trial's own
+  // copy of it.
+  struct UnwrittenMetrics {
     std::filesystem::path named;
     std::filesystem::path copy;
+    bool event_directory = false;
   };
-  std::optional<UnwrittenFile> unwritten_metrics_file;
+  std::optional<UnwrittenMetrics> unwritten_metrics;
 };
 
 struct TrialOutcome {

@@ -14,6 +14,7 @@
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace fs = std::filesystem;
 
@@ -144,13 +145,51 @@ TEST(ValidateCommand, WarnsAboutAlgorithmsHpsearchDoesNotServe) {
 TEST(ValidateCommand, WarnsAboutCollectorsHpsearchRunCannotUse) {
   std::string text = Slurp(Fixture("valid/random.yaml"));
   text.replace(text.find("  parameters:"), 0,
+               "  metricsCollectorSpec:\n    collector: {kind: PrometheusMetric}\n"
+               "    source: {httpGet: {port: 8080, path: /metrics}}\n");
+  const fs::path file = WriteTemp("prometheus.yaml", text);
+  const Result run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr(": warning: spec.metricsCollectorSpec.collector.kind: PrometheusMetric is valid "
+                                 "for Katib, but hpsearch run collects only StdOut, File and TensorFlowEvent"));
+  ExpectDiagnosticShape(run.err, file.string());
+}
+
+TEST(ValidateCommand, TakesTheTensorFlowEventCollectorWithoutWarning) {
+  std::string text = Slurp(Fixture("valid/random.yaml"));
+  text.replace(text.find("  parameters:"), 0,
                "  metricsCollectorSpec:\n    collector: {kind: TensorFlowEvent}\n"
                "    source: {fileSystemPath: {path: /train, kind: Directory}}\n");
   const fs::path file = WriteTemp("tfevent.yaml", text);
   const Result run = Validate(file.string());
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.err, HasSubstr(": warning: spec.metricsCollectorSpec.collector.kind: TensorFlowEvent is valid for "
-                                 "Katib, but hpsearch run collects only StdOut and File"));
+  EXPECT_THAT(run.err, Not(HasSubstr("warning")));
+}
+
+TEST(ValidateCommand, WarnsThatEarlyStoppingSeesNoTensorFlowEvents) {
+  std::string text = Slurp(Fixture("valid/random.yaml"));
+  text.replace(text.find("  parameters:"), 0,
+               "  metricsCollectorSpec:\n    collector: {kind: TensorFlowEvent}\n"
+               "    source: {fileSystemPath: {path: /train, kind: Directory}}\n"
+               "  earlyStopping: {algorithmName: medianstop}\n");
+  const fs::path file = WriteTemp("tfevent-medianstop.yaml", text);
+  const Result run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr(": warning: spec.earlyStopping: no trial is stopped early: the TensorFlowEvent "
+                                 "collector reads the event files once the trial has ended"));
+  ExpectDiagnosticShape(run.err, file.string());
+}
+
+TEST(ValidateCommand, WarnsThatACollectorFolderOfRootCannotRunLocally) {
+  std::string text = Slurp(Fixture("valid/random.yaml"));
+  text.replace(text.find("  parameters:"), 0,
+               "  metricsCollectorSpec:\n    collector: {kind: TensorFlowEvent}\n"
+               "    source: {fileSystemPath: {path: /, kind: Directory}}\n");
+  const fs::path file = WriteTemp("tfevent-root.yaml", text);
+  const Result run = Validate(file.string());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr(": warning: spec.metricsCollectorSpec.source.fileSystemPath.path: / would give "
+                                 "each trial the whole filesystem"));
   ExpectDiagnosticShape(run.err, file.string());
 }
 

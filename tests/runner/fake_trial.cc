@@ -4,6 +4,7 @@
 //   fake-trial --x=F [--y=F] [--mode=M] [--epochs=N] [--sleep-ms=N]
 //              [--args-file=PATH] [--env-file=PATH] [--pid-file=PATH]
 //              [--metrics-file=PATH [--metrics-format=json] [--rewrite-keep=N]]
+//              [--tfevent-log-path=DIR]
 //              [--barrier-dir=DIR --barrier-count=N]
 //              [--escape-child=SECONDS --escape-pid-file=PATH [--escape-style=setsid|daemon]
 //               [--escape-env=inherit|none]]
@@ -18,7 +19,9 @@
 // --metrics-format=json writes them as cloudml-hypertune does (a JSON
 // object per metric, values as strings) and --rewrite-keep=N rewrites the
 // whole file at every report with the last N reports, as hypertune does
-// with N = 100 (N = 0: appends); with a
+// with N = 100 (N = 0: appends); --tfevent-log-path writes them instead as
+// TF2 summaries in TensorBoard event files, as Katib's TFJob example does:
+// DIR/test/ gets loss and accuracy, DIR/train/ a loss 1 lower; with a
 // barrier, each trial announces itself in DIR and waits
 // (up to 20 s) until N trials have, then records how many it saw in
 // DIR/seen.<pid>.
@@ -44,10 +47,13 @@
 #include <deque>
 #include <iomanip>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/support/tfevent_writer.h"
 
 extern char** environ;
 
@@ -152,6 +158,31 @@ class MetricsOut {
   std::deque<std::string> kept_;
 };
 
+// TensorBoard event files of a TF2 trial writing summaries for its train
+// and test sets.
+class EventLogs {
+ public:
+  explicit EventLogs(const std::filesystem::path& dir)
+      : test_(dir / "test" / EventFileName()), train_(dir / "train" / EventFileName()) {}
+
+  void Report(int epoch, const std::vector<std::pair<std::string, double>>& metrics) {
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    for (const auto& [name, value] : metrics) {
+      test_.AddTensorScalar(name, epoch, static_cast<float>(value), now);
+      if (name == "loss") train_.AddTensorScalar(name, epoch, static_cast<float>(value - 1), now);
+    }
+  }
+
+ private:
+  // TensorFlow's pattern: events.out.tfevents.<time>.<host>.<pid>.<n>.v2
+  static std::string EventFileName() {
+    return "events.out.tfevents." + std::to_string(time(nullptr)) + ".fake." + std::to_string(getpid()) + ".0.v2";
+  }
+
+  hpsearch::testing::TfEventWriter test_;
+  hpsearch::testing::TfEventWriter train_;
+};
+
 // An epoch's reports: one line of Katib's text format, or hypertune's JSON
 // objects, one per metric, timestamped like Python's time.time().
 std::vector<std::string> EpochReports(int epoch, const std::vector<std::pair<std::string, double>>& metrics,
@@ -207,6 +238,8 @@ int main(int argc, char** argv) {
   const int sleep_ms = std::stoi(flag("sleep-ms", "0"));
   MetricsOut metrics(flag("metrics-file", ""), std::stoul(flag("rewrite-keep", "0")));
   const bool json = flag("metrics-format", "text") == "json";
+  std::optional<EventLogs> event_logs;
+  if (std::string dir = flag("tfevent-log-path", ""); !dir.empty()) event_logs.emplace(dir);
 
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
@@ -216,7 +249,11 @@ int main(int argc, char** argv) {
     }
     std::vector<std::pair<std::string, double>> reported = {{"loss", loss}, {"accuracy", 1 - loss}};
     if (mode == "silent") reported.erase(reported.begin());
-    for (const std::string& report : EpochReports(epoch, reported, json)) metrics.Report(report);
+    if (event_logs) {
+      event_logs->Report(epoch, reported);
+    } else {
+      for (const std::string& report : EpochReports(epoch, reported, json)) metrics.Report(report);
+    }
     std::cerr << "finished epoch " << epoch << std::endl;
     if (mode == "crash") std::abort();
     if (mode == "hang" || mode == "stubborn") {

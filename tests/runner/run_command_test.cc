@@ -92,6 +92,20 @@ struct ExperimentYaml {
         format: )", format, "\n");
   }
 
+  // Katib's TensorFlowEvent collector on `path`; the fake trial writes its
+  // event files in folders under `log_path`.
+  void CollectEventFiles(const std::string& path, const std::string& log_path) {
+    args.push_back("--tfevent-log-path=" + log_path);
+    absl::StrAppend(&extra_spec, R"(  metricsCollectorSpec:
+    collector:
+      kind: TensorFlowEvent
+    source:
+      fileSystemPath:
+        path: )", path, R"(
+        kind: Directory
+)");
+  }
+
   std::string Render() const {
     std::string settings;
     for (const auto& [name, value] : algorithm_settings) {
@@ -526,6 +540,49 @@ TEST_F(RunCommandTest, FileCollectorFollowsTheTrialsOwnMetricsFile) {
     for (const std::string& other : other_paths) EXPECT_THAT(argv, HasSubstr('\0' + other + '\0'));
     EXPECT_THAT(ReadFile(TrialDir(trial["name"]) / "env.bin"), HasSubstr('\0' + ("METRICS=" + own.string()) + '\0'));
   }
+}
+
+// Katib's TFJob example: the trial is told the folder above the collected
+// one, and writes event files in its train/ and test/ folders. Each trial
+// gets its own, and the objective comes from test/ alone.
+TEST_F(RunCommandTest, TensorFlowEventCollectorReadsTheTrialsOwnEventFiles) {
+  ExperimentYaml experiment;
+  experiment.max_trials = 2;
+  experiment.CollectEventFiles("/mnist-logs/test", "/mnist-logs");
+  const std::vector<std::string> other_paths = {"--data=/mnist-logs/data", "/mnist-logs-old", "/data/mnist-logs"};
+  experiment.args.insert(experiment.args.end(), other_paths.begin(), other_paths.end());
+  experiment.args.push_back("--below=/mnist-logs/test/run-1");
+  experiment.args.push_back("--args-file=args.bin");
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  for (const json& trial : Trials()) {
+    EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
+    const double x = std::stod(trial["parameters"]["x"].get<std::string>());
+    EXPECT_NEAR(trial["objective"].get<double>(), FakeLoss(x, 3), 1e-4);  // not train/'s, 1 lower
+    // Katib's default strategy for it is the objective's, min: the first epoch's.
+    EXPECT_NEAR(std::stod(trial["metrics"]["accuracy"].get<std::string>()), 1 - FakeLoss(x, 1), 1e-4);
+    const std::filesystem::path own = TrialDir(trial["name"]) / "fs/mnist-logs";
+    EXPECT_FALSE(std::filesystem::is_empty(own / "test"));
+    const std::string argv = ReadFile(TrialDir(trial["name"]) / "args.bin");
+    EXPECT_THAT(argv, HasSubstr('\0' + ("--tfevent-log-path=" + own.string()) + '\0'));
+    EXPECT_THAT(argv, HasSubstr('\0' + ("--below=" + (own / "test/run-1").string()) + '\0'));
+    for (const std::string& other : other_paths) EXPECT_THAT(argv, HasSubstr('\0' + other + '\0'));
+  }
+}
+
+// Most likely it built the path itself: the message says where it was
+// expected to write.
+TEST_F(RunCommandTest, ATrialWritingNoEventFileIsToldWhereTheyWereExpected) {
+  ExperimentYaml experiment;
+  experiment.parallel = experiment.max_trials = 1;
+  experiment.CollectEventFiles("/mnist-logs/test", "/mnist-logs");
+  experiment.args.back() = "--tfevent-log-path=" + (dir_ / "elsewhere").string();
+  Outcome run = Run(experiment);
+  json trial = Trials().at(0);
+  EXPECT_EQ(trial["status"], "MetricsUnavailable") << run.err;
+  EXPECT_THAT(trial["message"].get<std::string>(),
+              HasSubstr("it wrote no event file under " + (TrialDir("e2e-0001") / "fs/mnist-logs/test").string() +
+                        ", its own copy of /mnist-logs/test"));
 }
 
 // `hpsearch run ... | head` or a `| tee` that died with the terminal: the

@@ -104,8 +104,10 @@ class TrialCollectorTest : public ::testing::Test {
     metrics::ParserOptions options;
     options.format = format;
     options.metric_names = {"loss", "accuracy"};
-    auto collector = TrialCollector::Create(options, "t", std::move(file),
-                                            TrialLogDigest(kStrategies, /*objective_reports_kept=*/2));
+    MetricsSource source;
+    if (file) source = {.kind = MetricsSource::Kind::kFile, .path = *std::move(file)};
+    auto collector =
+        TrialCollector::Create(options, "t", source, TrialLogDigest(kStrategies, /*objective_reports_kept=*/2));
     EXPECT_TRUE(collector.ok()) << collector.status();
     return *std::move(collector);
   }
@@ -205,7 +207,7 @@ TEST_F(TrialCollectorTest, HypertuneRewritesAreCollectedOnceAndTheLast100Stored)
   EXPECT_THAT(collector.log(), ElementsAreArray(hypertune.kept()));
   EXPECT_THAT(Stored(), ElementsAreArray(hypertune.kept()));
   EXPECT_EQ(collector.log().back().value, "0.985714");  // the last epoch's accuracy
-  EXPECT_THAT(collector.parser().warnings(), IsEmpty());
+  EXPECT_THAT(collector.warnings(), IsEmpty());
 }
 
 // Python writes the file in pieces: the engine may read it truncated or
@@ -233,7 +235,7 @@ TEST_F(TrialCollectorTest, ARewriteSeenHalfDoneIsReadAgainOnceDone) {
   }
   Finish(collector);
   EXPECT_THAT(Stored(), ElementsAreArray(hypertune.kept()));
-  EXPECT_THAT(collector.parser().warnings(), IsEmpty());
+  EXPECT_THAT(collector.warnings(), IsEmpty());
 }
 
 TEST_F(TrialCollectorTest, ATruncatedFileLeavesWhatItHoldsInTheEnd) {

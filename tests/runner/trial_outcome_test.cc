@@ -43,12 +43,23 @@ TEST(TrialOutcomeTest, ExitZeroWithoutTheObjectiveIsMetricsUnavailable) {
 TEST(TrialOutcomeTest, AMetricsFileNeverCreatedIsNamed) {
   TrialEnding ending = Ending(kExit0);
   ending.objective_available = false;
-  ending.unwritten_metrics_file = {.named = "/var/log/katib/metrics.log",
-                                   .copy = "/w/trials/t-0001/fs/var/log/katib/metrics.log"};
+  ending.unwritten_metrics = {.named = "/var/log/katib/metrics.log",
+                              .copy = "/w/trials/t-0001/fs/var/log/katib/metrics.log"};
   EXPECT_EQ(ConcludeTrial(ending).message,
             "the trial exited 0 without reporting loss (it never created its metrics file "
             "/w/trials/t-0001/fs/var/log/katib/metrics.log, its own copy of /var/log/katib/metrics.log, whose "
             "path is rewritten where the args or env name it, not where the trial builds it)");
+}
+
+TEST(TrialOutcomeTest, AnEventFolderWithoutEventFilesIsNamed) {
+  TrialEnding ending = Ending(kExit0);
+  ending.objective_available = false;
+  ending.unwritten_metrics = {.named = "/logs/test", .copy = "/w/trials/t-0001/fs/logs/test",
+                              .event_directory = true};
+  EXPECT_EQ(ConcludeTrial(ending).message,
+            "the trial exited 0 without reporting loss (it wrote no event file under /w/trials/t-0001/fs/logs/test, "
+            "its own copy of /logs/test, whose path is rewritten where the args or env name it or a folder above "
+            "it, not where the trial builds it)");
 }
 
 TEST(TrialOutcomeTest, AFailedExitPointsAtStderrWhenThereIsSomething) {
