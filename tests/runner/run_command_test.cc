@@ -543,9 +543,14 @@ TEST_F(RunCommandTest, AReaderGoneStopsTheRunAsAnInterrupt) {
                      "case $HPSEARCH_TRIAL_NAME in *-0001) sleep 30 & wait ;; *) sleep 0.05 ;; esac"};
   auto process = Start({"run", Write(experiment), "--workdir", workdir_.string()});
   ASSERT_TRUE(process.ok());
-  for (int i = 0; i < 2000 && !std::filesystem::exists(TrialDir("e2e-0003")); ++i) {
+  // The first trial has set its trap once it has printed; a third trial
+  // means the engine is writing lines.
+  auto first_trapped = [&] { return ReadFile(TrialDir("e2e-0001") / "stdout.log").find("loss=") != std::string::npos; };
+  for (int i = 0; i < 6000 && !(first_trapped() && std::filesystem::exists(TrialDir("e2e-0003"))); ++i) {
     std::this_thread::sleep_for(10ms);
   }
+  ASSERT_TRUE(first_trapped());
+  ASSERT_TRUE(std::filesystem::exists(TrialDir("e2e-0003")));
   process->CloseStdout();
   process->CloseStderr();
   const ExitStatus exit = process->Wait();
