@@ -890,7 +890,12 @@ TEST_F(RunCommandTest, MedianStopStopsHopelessTrialsEarly) {
     - name: x
       parameterType: discrete
       feasibleSpace: {list: ["0.3", "0.35"]})";
-  experiment.args = {"--x=${trialParameters.x}", absl::StrCat("--epochs=", kEpochs), "--sleep-ms=25"};
+  // A trial holds after its second report until its go file exists: the
+  // hopeless ones, which have none, run on only if the engine never stops
+  // them, however slowly it gets to their reports.
+  experiment.args = {"--x=${trialParameters.x}", absl::StrCat("--epochs=", kEpochs), "--sleep-ms=25",
+                     "--wait-for=" + (dir_ / "go").string() + "/${trialParameters.x}", "--wait-after=2"};
+  for (const char* x : {"0.3", "0.35", "0.32"}) std::filesystem::create_directories(dir_ / "go" / x);
   experiment.extra_spec = R"(  earlyStopping:
     algorithmName: medianstop
     algorithmSettings:
