@@ -1,5 +1,6 @@
 // `hpsearch validate` as a user runs it: exit codes and output shape.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -29,10 +30,12 @@ std::string Slurp(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// Unique per test, so tests may run in parallel.
+// Unique per test and process, so tests may run in parallel, and so may two
+// runs of the suite (two build folders, two checkouts) on one machine.
 fs::path TempPath(const std::string& name) {
   const std::string test = testing::UnitTest::GetInstance()->current_test_info()->name();
-  return fs::path(testing::TempDir()) / ("hpsearch_validate_" + test + "_" + name);
+  return fs::path(testing::TempDir()) /
+         ("hpsearch_validate_" + std::to_string(getpid()) + "_" + test + "_" + name);
 }
 
 fs::path WriteTemp(const std::string& name, const std::string& content) {

@@ -5,7 +5,7 @@
 //              [--args-file=PATH] [--env-file=PATH] [--pid-file=PATH]
 //              [--metrics-file=PATH [--metrics-format=json] [--rewrite-keep=N]]
 //              [--tfevent-log-path=DIR]
-//              [--barrier-dir=DIR --barrier-count=N]
+//              [--barrier-dir=DIR --barrier-count=N] [--wait-for=PATH [--wait-after=N]]
 //              [--escape-child=SECONDS --escape-pid-file=PATH [--escape-style=setsid|daemon]
 //               [--escape-env=inherit|none]]
 //
@@ -25,6 +25,11 @@
 // barrier, each trial announces itself in DIR and waits
 // (up to 20 s) until N trials have, then records how many it saw in
 // DIR/seen.<pid>.
+//
+// --wait-for=PATH holds the trial after its epoch N's report (--wait-after,
+// default 1) until PATH exists (up to 120 s, then it goes on), so that a
+// test can act while the trial is known to be mid-run, or leave it to the
+// engine to stop.
 //
 // --escape-child starts, before anything else, a process that leaves the
 // trial's process group (setsid) and runs `sleep SECONDS`, writing its pid
@@ -90,6 +95,13 @@ void Barrier(const std::filesystem::path& dir, size_t wanted) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::ofstream(dir / ("seen." + me)) << seen;
+}
+
+void WaitFor(const std::string& path) {
+  if (path.empty()) return;
+  for (int i = 0; i < 12000 && !std::filesystem::exists(path); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 void WritePid(const std::string& path, pid_t pid) { std::ofstream(path) << pid; }
@@ -240,6 +252,7 @@ int main(int argc, char** argv) {
   const bool json = flag("metrics-format", "text") == "json";
   std::optional<EventLogs> event_logs;
   if (std::string dir = flag("tfevent-log-path", ""); !dir.empty()) event_logs.emplace(dir);
+  const int wait_after = std::stoi(flag("wait-after", "1"));
 
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
@@ -255,6 +268,7 @@ int main(int argc, char** argv) {
       for (const std::string& report : EpochReports(epoch, reported, json)) metrics.Report(report);
     }
     std::cerr << "finished epoch " << epoch << std::endl;
+    if (epoch == wait_after) WaitFor(flag("wait-for", ""));
     if (mode == "crash") std::abort();
     if (mode == "hang" || mode == "stubborn") {
       while (true) std::this_thread::sleep_for(std::chrono::seconds(1));

@@ -600,9 +600,14 @@ TEST_F(RunCommandTest, AReaderGoneStopsTheRunAsAnInterrupt) {
                      "case $HPSEARCH_TRIAL_NAME in *-0001) sleep 30 & wait ;; *) sleep 0.05 ;; esac"};
   auto process = Start({"run", Write(experiment), "--workdir", workdir_.string()});
   ASSERT_TRUE(process.ok());
-  for (int i = 0; i < 2000 && !std::filesystem::exists(TrialDir("e2e-0003")); ++i) {
+  // The first trial has set its trap once it has printed; a third trial
+  // means the engine is writing lines.
+  auto first_trapped = [&] { return ReadFile(TrialDir("e2e-0001") / "stdout.log").find("loss=") != std::string::npos; };
+  for (int i = 0; i < 6000 && !(first_trapped() && std::filesystem::exists(TrialDir("e2e-0003"))); ++i) {
     std::this_thread::sleep_for(10ms);
   }
+  ASSERT_TRUE(first_trapped());
+  ASSERT_TRUE(std::filesystem::exists(TrialDir("e2e-0003")));
   process->CloseStdout();
   process->CloseStderr();
   const ExitStatus exit = process->Wait();
@@ -833,25 +838,48 @@ TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
   // variables tie to it, as a daemonizing data loader would.
   experiment.args.push_back("--escape-child=60");
   experiment.args.push_back("--escape-pid-file=escapee");
+  // Each trial holds after its first epoch until its go file exists: only
+  // the first two may finish before the engine is killed, however slowly
+  // this test gets to the kill.
+  experiment.trial_parameters += R"(
+      - name: trialName
+        reference: "${trialSpec.Name}")";
+  experiment.args.push_back("--wait-for=" + (dir_ / "go").string() + "/${trialParameters.trialName}");
+  auto let_go = [&](const std::string& trial) { std::filesystem::create_directories(dir_ / "go" / trial); };
+  let_go("e2e-0001");
+  let_go("e2e-0002");
   std::string file = Write(experiment);
   auto process = Start({"run", file, "--workdir", workdir_.string()});
   ASSERT_TRUE(process.ok());
 
-  // Kill the engine once two trials are recorded as succeeded.
-  auto succeeded = [&] {
+  // Kill the engine once two trials are recorded as succeeded ...
+  auto count = [&](metrics::TrialStatus status, const std::string& name = "") {
     auto store = metrics::ObjectiveStore::Open((workdir_ / "store.db").string(), {.read_only = true});
     if (!store.ok()) return 0;
     auto trials = (*store)->ListTrials("e2e");
     if (!trials.ok()) return 0;
-    return static_cast<int>(std::count_if(trials->begin(), trials->end(), [](const auto& t) {
-      return t.status == metrics::TrialStatus::kSucceeded;
+    return static_cast<int>(std::count_if(trials->begin(), trials->end(), [&](const auto& t) {
+      return t.status == status && (name.empty() || t.name == name);
     }));
   };
-  // ... and a third trial has left its process behind.
+  auto succeeded = [&] { return count(metrics::TrialStatus::kSucceeded); };
+  // ... and a third trial, recorded Running, has left its process behind
+  // and had its first epoch stored.
+  auto third_running = [&] { return count(metrics::TrialStatus::kRunning, "e2e-0003") == 1; };
   auto third_escaped = [&] { return !ReadFile(TrialDir("e2e-0003") / "escapee").empty(); };
-  for (int i = 0; i < 3000 && (succeeded() < 2 || !third_escaped()); ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_GE(succeeded(), 2);
+  auto third_observed = [&] {
+    auto store = metrics::ObjectiveStore::Open((workdir_ / "store.db").string(), {.read_only = true});
+    if (!store.ok()) return false;
+    auto log = (*store)->GetObservations("e2e-0003", {.metric = "loss"});
+    return log.ok() && !log->empty();
+  };
+  for (int i = 0; i < 6000 && (succeeded() < 2 || !third_running() || !third_escaped() || !third_observed()); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(succeeded(), 2);
+  ASSERT_TRUE(third_running());
   ASSERT_TRUE(third_escaped());
+  ASSERT_TRUE(third_observed()) << "its first epoch stored, to be stored again only once on resume";
   const std::vector<std::string> list = {"trials", "--workdir", workdir_.string()};
   const std::string left_running = "no hpsearch run holds " + workdir_.string();
   EXPECT_THAT(Hpsearch(list).err, Not(HasSubstr(left_running)));
@@ -874,6 +902,7 @@ TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
   }
   ASSERT_THAT(escapees, Not(IsEmpty()));
 
+  for (const char* trial : {"e2e-0003", "e2e-0004", "e2e-0005", "e2e-0006"}) let_go(trial);
   Outcome resumed = Run(experiment);
   ASSERT_TRUE(resumed.exit.success()) << resumed.err;
   EXPECT_THAT(resumed.err, HasSubstr("resuming e2e"));
@@ -918,7 +947,12 @@ TEST_F(RunCommandTest, MedianStopStopsHopelessTrialsEarly) {
     - name: x
       parameterType: discrete
       feasibleSpace: {list: ["0.3", "0.35"]})";
-  experiment.args = {"--x=${trialParameters.x}", absl::StrCat("--epochs=", kEpochs), "--sleep-ms=25"};
+  // A trial holds after its second report until its go file exists: the
+  // hopeless ones, which have none, run on only if the engine never stops
+  // them, however slowly it gets to their reports.
+  experiment.args = {"--x=${trialParameters.x}", absl::StrCat("--epochs=", kEpochs), "--sleep-ms=25",
+                     "--wait-for=" + (dir_ / "go").string() + "/${trialParameters.x}", "--wait-after=2"};
+  for (const char* x : {"0.3", "0.35", "0.32"}) std::filesystem::create_directories(dir_ / "go" / x);
   experiment.extra_spec = R"(  earlyStopping:
     algorithmName: medianstop
     algorithmSettings:

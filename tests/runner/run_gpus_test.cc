@@ -192,8 +192,13 @@ int MostAtOnce(const std::vector<TrialView>& trials) {
 
 TEST_F(RunGpusTest, TrialsArePinnedCappedAndNeverOvercommitTheGpu) {
   // Half a GPU each: four parallel slots, but only two trials fit at a time.
+  // The first two wait for each other, so that they do run at once however
+  // slowly the second starts.
+  std::filesystem::create_directories(dir_ / "barrier");
+  const std::string barrier =
+      absl::StrCat("\"--barrier-dir=", (dir_ / "barrier").string(), "\", \"--barrier-count=2\", ");
   absl::StatusOr<RunResult> result =
-      Run(Experiment("hpsearch.kubeflow.org/gpu-memory-fraction: \"0.5\"", 4, {1, 2, 3, 4}, 300));
+      Run(Experiment("hpsearch.kubeflow.org/gpu-memory-fraction: \"0.5\"", 4, {1, 2, 3, 4}, 300, barrier));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->reason, "ExperimentMaxTrialsReached");
   ASSERT_EQ(result->trials.size(), 4u);

@@ -93,6 +93,14 @@ class TrialSupervisorTest : public ::testing::Test {
     return dir_ / (trial + "." + stream + ".log");
   }
 
+  // Waits (up to a minute) until the trial has made `file` in its working
+  // directory. Poll is not called meanwhile, so no timeout is enforced
+  // before the trial has got that far, however slowly it starts.
+  void WaitForFile(const std::string& file) const {
+    for (int i = 0; i < 6000 && !std::filesystem::exists(dir_ / file); ++i) std::this_thread::sleep_for(10ms);
+    ASSERT_TRUE(std::filesystem::exists(dir_ / file)) << file;
+  }
+
   static void RunToCompletion(TrialSupervisor& supervisor) {
     while (supervisor.running() > 0) supervisor.Poll(100ms);
   }
@@ -161,7 +169,8 @@ TEST_F(TrialSupervisorTest, DeliversEveryByteOfALargeOutput) {
 
 TEST_F(TrialSupervisorTest, TimeoutTerminatesTheTrial) {
   TrialSupervisor supervisor(Recording());
-  ASSERT_TRUE(Launch(supervisor, "slow", "echo started; exec sleep 60", 200ms).ok());
+  ASSERT_TRUE(Launch(supervisor, "slow", "echo started; touch started; exec sleep 60", 200ms).ok());
+  ASSERT_NO_FATAL_FAILURE(WaitForFile("started"));
   RunToCompletion(supervisor);
   const TrialEnd& end = ends_.at("slow");
   EXPECT_TRUE(end.timed_out);
@@ -173,8 +182,9 @@ TEST_F(TrialSupervisorTest, TimeoutTerminatesTheTrial) {
 TEST_F(TrialSupervisorTest, TrialIgnoringSigtermIsKilledAfterTheGrace) {
   TrialSupervisor supervisor(Recording(), 100ms);
   ASSERT_TRUE(Launch(supervisor, "stubborn",
-                     "trap '' TERM; echo ready; while true; do sleep 0.05; done", 200ms)
+                     "trap '' TERM; touch ready; while true; do sleep 0.05; done", 200ms)
                   .ok());
+  ASSERT_NO_FATAL_FAILURE(WaitForFile("ready"));
   RunToCompletion(supervisor);
   EXPECT_TRUE(ends_.at("stubborn").timed_out);
   EXPECT_EQ(ends_.at("stubborn").exit.signal, SIGKILL);
@@ -322,16 +332,18 @@ TEST_F(TrialSupervisorTest, TrialsLeaveDescriptorsForTheirLogsAndTheEngine) {
   rlimit lowered = original;
   lowered.rlim_cur = std::min<rlim_t>(original.rlim_cur, 64);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
-  // The trials print only after the last launch was refused: their logs open
-  // when every descriptor not spoken for is taken.
+  // The trials print only after the last launch was refused (the go folder
+  // made, which takes no descriptor): their logs open when every descriptor
+  // not spoken for is taken.
   std::vector<std::string> started;
   absl::Status refused;
   for (int i = 0; i < 64 && refused.ok(); ++i) {
     std::string trial = "t" + std::to_string(i);
-    refused = Launch(supervisor, trial, "sleep 0.5; echo out; echo err >&2");
+    refused = Launch(supervisor, trial, "while [ ! -e go ]; do sleep 0.01; done; echo out; echo err >&2");
     if (refused.ok()) started.push_back(trial);
   }
   absl::Status spare = CheckFreeDescriptors(4);
+  std::filesystem::create_directory(dir_ / "go");
   RunToCompletion(supervisor);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &original), 0);
 
