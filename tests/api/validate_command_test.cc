@@ -145,12 +145,21 @@ TEST(ValidateCommand, WarnsAboutAlgorithmsHpsearchDoesNotServe) {
   ExpectDiagnosticShape(run.err, file);
 }
 
-TEST(ValidateCommand, WarnsAboutCollectorsHpsearchRunCannotUse) {
+// valid/random.yaml with `spec_lines` added to its spec, as file `name`.
+fs::path RandomWithSpecLines(const std::string& name, const std::string& spec_lines) {
   std::string text = Slurp(Fixture("valid/random.yaml"));
-  text.replace(text.find("  parameters:"), 0,
-               "  metricsCollectorSpec:\n    collector: {kind: PrometheusMetric}\n"
-               "    source: {httpGet: {port: 8080, path: /metrics}}\n");
-  const fs::path file = WriteTemp("prometheus.yaml", text);
+  text.replace(text.find("  parameters:"), 0, spec_lines);
+  return WriteTemp(name, text);
+}
+
+constexpr char kTensorFlowEventCollector[] =
+    "  metricsCollectorSpec:\n    collector: {kind: TensorFlowEvent}\n"
+    "    source: {fileSystemPath: {path: /train, kind: Directory}}\n";
+
+TEST(ValidateCommand, WarnsAboutCollectorsHpsearchRunCannotUse) {
+  const fs::path file = RandomWithSpecLines("prometheus.yaml",
+                                            "  metricsCollectorSpec:\n    collector: {kind: PrometheusMetric}\n"
+                                            "    source: {httpGet: {port: 8080, path: /metrics}}\n");
   const Result run = Validate(file.string());
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr(": warning: spec.metricsCollectorSpec.collector.kind: PrometheusMetric is valid "
@@ -159,23 +168,14 @@ TEST(ValidateCommand, WarnsAboutCollectorsHpsearchRunCannotUse) {
 }
 
 TEST(ValidateCommand, TakesTheTensorFlowEventCollectorWithoutWarning) {
-  std::string text = Slurp(Fixture("valid/random.yaml"));
-  text.replace(text.find("  parameters:"), 0,
-               "  metricsCollectorSpec:\n    collector: {kind: TensorFlowEvent}\n"
-               "    source: {fileSystemPath: {path: /train, kind: Directory}}\n");
-  const fs::path file = WriteTemp("tfevent.yaml", text);
-  const Result run = Validate(file.string());
+  const Result run = Validate(RandomWithSpecLines("tfevent.yaml", kTensorFlowEventCollector).string());
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, Not(HasSubstr("warning")));
 }
 
 TEST(ValidateCommand, WarnsThatEarlyStoppingSeesNoTensorFlowEvents) {
-  std::string text = Slurp(Fixture("valid/random.yaml"));
-  text.replace(text.find("  parameters:"), 0,
-               "  metricsCollectorSpec:\n    collector: {kind: TensorFlowEvent}\n"
-               "    source: {fileSystemPath: {path: /train, kind: Directory}}\n"
-               "  earlyStopping: {algorithmName: medianstop}\n");
-  const fs::path file = WriteTemp("tfevent-medianstop.yaml", text);
+  const fs::path file = RandomWithSpecLines(
+      "tfevent-medianstop.yaml", std::string(kTensorFlowEventCollector) + "  earlyStopping: {algorithmName: medianstop}\n");
   const Result run = Validate(file.string());
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr(": warning: spec.earlyStopping: no trial is stopped early: the TensorFlowEvent "
@@ -184,11 +184,9 @@ TEST(ValidateCommand, WarnsThatEarlyStoppingSeesNoTensorFlowEvents) {
 }
 
 TEST(ValidateCommand, WarnsThatACollectorFolderOfRootCannotRunLocally) {
-  std::string text = Slurp(Fixture("valid/random.yaml"));
-  text.replace(text.find("  parameters:"), 0,
-               "  metricsCollectorSpec:\n    collector: {kind: TensorFlowEvent}\n"
-               "    source: {fileSystemPath: {path: /, kind: Directory}}\n");
-  const fs::path file = WriteTemp("tfevent-root.yaml", text);
+  std::string collector = kTensorFlowEventCollector;
+  collector.replace(collector.find("/train"), 6, "/");
+  const fs::path file = RandomWithSpecLines("tfevent-root.yaml", collector);
   const Result run = Validate(file.string());
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr(": warning: spec.metricsCollectorSpec.source.fileSystemPath.path: / would give "

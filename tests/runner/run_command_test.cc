@@ -82,28 +82,21 @@ struct ExperimentYaml {
   // Katib's File collector on `path`, where the fake trial writes its metrics.
   void CollectFromFile(const std::string& path, const std::string& format = "TEXT") {
     args.push_back("--metrics-file=" + path);
-    absl::StrAppend(&extra_spec, R"(  metricsCollectorSpec:
-    collector:
-      kind: File
-    source:
-      fileSystemPath:
-        path: )", path, R"(
-        kind: File
-        format: )", format, "\n");
+    Collector("File", path, "File", absl::StrCat("\n        format: ", format));
   }
 
   // Katib's TensorFlowEvent collector on `path`; the fake trial writes its
   // event files in folders under `log_path`.
   void CollectEventFiles(const std::string& path, const std::string& log_path) {
     args.push_back("--tfevent-log-path=" + log_path);
-    absl::StrAppend(&extra_spec, R"(  metricsCollectorSpec:
-    collector:
-      kind: TensorFlowEvent
-    source:
-      fileSystemPath:
-        path: )", path, R"(
-        kind: Directory
-)");
+    Collector("TensorFlowEvent", path, "Directory", "");
+  }
+
+  void Collector(const std::string& kind, const std::string& path, const std::string& path_kind,
+                 const std::string& more_path_fields) {
+    absl::StrAppend(&extra_spec, "  metricsCollectorSpec:\n    collector:\n      kind: ", kind,
+                    "\n    source:\n      fileSystemPath:\n        path: ", path, "\n        kind: ", path_kind,
+                    more_path_fields, "\n");
   }
 
   std::string Render() const {
