@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "fmt/format.h"
 #include "metrics/go_float.h"
@@ -372,23 +373,35 @@ class ObjectiveStore::Impl {
   }
 
   // Runs `body(writer)` inside one IMMEDIATE transaction, rolling back when
-  // it fails, committed with the given durability.
+  // it fails, committed with the given durability; with deferred commits,
+  // inside the pending transaction instead, and left uncommitted.
   template <typename Body>
   absl::Status Write(Body&& body, Durability durability = Durability::kPowerLoss) {
     if (!writer_)
       return absl::FailedPreconditionError(fmt::format("{}: store opened read-only", path_));
     std::lock_guard lock(write_mutex_);
-    if (durability != durability_) {
-      // In WAL mode NORMAL commits without fsync; FULL syncs the WAL, and with
-      // it every commit before.
-      HPSEARCH_RETURN_IF_ERROR(writer_->Exec(durability == Durability::kPowerLoss
-                                                 ? "PRAGMA synchronous = FULL"
-                                                 : "PRAGMA synchronous = NORMAL"));
-      durability_ = durability;
-    }
+    if (deferred_) return WritePending(body);
+    HPSEARCH_RETURN_IF_ERROR(SetDurability(durability));
     HPSEARCH_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
     absl::Status status = body(*writer_);
     if (status.ok()) status = writer_->Exec("COMMIT");
+    if (!status.ok()) (void)writer_->Exec("ROLLBACK");
+    return status;
+  }
+
+  void DeferCommits() {
+    std::lock_guard lock(write_mutex_);
+    deferred_ = true;
+  }
+
+  absl::Status Commit() {
+    if (!writer_)
+      return absl::FailedPreconditionError(fmt::format("{}: store opened read-only", path_));
+    std::lock_guard lock(write_mutex_);
+    absl::Status status = std::exchange(pending_failure_, absl::OkStatus());
+    if (!pending_) return status;
+    pending_ = false;
+    status = writer_->Exec("COMMIT");
     if (!status.ok()) (void)writer_->Exec("ROLLBACK");
     return status;
   }
@@ -419,6 +432,37 @@ class ObjectiveStore::Impl {
     return OpenReader(path_);
   }
 
+  // Under write_mutex_.
+  absl::Status SetDurability(Durability durability) {
+    if (durability == durability_) return absl::OkStatus();
+    // In WAL mode NORMAL commits without fsync; FULL syncs the WAL, and with
+    // it every commit before.
+    HPSEARCH_RETURN_IF_ERROR(writer_->Exec(durability == Durability::kPowerLoss ? "PRAGMA synchronous = FULL"
+                                                                                : "PRAGMA synchronous = NORMAL"));
+    durability_ = durability;
+    return absl::OkStatus();
+  }
+
+  // Write() with deferred commits, under write_mutex_: the pending
+  // transaction is all or nothing, so a write that fails rolls back the
+  // writes before it too, and the writes after it fail until Commit().
+  template <typename Body>
+  absl::Status WritePending(Body&& body) {
+    if (!pending_failure_.ok()) return pending_failure_;
+    absl::Status status = absl::OkStatus();
+    if (!pending_) {
+      status = SetDurability(Durability::kProcessCrash);
+      if (status.ok()) status = writer_->Exec("BEGIN IMMEDIATE");
+      pending_ = status.ok();
+    }
+    if (status.ok()) status = body(*writer_);
+    if (status.ok()) return status;
+    if (pending_) (void)writer_->Exec("ROLLBACK");
+    pending_ = false;
+    pending_failure_ = status;
+    return status;
+  }
+
   const std::string path_;
   // Held from Open on, so that making commits durable never needs a new
   // descriptor: trials may have taken the last one.
@@ -428,6 +472,11 @@ class ObjectiveStore::Impl {
   // The writer's, under write_mutex_; finalized before the writer closes.
   std::map<std::string, Statement, std::less<>> prepared_;
   Durability durability_ = Durability::kPowerLoss;  // the writer's synchronous setting
+  // Deferred commits (all under write_mutex_): whether they are on, whether
+  // the pending transaction is open, and the failure that rolled it back.
+  bool deferred_ = false;
+  bool pending_ = false;
+  absl::Status pending_failure_;
   std::mutex reader_mutex_;
   std::vector<Connection> idle_readers_;
 };
@@ -701,6 +750,10 @@ absl::StatusOr<std::vector<StoredObservation>> ObjectiveStore::MetricHistory(
 }
 
 absl::Status ObjectiveStore::Sync() { return impl_->Sync(); }
+
+void ObjectiveStore::DeferCommits() { impl_->DeferCommits(); }
+
+absl::Status ObjectiveStore::Commit() { return impl_->Commit(); }
 
 absl::Status ObjectiveStore::DeleteObservations(std::string_view trial) {
   return impl_->Write([&](Connection& db) { return impl_->DeleteObservations(db, trial); });

@@ -197,6 +197,21 @@ class ObjectiveStore {
   // kProcessCrash, carry on, and pay the disk's latency once for a group.
   absl::Status Sync();
 
+  // Deferred commits, for a writer that makes many small writes and can say
+  // when they belong together (the runner: everything of one loop turn).
+  // From DeferCommits on, write methods no longer commit each: they join one
+  // transaction, begun by the first of them, that Commit() commits as
+  // kProcessCrash (Sync() makes it durable). Until then no reader sees them,
+  // and closing the store drops them, as a kill -9 would. The transaction
+  // is all or nothing: a write that fails in SQLite rolls back the ones
+  // before it, and every write after it, then Commit(), returns its failure
+  // (after which writes begin a new transaction). A write refused before it
+  // reaches SQLite (INVALID_ARGUMENT: a bad timestamp) changes nothing.
+  // The store's own reads, like every reader's, see only what is committed.
+  void DeferCommits();
+  // Commits the pending writes (none: OK); their failure if one failed.
+  absl::Status Commit();
+
  private:
   class Impl;
   explicit ObjectiveStore(std::unique_ptr<Impl> impl);

@@ -38,6 +38,10 @@ using metrics::TrialStatus;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kTick(200);
+// At most one fsync per interval: trials that end sooner after the last one
+// wait for the next to be reported finished (group commit over time, where
+// the trials of a short-trial run end one by one).
+constexpr std::chrono::milliseconds kSyncInterval(100);
 // The reason of trials stopped by an interrupt: they run again on resume.
 constexpr std::string_view kInterruptedReason = "Interrupted";
 
@@ -166,13 +170,17 @@ class Run {
   void OnTrialEnd(const std::string& trial, const TrialEnd& end);
   // Keeps the counts, the algorithm's input and best_ in step with a trial's new state.
   void Updated(const TrialView& view);
-  void RecordEnded();
+  enum class Sync { kWhenDue, kNow };
+  void RecordEnded(Sync sync = Sync::kWhenDue);
+  // How long the loop may wait for trials before RecordEnded has an fsync due.
+  std::chrono::milliseconds PollWait() const;
+  // Hands the running trials' new metrics to the store.
   void FlushCollectors();
   // A trial whose metrics could not all be stored stops the run, and runs
   // again on resume, rather than end on what was kept.
   void NoteMetricsFailure(const std::string& trial, Active& active, const absl::Status& status);
   void StopTrials(std::string_view reason);
-  RunResult Result(RunOutcome outcome, std::string reason, std::string message);
+  absl::StatusOr<RunResult> Result(RunOutcome outcome, std::string reason, std::string message);
 
   const api::Experiment& experiment_;
   RunOptions options_;
@@ -197,6 +205,10 @@ class Run {
   std::map<std::string, TrialView> trials_;
   std::map<std::string, Active> active_;  // running trials
   std::vector<Ended> ended_;
+  // Ended trials committed to the store, to report once an fsync made them durable.
+  std::vector<Ended> unsynced_;
+  Clock::time_point last_commit_;
+  Clock::time_point last_sync_;
   // Trials in their final state, counted as they get there, not on every
   // loop turn; running ones are counted from active_.
   TrialCounts ended_counts_;
@@ -433,17 +445,17 @@ std::optional<RunResult> Run::Finished(const TrialCounts& counts) const {
 }
 
 absl::StatusOr<RunResult> Run::Loop() {
+  // Writes are committed together: see RecordEnded.
+  store_->DeferCommits();
   while (true) {
     ApplyStoppingRules();
     TrialCounts counts = Counts();
     observer_.OnTick(counts, best_, Clock::now() - started_);
     if (std::optional<RunResult> finished = Finished(counts)) {
       if (supervisor_.running() > 0) StopTrials(finished->reason);
-      RecordEnded();
-      // Not finished after all if what it rests on is not on disk.
-      if (!record_failure_.ok()) return record_failure_;
       return Result(finished->outcome, finished->reason, finished->message);
     }
+    RecordEnded();  // the trials that ended while the loop waited
     absl::Status started = StartTrials(counts.running, counts);
     RecordEnded();  // trials that could not start
     if (started.ok()) started = record_failure_;
@@ -451,10 +463,8 @@ absl::StatusOr<RunResult> Run::Loop() {
       StopTrials(kInterruptedReason);
       return started;
     }
-    std::optional<int> signal = supervisor_.Poll(kTick);
+    std::optional<int> signal = supervisor_.Poll(PollWait());
     WatchGpuMemory();
-    FlushCollectors();
-    RecordEnded();  // trials that ended meanwhile, together
     if (!record_failure_.ok()) {
       StopTrials(kInterruptedReason);
       return record_failure_;
@@ -463,10 +473,10 @@ absl::StatusOr<RunResult> Run::Loop() {
       observer_.OnMessage(absl::StrFormat("received %s: stopping %d running trials (again to kill them now)",
                                           strsignal(*signal), supervisor_.running()));
       StopTrials(kInterruptedReason);
-      RunResult result = Result(RunOutcome::kInterrupted, std::string(kExperimentInterruptedReason),
-                                absl::StrCat("interrupted by ", strsignal(*signal),
-                                             "; run again with the same workdir to resume"));
-      result.interrupt_signal = *signal;
+      absl::StatusOr<RunResult> result =
+          Result(RunOutcome::kInterrupted, std::string(kExperimentInterruptedReason),
+                 absl::StrCat("interrupted by ", strsignal(*signal), "; run again with the same workdir to resume"));
+      if (result.ok()) result->interrupt_signal = *signal;
       return result;
     }
   }
@@ -674,8 +684,10 @@ bool Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   // A start lost to a power cut costs nothing: the resumed run asks the
   // algorithm again for that trial (random and grid give the same
   // assignment back). The next trial result's fsync makes it durable anyway.
-  if (absl::Status s = store_->PutTrial(view.record, metrics::Durability::kProcessCrash); !s.ok()) {
-    observer_.OnMessage(absl::StrCat(view.record.name, ": recording the trial failed: ", s.message()));
+  if (absl::Status s = store_->PutTrial(view.record, metrics::Durability::kProcessCrash);
+      !s.ok() && record_failure_.ok()) {
+    record_failure_ = absl::Status(s.code(), absl::StrCat("recording the start of ", view.record.name, " failed: ",
+                                                          s.message()));
   }
   observer_.OnTrialStarted(view.record);
   return true;
@@ -783,38 +795,63 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
   ended_.push_back({.trial = trial, .exited_at = end.exited_at});
 }
 
-// Group commit: the results of every trial that ended since the last call
-// go into one transaction, made durable by one fsync, and only then are the
-// trials reported finished. A kill -9 before the commit leaves them Running
-// (they run again on resume); a power cut before the fsync at worst loses
-// this group and whatever came after it, never an earlier result.
-void Run::RecordEnded() {
-  if (ended_.empty()) return;
+// Group commit. The store's writes are committed together, once trials have
+// ended, or else at most once per kTick: trials started, running trials'
+// metrics (a kill -9 loses what came since, and those trials run again on
+// resume anyway). Trials are reported finished only once an fsync has made
+// their results durable: at most one fsync per kSyncInterval, for all the
+// trials that ended since the last. A kill -9 before the commit leaves them
+// Running (they run again on resume); a power cut before the fsync at worst
+// loses the commits since the last one, never an earlier result.
+void Run::RecordEnded(Sync sync) {
+  const Clock::time_point now = Clock::now();
+  const bool periodic = now >= last_commit_ + kTick;
+  if (periodic || sync == Sync::kNow) FlushCollectors();
+  auto sync_due = [&] {
+    return sync == Sync::kNow || (!unsynced_.empty() && now >= last_sync_ + kSyncInterval);
+  };
+  if (ended_.empty() && !periodic && !sync_due()) return;
+  last_commit_ = now;
   std::vector<TrialRecord> records;
   records.reserve(ended_.size());
   for (const Ended& ended : ended_) records.push_back(trials_.at(ended.trial).record);
   absl::Status status = store_->PutTrials(records, metrics::Durability::kProcessCrash);
-  Clock::time_point recorded = Clock::now();
-  if (status.ok()) status = store_->Sync();
-  Clock::time_point durable = Clock::now();
-  if (!status.ok() && record_failure_.ok()) {
-    // Results that may not be on disk must not be reported as finished or
-    // counted; the run stops, and its trials run again on resume.
-    record_failure_ = absl::Status(status.code(), absl::StrCat("recording ", records.size(),
-                                                               " ended trials failed: ", status.message()));
+  if (absl::Status committed = store_->Commit(); status.ok()) status = committed;
+  const Clock::time_point recorded = Clock::now();
+  if (status.ok()) {
+    for (const Ended& ended : ended_) {
+      if (ended.exited_at) overhead_.exit_to_recorded_ms.push_back(Milliseconds(recorded - *ended.exited_at));
+    }
+    unsynced_.insert(unsynced_.end(), ended_.begin(), ended_.end());
+    ended_.clear();
+    if (!sync_due()) return;
+    status = store_->Sync();
+    last_sync_ = Clock::now();
   }
   if (!status.ok()) {
+    // Results that may not be on disk must not be reported as finished or
+    // counted; the run stops, and its trials run again on resume.
+    if (const size_t trials = ended_.size() + unsynced_.size(); record_failure_.ok()) {
+      record_failure_ = absl::Status(
+          status.code(), absl::StrCat(trials > 0 ? absl::StrCat("recording ", trials, " ended trials")
+                                                 : std::string("writing to the store"),
+                                      " failed: ", status.message()));
+    }
     ended_.clear();
+    unsynced_.clear();
     return;
   }
-  for (const Ended& ended : ended_) {
-    if (ended.exited_at) {
-      overhead_.exit_to_recorded_ms.push_back(Milliseconds(recorded - *ended.exited_at));
-      overhead_.exit_to_durable_ms.push_back(Milliseconds(durable - *ended.exited_at));
-    }
+  for (const Ended& ended : unsynced_) {
+    if (ended.exited_at) overhead_.exit_to_durable_ms.push_back(Milliseconds(last_sync_ - *ended.exited_at));
     observer_.OnTrialEnded(trials_.at(ended.trial));
   }
-  ended_.clear();
+  unsynced_.clear();
+}
+
+std::chrono::milliseconds Run::PollWait() const {
+  if (unsynced_.empty()) return kTick;
+  auto due = std::chrono::ceil<std::chrono::milliseconds>(last_sync_ + kSyncInterval - Clock::now());
+  return std::clamp(due, std::chrono::milliseconds(0), kTick);
 }
 
 void Run::FlushCollectors() {
@@ -833,14 +870,16 @@ void Run::NoteMetricsFailure(const std::string& trial, Active& active, const abs
 void Run::StopTrials(std::string_view reason) {
   stop_reason_ = reason;
   supervisor_.StopAll(options_.stop_grace);
-  RecordEnded();
+  RecordEnded(Sync::kNow);
 }
 
-RunResult Run::Result(RunOutcome outcome, std::string reason, std::string message) {
-  RecordEnded();
+absl::StatusOr<RunResult> Run::Result(RunOutcome outcome, std::string reason, std::string message) {
   if (absl::Status s = store_->SetExperimentStatus(name(), reason); !s.ok()) {
     observer_.OnMessage(absl::StrCat("recording the experiment status failed: ", s.message()));
   }
+  RecordEnded(Sync::kNow);
+  // Not finished after all if what it rests on is not on disk.
+  if (!record_failure_.ok()) return record_failure_;
   RunResult result = Outcome(outcome, std::move(reason), std::move(message));
   for (const std::string& trial : order_) result.trials.push_back(trials_.at(trial));
   result.overhead = overhead_;

@@ -192,8 +192,8 @@ absl::Status TrialCollector::Finish(metrics::ObjectiveStore& store) {
 
 absl::Status TrialCollector::StoreNewRecords(metrics::ObjectiveStore& store) {
   if (stored_ == log_.size()) return absl::OkStatus();
-  // The trial's end record, written with an fsync, makes these durable
-  // against power loss too; until then they survive a killed engine.
+  // Once committed they survive a killed engine; the fsync before the
+  // trial is reported finished makes them durable against power loss too.
   absl::Status status = store.AppendObservations(
       trial_, std::span<const metrics::MetricLog>(log_).subspan(stored_),
       metrics::Durability::kProcessCrash);

@@ -5,8 +5,9 @@
 // arrive (Katib redirects both into the log it parses, `1>log 2>&1`); with
 // the File collector the trial's metrics file is followed. Either way the
 // text goes through the metrics parser, and what it yields is appended to the
-// store in one batch per Flush, so a killed engine loses at most the last
-// tick's lines, never a batch it reported stored. What the runner needs of
+// store in one batch per Flush (the runner commits them with its other
+// writes: a killed engine loses at most the lines since its last commit,
+// and that trial runs again on resume). What the runner needs of
 // the log is kept in a TrialLogDigest, updated as records arrive; the StdOut
 // collector keeps no record it has stored, so a trial may print any number
 // of metric lines. With the TensorFlowEvent collector, as in Katib, the

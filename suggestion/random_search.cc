@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 
 namespace hpsearch::suggestion {
 namespace {
@@ -27,21 +28,23 @@ constexpr SettingSpec kRandomSettings[] = {
 // without a step, min below max) no two positions meet on one point, so a
 // point a trial of the request holds is such a position, and is passed
 // over. (A finite space repeats points by chance, as hyperopt's sampling
-// does, so nothing is passed over there.)
-absl::flat_hash_set<Point> PointsHeldByTrials(const AlgorithmInput& input) {
-  absl::flat_hash_set<Point> held;
+// does, so nothing is passed over there.) Views of the trials' points: the
+// set is built on every call, so it copies none of them.
+absl::flat_hash_set<absl::Span<const double>> PointsHeldByTrials(const AlgorithmInput& input) {
+  absl::flat_hash_set<absl::Span<const double>> held;
   const auto& parameters = input.space->parameters();
   if (std::none_of(parameters.begin(), parameters.end(),
                    [](const Parameter& p) { return !p.cardinality && p.min < p.max; })) {
     return held;
   }
+  held.reserve(input.trials.size());
   for (const TrialPoint& trial : input.trials) held.insert(trial.point);
   return held;
 }
 
 absl::StatusOr<std::vector<Point>> SuggestRandom(const AlgorithmInput& input) {
   const uint64_t seed = ExperimentSeed(input);
-  const absl::flat_hash_set<Point> held = PointsHeldByTrials(input);
+  const absl::flat_hash_set<absl::Span<const double>> held = PointsHeldByTrials(input);
   // Each held point is one position at most; the bound keeps a mistake in
   // that reasoning from becoming an endless loop.
   size_t skips_left = held.size();

@@ -210,6 +210,55 @@ TEST_F(ObjectiveStoreTest, PutTrialsWritesAGroupInOneTransaction) {
   EXPECT_EQ(reader->PutTrials(ended).code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(ObjectiveStoreTest, DeferredWritesAreOneTransactionSeenOnceCommitted) {
+  auto store = OpenStore();
+  auto reader = OpenStore({.read_only = true});
+  store->DeferCommits();
+  ASSERT_TRUE(store->PutTrial(Trial("t1", TrialStatus::kRunning, std::nullopt)).ok());
+  ASSERT_TRUE(store->AppendObservations("t1", Batch(2, "loss", 0)).ok());
+  ASSERT_TRUE(store->AppendObservations("t1", Batch(1, "loss", 2)).ok());
+  ASSERT_TRUE(store->PutTrials({{Trial("t1", TrialStatus::kSucceeded, 0.5), Trial("t2", TrialStatus::kRunning, {})}})
+                  .ok());
+  EXPECT_EQ(TrialNames(*reader), "");
+  EXPECT_TRUE(reader->GetObservations("t1")->empty());
+
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_EQ(TrialNames(*reader), "t1 t2");
+  EXPECT_EQ(reader->GetTrial("t1")->value().status, TrialStatus::kSucceeded);
+  EXPECT_EQ(reader->GetObservations("t1")->size(), 3u);  // appended in order, one log
+  EXPECT_TRUE(store->Commit().ok());                     // nothing pending
+
+  // Still deferred: closing drops what was not committed, as a kill -9 would.
+  ASSERT_TRUE(store->PutTrial(Trial("t3", TrialStatus::kRunning, std::nullopt)).ok());
+  store.reset();
+  EXPECT_EQ(TrialNames(*OpenStore({.read_only = true})), "t1 t2");
+}
+
+TEST_F(ObjectiveStoreTest, AFailedDeferredWriteLosesItsTransactionAndCommitSaysWhy) {
+  auto store = OpenStore();
+  // A write that fails inside SQLite, after the writes before it went in.
+  RawSql("CREATE TRIGGER poison BEFORE INSERT ON observation_logs WHEN NEW.metric_name = 'poison' "
+         "BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
+  store->DeferCommits();
+  ASSERT_TRUE(store->PutTrial(Trial("t1", TrialStatus::kRunning, std::nullopt)).ok());
+  // Refused before it is written, it leaves the transaction as it was.
+  std::vector<MetricLog> undated = Batch(1, "loss", 0);
+  undated[0].timestamp = "yesterday";
+  EXPECT_EQ(store->AppendObservations("t1", undated).code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store->AppendObservations("t1", Batch(1, "loss", 0)).ok());
+  const absl::Status failed = store->AppendObservations("t1", Batch(1, "poison", 1));
+  EXPECT_THAT(failed.ToString(), HasSubstr("poisoned"));
+  // Not written on its own either: the transaction it would join is gone.
+  EXPECT_EQ(store->PutTrial(Trial("t2", TrialStatus::kRunning, std::nullopt)), failed);
+  EXPECT_EQ(store->Commit(), failed);
+  EXPECT_EQ(TrialNames(*store), "");
+  EXPECT_TRUE(store->GetObservations("t1")->empty());
+
+  ASSERT_TRUE(store->PutTrial(Trial("t3", TrialStatus::kRunning, std::nullopt)).ok());
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_EQ(TrialNames(*store), "t3");
+}
+
 TEST_F(ObjectiveStoreTest, SyncRunsBesideWritesAndKeepsEverything) {
   auto store = OpenStore();
   std::atomic<bool> done = false;
