@@ -353,6 +353,7 @@ TfEventCollection CollectTfEvents(const std::filesystem::path& directory,
   }
   std::vector<fs::path> files;
   FindEventFiles(root, files, out.warnings);
+  out.event_files = files.size();
   for (const fs::path& file : files) CollectFile(file, metric_names, out);
   return out;
 }

@@ -54,6 +54,7 @@ namespace hpsearch::metrics {
 struct TfEventCollection {
   std::vector<MetricLog> log;         // Katib's records, in Katib's order (above)
   std::vector<std::string> warnings;  // each names the file (or directory) and what went wrong
+  size_t event_files = 0;             // found, whether they could be read or not
 };
 
 // Whether a file of this name is an event file: TensorBoard's

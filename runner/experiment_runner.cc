@@ -757,8 +757,8 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
                      .parser_warning = {},
                      .stderr_log = {},
                      .unwritten_metrics = {}};
-  if (const MetricsSource copy = planner_.MetricsSourceIn(TrialDir(trial));
-      !ending.objective_available && !MetricsWritten(copy)) {
+  if (!ending.objective_available && !active.collector.MetricsWritten()) {
+    const MetricsSource copy = planner_.MetricsSourceIn(TrialDir(trial));
     ending.unwritten_metrics = {.named = planner_.metrics_source().path,
                                 .copy = copy.path,
                                 .event_directory = copy.kind == MetricsSource::Kind::kEventDirectory};

@@ -59,24 +59,6 @@ absl::StatusOr<CollectorSetup> CollectorSetupOf(const api::Experiment& experimen
   return setup;
 }
 
-bool MetricsWritten(const MetricsSource& source) {
-  std::error_code error;
-  switch (source.kind) {
-    case MetricsSource::Kind::kOutput:
-      return true;
-    case MetricsSource::Kind::kFile:
-      return std::filesystem::exists(source.path, error);
-    case MetricsSource::Kind::kEventDirectory:
-      for (auto it = std::filesystem::recursive_directory_iterator(source.path, error);
-           it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
-        if (error) break;
-        if (metrics::IsTfEventFileName(it->path().filename().string())) return true;
-      }
-      return false;
-  }
-  return true;
-}
-
 absl::StatusOr<TrialCollector> TrialCollector::Create(const metrics::ParserOptions& options, std::string trial,
                                                       const MetricsSource& source, TrialLogDigest digest) {
   metrics::ParserOptions parser_options = options;
@@ -190,6 +172,12 @@ absl::Status TrialCollector::Finish(metrics::ObjectiveStore& store) {
   return StoreFileContent(store);
 }
 
+bool TrialCollector::MetricsWritten() const {
+  if (event_directory_) return event_files_ > 0;
+  std::error_code error;
+  return !metrics_file_ || std::filesystem::exists(*metrics_file_, error);
+}
+
 absl::Status TrialCollector::StoreNewRecords(metrics::ObjectiveStore& store) {
   if (stored_ == log_.size()) return absl::OkStatus();
   // Once committed they survive a killed engine; the fsync before the
@@ -223,6 +211,7 @@ absl::Status TrialCollector::StoreFileContent(metrics::ObjectiveStore& store) {
 absl::Status TrialCollector::StoreEventFiles(metrics::ObjectiveStore& store) {
   metrics::TfEventCollection collection = metrics::CollectTfEvents(*event_directory_, parser_options_.metric_names);
   event_warnings_ = std::move(collection.warnings);
+  event_files_ = collection.event_files;
   for (metrics::MetricLog& record : collection.log) {
     digest_.Add(record);
     log_.push_back(std::move(record));

@@ -56,11 +56,6 @@ struct CollectorSetup {
 // INVALID_ARGUMENT for the path '/'; the message is "<field path>: <why>".
 absl::StatusOr<CollectorSetup> CollectorSetupOf(const api::Experiment& experiment);
 
-// Whether the trial wrote anything where `source` (its own) has its metrics:
-// the File collector's file, or an event file under the TensorFlowEvent
-// collector's folder. Always true for the StdOut collector.
-bool MetricsWritten(const MetricsSource& source);
-
 class TrialCollector {
  public:
   // `source`: the trial's own (feed the StdOut collector with OnOutput).
@@ -92,6 +87,10 @@ class TrialCollector {
   }
   // Warnings beyond those.
   size_t suppressed_warnings() const { return parser_.suppressed_warnings(); }
+  // Whether the trial wrote anything where its metrics are to be: the File
+  // collector's file (now), or an event file (found by Finish). Always true
+  // for the StdOut collector.
+  bool MetricsWritten() const;
 
  private:
   struct FileId {
@@ -137,6 +136,7 @@ class TrialCollector {
   std::optional<std::filesystem::path> metrics_file_;
   std::optional<std::filesystem::path> event_directory_;
   std::vector<std::string> event_warnings_;
+  size_t event_files_ = 0;  // found by Finish
   // The file being followed, how far it was read, and its last bytes read.
   std::optional<FileId> file_id_;
   off_t file_offset_ = 0;

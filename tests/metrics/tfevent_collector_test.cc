@@ -299,9 +299,7 @@ TEST_F(TfEventCollectorTest, SessionStartPurgesTheFilesLaterScalars) {
 
 TEST_F(TfEventCollectorTest, FilesBeforeVersion2PurgeOutOfOrderStepsByTag) {
   TfEventWriter writer(dir_ / "events.out.tfevents.1");
-  tfevent::Event version;
-  version.set_file_version("brain.Event:1");
-  writer.AddEvent(version);
+  writer.AddFileVersion("brain.Event:1");
   writer.AddScalar("loss", 1, 1.0f, kTime);
   writer.AddScalar("loss", 2, 2.0f, kTime);
   writer.AddScalar("acc", 3, 3.0f, kTime);
@@ -314,9 +312,7 @@ TEST_F(TfEventCollectorTest, FilesBeforeVersion2PurgeOutOfOrderStepsByTag) {
 TEST_F(TfEventCollectorTest, AnOutOfOrderEmptyTagPurgesEveryTag) {
   // TensorBoard filters by tag only `if key:`, and "" is falsy in Python.
   TfEventWriter writer(dir_ / "events.out.tfevents.1");
-  tfevent::Event version;
-  version.set_file_version("brain.Event:1");
-  writer.AddEvent(version);
+  writer.AddFileVersion("brain.Event:1");
   writer.AddScalar("loss", 1, 1.0f, kTime);
   writer.AddScalar("acc", 2, 2.0f, kTime);
   writer.AddScalar("loss", 3, 3.0f, kTime);
@@ -354,6 +350,16 @@ TEST_F(TfEventCollectorTest, MissingDirectoryIsEmpty) {
   const TfEventCollection got = CollectTfEvents(dir_ / "missing", std::vector<std::string>{"loss"});
   EXPECT_THAT(got.log, IsEmpty());
   EXPECT_THAT(got.warnings, IsEmpty());
+  EXPECT_EQ(got.event_files, 0u);
+}
+
+TEST_F(TfEventCollectorTest, CountsTheEventFilesFoundReadableOrNot) {
+  TfEventWriter(dir_ / "train/events.out.tfevents.1").AddScalar("acc", 1, 1.0f, kTime);
+  TfEventWriter(dir_ / "events.out.tfevents.2").AddRawBytes("not a record");
+  TfEventWriter(dir_ / "notes.txt");
+  const TfEventCollection got = Collect({"loss"});  // no value of that name: still found
+  EXPECT_THAT(got.log, IsEmpty());
+  EXPECT_EQ(got.event_files, 2u);
 }
 
 TEST_F(TfEventCollectorTest, WarnsOfWhatItCannotRead) {

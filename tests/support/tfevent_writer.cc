@@ -29,9 +29,7 @@ TfEventWriter::TfEventWriter(const std::filesystem::path& file) {
   std::filesystem::create_directories(file.parent_path());
   out_.open(file, std::ios::binary | std::ios::trunc);
   if (!out_) throw std::runtime_error("cannot create " + file.string());
-  tfevent::Event event = MakeEvent(0, kFileVersionWallTime);
-  event.set_file_version("brain.Event:2");
-  AddEvent(event);
+  AddFileVersion("brain.Event:2");
 }
 
 void TfEventWriter::AddScalar(const std::string& tag, int64_t step, float value, double wall_time) {
@@ -56,6 +54,12 @@ void TfEventWriter::AddTensorScalar(const std::string& tag, int64_t step, float 
 void TfEventWriter::AddSessionStart(int64_t step, double wall_time) {
   tfevent::Event event = MakeEvent(step, wall_time);
   event.mutable_session_log()->set_status(tfevent::SessionLog::START);
+  AddEvent(event);
+}
+
+void TfEventWriter::AddFileVersion(const std::string& version) {
+  tfevent::Event event = MakeEvent(0, kFileVersionWallTime);
+  event.set_file_version(version);
   AddEvent(event);
 }
 

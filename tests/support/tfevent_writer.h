@@ -31,6 +31,9 @@ class TfEventWriter {
   void AddTensorScalar(const std::string& tag, int64_t step, float value, double wall_time);
   // An event with SessionLog START, as a restarted TF1 supervisor writes.
   void AddSessionStart(int64_t step, double wall_time);
+  // Another file_version record ("brain.Event:1": a file read as an older
+  // TensorFlow's, which the last such record decides).
+  void AddFileVersion(const std::string& version);
   // `event`, serialized.
   void AddEvent(const tfevent::Event& event);
   // `data` framed as one record: length, masked CRCs and all.
