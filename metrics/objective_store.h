@@ -203,10 +203,11 @@ class ObjectiveStore {
   // transaction, begun by the first of them, that Commit() commits as
   // kProcessCrash (Sync() makes it durable). Until then no reader sees them,
   // and closing the store drops them, as a kill -9 would. The transaction
-  // is all or nothing: a write that fails in SQLite rolls back the ones
-  // before it, and every write after it, then Commit(), returns its failure
-  // (after which writes begin a new transaction). A write refused before it
-  // reaches SQLite (INVALID_ARGUMENT: a bad timestamp) changes nothing.
+  // is all or nothing: a write that fails once begun (SQLite's error, or a
+  // record it finds missing) rolls back the ones before it, and every write
+  // after it, then Commit(), returns its failure (after which writes begin a
+  // new transaction). A write refused on its arguments before it begins
+  // (INVALID_ARGUMENT: a bad timestamp) changes nothing.
   // The store's own reads, like every reader's, see only what is committed.
   void DeferCommits();
   // Commits the pending writes (none: OK); their failure if one failed.

@@ -172,7 +172,9 @@ class Run {
   void Updated(const TrialView& view);
   enum class Sync { kWhenDue, kNow };
   void RecordEnded(Sync sync = Sync::kWhenDue);
-  // How long the loop may wait for trials before RecordEnded has an fsync due.
+  // Sets record_failure_ to "<what> failed: <why>", unless it is set or `status` is OK.
+  void NoteRecordFailure(absl::string_view what, const absl::Status& status);
+  // How long the loop may wait for trials before RecordEnded has a commit or an fsync due.
   std::chrono::milliseconds PollWait() const;
   // Hands the running trials' new metrics to the store.
   void FlushCollectors();
@@ -448,6 +450,11 @@ absl::StatusOr<RunResult> Run::Loop() {
   // Writes are committed together: see RecordEnded.
   store_->DeferCommits();
   while (true) {
+    RecordEnded();  // the trials that ended while the loop waited
+    if (!record_failure_.ok()) {
+      StopTrials(kInterruptedReason);
+      return record_failure_;
+    }
     ApplyStoppingRules();
     TrialCounts counts = Counts();
     observer_.OnTick(counts, best_, Clock::now() - started_);
@@ -455,7 +462,6 @@ absl::StatusOr<RunResult> Run::Loop() {
       if (supervisor_.running() > 0) StopTrials(finished->reason);
       return Result(finished->outcome, finished->reason, finished->message);
     }
-    RecordEnded();  // the trials that ended while the loop waited
     absl::Status started = StartTrials(counts.running, counts);
     RecordEnded();  // trials that could not start
     if (started.ok()) started = record_failure_;
@@ -465,10 +471,6 @@ absl::StatusOr<RunResult> Run::Loop() {
     }
     std::optional<int> signal = supervisor_.Poll(PollWait());
     WatchGpuMemory();
-    if (!record_failure_.ok()) {
-      StopTrials(kInterruptedReason);
-      return record_failure_;
-    }
     if (signal) {
       observer_.OnMessage(absl::StrFormat("received %s: stopping %d running trials (again to kill them now)",
                                           strsignal(*signal), supervisor_.running()));
@@ -684,11 +686,8 @@ bool Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   // A start lost to a power cut costs nothing: the resumed run asks the
   // algorithm again for that trial (random and grid give the same
   // assignment back). The next trial result's fsync makes it durable anyway.
-  if (absl::Status s = store_->PutTrial(view.record, metrics::Durability::kProcessCrash);
-      !s.ok() && record_failure_.ok()) {
-    record_failure_ = absl::Status(s.code(), absl::StrCat("recording the start of ", view.record.name, " failed: ",
-                                                          s.message()));
-  }
+  NoteRecordFailure(absl::StrCat("recording the start of ", view.record.name),
+                    store_->PutTrial(view.record, metrics::Durability::kProcessCrash));
   observer_.OnTrialStarted(view.record);
   return true;
 }
@@ -796,51 +795,52 @@ void Run::OnTrialEnd(const std::string& trial, const TrialEnd& end) {
 }
 
 // Group commit. The store's writes are committed together, once trials have
-// ended, or else at most once per kTick: trials started, running trials'
-// metrics (a kill -9 loses what came since, and those trials run again on
-// resume anyway). Trials are reported finished only once an fsync has made
-// their results durable: at most one fsync per kSyncInterval, for all the
-// trials that ended since the last. A kill -9 before the commit leaves them
-// Running (they run again on resume); a power cut before the fsync at worst
-// loses the commits since the last one, never an earlier result.
+// ended, or else at least once per kTick while trials run (their starts and
+// metrics: a kill -9 loses what came since, and those trials run again on
+// resume anyway); each commit takes the running trials' new metrics along.
+// Trials are reported finished only once an fsync has made their results
+// durable: at most one fsync per kSyncInterval, for all the trials that
+// ended since the last. A kill -9 before the commit leaves them Running
+// (they run again on resume); a power cut before the fsync at worst loses
+// the commits since the last one, never an earlier result.
 void Run::RecordEnded(Sync sync) {
   const Clock::time_point now = Clock::now();
-  const bool periodic = now >= last_commit_ + kTick;
-  if (periodic || sync == Sync::kNow) FlushCollectors();
-  auto sync_due = [&] {
-    return sync == Sync::kNow || (!unsynced_.empty() && now >= last_sync_ + kSyncInterval);
-  };
-  if (ended_.empty() && !periodic && !sync_due()) return;
+  const bool sync_time = sync == Sync::kNow || now >= last_sync_ + kSyncInterval;
+  const bool commit_time = sync == Sync::kNow || !ended_.empty() || now >= last_commit_ + kTick;
+  if (!commit_time && !(sync_time && !unsynced_.empty())) return;
   last_commit_ = now;
+  FlushCollectors();
   std::vector<TrialRecord> records;
   records.reserve(ended_.size());
   for (const Ended& ended : ended_) records.push_back(trials_.at(ended.trial).record);
-  absl::Status status = store_->PutTrials(records, metrics::Durability::kProcessCrash);
-  if (absl::Status committed = store_->Commit(); status.ok()) status = committed;
-  const Clock::time_point recorded = Clock::now();
-  if (status.ok()) {
+  absl::Status committed = store_->PutTrials(records, metrics::Durability::kProcessCrash);
+  if (absl::Status commit = store_->Commit(); committed.ok()) committed = commit;
+  if (committed.ok()) {
+    const Clock::time_point recorded = Clock::now();
     for (const Ended& ended : ended_) {
       if (ended.exited_at) overhead_.exit_to_recorded_ms.push_back(Milliseconds(recorded - *ended.exited_at));
     }
     unsynced_.insert(unsynced_.end(), ended_.begin(), ended_.end());
-    ended_.clear();
-    if (!sync_due()) return;
-    status = store_->Sync();
-    last_sync_ = Clock::now();
+  } else {
+    // The whole transaction is lost: the trials that ended in it run again
+    // on resume, and so must those still running whose metrics it held.
+    NoteRecordFailure(ended_.empty() ? std::string("writing to the store")
+                                     : absl::StrCat("recording ", ended_.size(), " ended trials"),
+                      committed);
+    for (auto& [trial, active] : active_) NoteMetricsFailure(trial, active, committed);
   }
-  if (!status.ok()) {
-    // Results that may not be on disk must not be reported as finished or
-    // counted; the run stops, and its trials run again on resume.
-    if (const size_t trials = ended_.size() + unsynced_.size(); record_failure_.ok()) {
-      record_failure_ = absl::Status(
-          status.code(), absl::StrCat(trials > 0 ? absl::StrCat("recording ", trials, " ended trials")
-                                                 : std::string("writing to the store"),
-                                      " failed: ", status.message()));
-    }
-    ended_.clear();
+  ended_.clear();
+  // After a failed commit, what was committed before it is still reported,
+  // if it can be made durable.
+  if (unsynced_.empty() || !(sync_time || !committed.ok())) return;
+  if (absl::Status synced = store_->Sync(); !synced.ok()) {
+    // Results that may not be on disk must not be reported as finished; the
+    // run stops, and its trials run again on resume.
+    NoteRecordFailure(absl::StrCat("recording ", unsynced_.size(), " ended trials"), synced);
     unsynced_.clear();
     return;
   }
+  last_sync_ = Clock::now();
   for (const Ended& ended : unsynced_) {
     if (ended.exited_at) overhead_.exit_to_durable_ms.push_back(Milliseconds(last_sync_ - *ended.exited_at));
     observer_.OnTrialEnded(trials_.at(ended.trial));
@@ -848,10 +848,17 @@ void Run::RecordEnded(Sync sync) {
   unsynced_.clear();
 }
 
+void Run::NoteRecordFailure(absl::string_view what, const absl::Status& status) {
+  if (status.ok() || !record_failure_.ok()) return;
+  record_failure_ = absl::Status(status.code(), absl::StrCat(what, " failed: ", status.message()));
+}
+
 std::chrono::milliseconds Run::PollWait() const {
-  if (unsynced_.empty()) return kTick;
-  auto due = std::chrono::ceil<std::chrono::milliseconds>(last_sync_ + kSyncInterval - Clock::now());
-  return std::clamp(due, std::chrono::milliseconds(0), kTick);
+  const Clock::time_point now = Clock::now();
+  Clock::time_point until = now + kTick;
+  if (!active_.empty()) until = std::min(until, last_commit_ + kTick);  // their starts and metrics
+  if (!unsynced_.empty()) until = std::min(until, last_sync_ + kSyncInterval);
+  return std::clamp(std::chrono::ceil<std::chrono::milliseconds>(until - now), std::chrono::milliseconds(0), kTick);
 }
 
 void Run::FlushCollectors() {
@@ -861,10 +868,7 @@ void Run::FlushCollectors() {
 void Run::NoteMetricsFailure(const std::string& trial, Active& active, const absl::Status& status) {
   if (status.ok() || !active.metrics_failure.ok()) return;
   active.metrics_failure = status;
-  if (record_failure_.ok()) {
-    record_failure_ =
-        absl::Status(status.code(), absl::StrCat("storing the metrics of ", trial, " failed: ", status.message()));
-  }
+  NoteRecordFailure(absl::StrCat("storing the metrics of ", trial), status);
 }
 
 void Run::StopTrials(std::string_view reason) {
@@ -874,12 +878,13 @@ void Run::StopTrials(std::string_view reason) {
 }
 
 absl::StatusOr<RunResult> Run::Result(RunOutcome outcome, std::string reason, std::string message) {
-  if (absl::Status s = store_->SetExperimentStatus(name(), reason); !s.ok()) {
-    observer_.OnMessage(absl::StrCat("recording the experiment status failed: ", s.message()));
-  }
   RecordEnded(Sync::kNow);
   // Not finished after all if what it rests on is not on disk.
   if (!record_failure_.ok()) return record_failure_;
+  absl::Status status = store_->SetExperimentStatus(name(), reason);
+  if (status.ok()) status = store_->Commit();
+  if (status.ok()) status = store_->Sync();
+  if (!status.ok()) observer_.OnMessage(absl::StrCat("recording the experiment status failed: ", status.message()));
   RunResult result = Outcome(outcome, std::move(reason), std::move(message));
   for (const std::string& trial : order_) result.trials.push_back(trials_.at(trial));
   result.overhead = overhead_;

@@ -19,8 +19,10 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -243,6 +245,28 @@ class RunCommandTest : public ::testing::Test {
       for (const metrics::StoredObservation& entry : *log) losses[trial["name"]].push_back(*entry.numeric);
     }
     return losses;
+  }
+
+  // What the store holds now, read as `hpsearch trials` reads it while a
+  // run goes on: the trials (none while it cannot be read yet) ...
+  std::vector<metrics::TrialRecord> StoredTrials() const {
+    auto store = metrics::ObjectiveStore::Open((workdir_ / "store.db").string(), {.read_only = true});
+    if (!store.ok()) return {};
+    auto trials = (*store)->ListTrials("e2e");
+    return trials.ok() ? *std::move(trials) : std::vector<metrics::TrialRecord>{};
+  }
+  int StoredTrialCount(metrics::TrialStatus status, const std::string& name = "") const {
+    const std::vector<metrics::TrialRecord> trials = StoredTrials();
+    return static_cast<int>(std::count_if(trials.begin(), trials.end(), [&](const metrics::TrialRecord& t) {
+      return t.status == status && (name.empty() || t.name == name);
+    }));
+  }
+  // ... and a trial's log of `metric`.
+  std::vector<metrics::StoredObservation> StoredLog(const std::string& trial, const std::string& metric) const {
+    auto store = metrics::ObjectiveStore::Open((workdir_ / "store.db").string(), {.read_only = true});
+    if (!store.ok()) return {};
+    auto log = (*store)->GetObservations(trial, {.metric = metric});
+    return log.ok() ? *std::move(log) : std::vector<metrics::StoredObservation>{};
   }
 
   std::filesystem::path dir_;
@@ -846,26 +870,12 @@ TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
   ASSERT_TRUE(process.ok());
 
   // Kill the engine once two trials are recorded as succeeded ...
-  auto count = [&](metrics::TrialStatus status, const std::string& name = "") {
-    auto store = metrics::ObjectiveStore::Open((workdir_ / "store.db").string(), {.read_only = true});
-    if (!store.ok()) return 0;
-    auto trials = (*store)->ListTrials("e2e");
-    if (!trials.ok()) return 0;
-    return static_cast<int>(std::count_if(trials->begin(), trials->end(), [&](const auto& t) {
-      return t.status == status && (name.empty() || t.name == name);
-    }));
-  };
-  auto succeeded = [&] { return count(metrics::TrialStatus::kSucceeded); };
+  auto succeeded = [&] { return StoredTrialCount(metrics::TrialStatus::kSucceeded); };
   // ... and a third trial, recorded Running, has left its process behind
   // and had its first epoch stored.
-  auto third_running = [&] { return count(metrics::TrialStatus::kRunning, "e2e-0003") == 1; };
+  auto third_running = [&] { return StoredTrialCount(metrics::TrialStatus::kRunning, "e2e-0003") == 1; };
   auto third_escaped = [&] { return !ReadFile(TrialDir("e2e-0003") / "escapee").empty(); };
-  auto third_observed = [&] {
-    auto store = metrics::ObjectiveStore::Open((workdir_ / "store.db").string(), {.read_only = true});
-    if (!store.ok()) return false;
-    auto log = (*store)->GetObservations("e2e-0003", {.metric = "loss"});
-    return log.ok() && !log->empty();
-  };
+  auto third_observed = [&] { return !StoredLog("e2e-0003", "loss").empty(); };
   for (int i = 0; i < 6000 && (succeeded() < 2 || !third_running() || !third_escaped() || !third_observed()); ++i) {
     std::this_thread::sleep_for(10ms);
   }
@@ -912,15 +922,89 @@ TEST_F(RunCommandTest, KilledEngineResumesWithNothingLostOrCountedTwice) {
   }
   json trials = Trials();
   ASSERT_THAT(trials, SizeIs(6));
-  auto store = metrics::ObjectiveStore::Open((workdir_ / "store.db").string(), {.read_only = true});
-  ASSERT_TRUE(store.ok());
   for (const json& trial : trials) {
     EXPECT_EQ(trial["status"], "Succeeded");
-    metrics::ObservationQuery loss_only;
-    loss_only.metric = "loss";
-    auto log = (*store)->GetObservations(trial["name"].get<std::string>(), loss_only);
-    ASSERT_TRUE(log.ok());
-    EXPECT_THAT(*log, SizeIs(3)) << trial["name"] << ": one observation per epoch, none twice";
+    EXPECT_THAT(StoredLog(trial["name"], "loss"), SizeIs(3))
+        << trial["name"] << ": one observation per epoch, none twice";
+  }
+}
+
+// A running trial's metrics reach the store as they come (for `hpsearch
+// trials`, and so that a killed engine loses little), also while the trials
+// beside it keep ending, each of which makes the engine commit.
+TEST_F(RunCommandTest, ARunningTrialsMetricsAreStoredWhileOtherTrialsKeepEnding) {
+  constexpr int kTrials = 400;
+  ExperimentYaml experiment;
+  experiment.parallel = 2;
+  experiment.max_trials = kTrials;
+  experiment.args.push_back("--epochs=1");
+  experiment.trial_parameters += R"(
+      - name: trialName
+        reference: "${trialSpec.Name}")";
+  // The first trial holds after its report until the test lets it go; the
+  // others end at once, one after another beside it.
+  experiment.args.push_back("--wait-for=" + (dir_ / "go").string() + "/${trialParameters.trialName}");
+  for (int i = 2; i <= kTrials; ++i) {
+    std::filesystem::create_directories(dir_ / "go" / absl::StrFormat("e2e-%04d", i));
+  }
+  auto process = Start({"run", Write(experiment), "--workdir", workdir_.string()});
+  ASSERT_TRUE(process.ok());
+
+  bool stored = false;
+  for (int i = 0; i < 3000 && !(stored = !StoredLog("e2e-0001", "loss").empty()); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  const int ended_by_then = StoredTrialCount(metrics::TrialStatus::kSucceeded);
+  std::filesystem::create_directories(dir_ / "go" / "e2e-0001");
+  Outcome outcome = Finish(*process);
+  ASSERT_TRUE(outcome.exit.success()) << outcome.err;
+  EXPECT_TRUE(stored);
+  EXPECT_LT(ended_by_then, kTrials - 1) << "stored only once the trials beside it had all ended";
+  EXPECT_THAT(StoredLog("e2e-0001", "loss"), SizeIs(1));
+  EXPECT_EQ(StoredTrialCount(metrics::TrialStatus::kSucceeded), kTrials);
+}
+
+// A store that fails a write mid-run (here a trigger refuses one trial's
+// metrics) stops the run with the error; no trial is left recorded as ended
+// on metrics the store lost, and resuming once the store writes again redoes
+// what was lost, nothing twice.
+TEST_F(RunCommandTest, AStoreThatFailsAWriteStopsTheRunAndLosesNothing) {
+  ExperimentYaml experiment;
+  experiment.parallel = 2;
+  experiment.max_trials = 2;
+  experiment.args.push_back("--sleep-ms=50");
+  experiment.extra_spec = "  resumePolicy: LongRunning\n";
+  Outcome first = Run(experiment);
+  ASSERT_TRUE(first.exit.success()) << first.err;
+  auto sql = [&](const char* statement) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((workdir_ / "store.db").c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, statement, nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_free(error);
+    sqlite3_close(db);
+  };
+  sql("CREATE TRIGGER fire BEFORE INSERT ON observation_logs WHEN NEW.trial_name = 'e2e-0004' "
+      "BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END");
+  experiment.max_trials = 6;
+  Outcome failed = Run(experiment);
+  EXPECT_EQ(failed.exit.exit_code, 1);
+  EXPECT_THAT(failed.err, HasSubstr("storing the metrics of e2e-0004 failed"));
+  EXPECT_THAT(failed.err, HasSubstr("the disk is on fire"));
+  for (const metrics::TrialRecord& trial : StoredTrials()) {
+    if (trial.status == metrics::TrialStatus::kSucceeded) {
+      EXPECT_THAT(StoredLog(trial.name, "loss"), SizeIs(3)) << trial.name << " ended on metrics the store lost";
+    }
+  }
+
+  sql("DROP TRIGGER fire");
+  Outcome resumed = Run(experiment);
+  ASSERT_TRUE(resumed.exit.success()) << resumed.err;
+  const std::vector<metrics::TrialRecord> trials = StoredTrials();
+  ASSERT_THAT(trials, SizeIs(6));
+  for (const metrics::TrialRecord& trial : trials) {
+    EXPECT_EQ(trial.status, metrics::TrialStatus::kSucceeded) << trial.name;
+    EXPECT_THAT(StoredLog(trial.name, "loss"), SizeIs(3)) << trial.name;
   }
 }
 
