@@ -84,5 +84,7 @@ YAML
   cpu_line=$(grep -o "engine CPU.*" "$tmp/err")
   overhead_line=$(grep -o "engine overhead.*" "$tmp/err" || true)
   awk -v s="$start" -v e="$end" -v n="$trials" -v p="$parallel" -v cpu="$cpu_line" -v o="$overhead_line" 'BEGIN {
-    printf "parallel %d: %d trials in %.2f s = %.2f ms per trial; %s\n  %s\n", p, n, e - s, 1000 * (e - s) / n, cpu, o }'
+    split(cpu, word, " ")  # engine CPU <seconds> s over ...
+    printf "parallel %d: %d trials in %.2f s = %.2f ms per trial; %s = %.2f ms per trial\n  %s\n",
+      p, n, e - s, 1000 * (e - s) / n, cpu, 1000 * word[3] / n, o }'
 done
