@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "api/experiment_loader.h"
@@ -65,6 +66,18 @@ pb::TrialStatus::TrialConditionType Condition(TrialStatus status) {
 // own failures (its command, its parameters) have other codes.
 bool IsTheMachinesFault(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnavailable || status.code() == absl::StatusCode::kResourceExhausted;
+}
+
+// "trial a", "trials a, b and c", "12 trials (a, b, c, ...)".
+template <typename Named>
+std::string TrialsText(const std::vector<Named>& trials) {
+  constexpr size_t kNamed = 3;
+  std::vector<absl::string_view> names;
+  for (size_t i = 0; i < trials.size() && i < kNamed; ++i) names.push_back(trials[i].trial);
+  if (trials.size() == 1) return absl::StrCat("trial ", names.front());
+  if (trials.size() > kNamed) return absl::StrCat(trials.size(), " trials (", absl::StrJoin(names, ", "), ", ...)");
+  return absl::StrCat("trials ", absl::StrJoin(std::span(names).first(names.size() - 1), ", "), " and ",
+                      names.back());
 }
 
 double Milliseconds(Clock::duration duration) {
@@ -825,7 +838,7 @@ void Run::RecordEnded(Sync sync) {
     // The whole transaction is lost: the trials that ended in it run again
     // on resume, and so must those still running whose metrics it held.
     NoteRecordFailure(ended_.empty() ? std::string("writing to the store")
-                                     : absl::StrCat("recording ", ended_.size(), " ended trials"),
+                                     : absl::StrCat("recording ", TrialsText(ended_), " that ended"),
                       committed);
     for (auto& [trial, active] : active_) NoteMetricsFailure(trial, active, committed);
   }
@@ -834,9 +847,12 @@ void Run::RecordEnded(Sync sync) {
   // if it can be made durable.
   if (unsynced_.empty() || !(sync_time || !committed.ok())) return;
   if (absl::Status synced = store_->Sync(); !synced.ok()) {
-    // Results that may not be on disk must not be reported as finished; the
-    // run stops, and its trials run again on resume.
-    NoteRecordFailure(absl::StrCat("recording ", unsynced_.size(), " ended trials"), synced);
+    // Results that may not be on disk are not reported as finished, and the
+    // run stops. They are committed: a resume keeps them if the system still
+    // holds them (no power was lost), and runs them again otherwise.
+    NoteRecordFailure(absl::StrCat("making the results of ", TrialsText(unsynced_),
+                                   " durable (they are committed, but may not be on disk)"),
+                      synced);
     unsynced_.clear();
     return;
   }
