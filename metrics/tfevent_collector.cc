@@ -302,6 +302,12 @@ void CollectFile(const fs::path& file, std::span<const std::string> metric_names
   }
 }
 
+// Whether a file of this name is an event file: TensorBoard's
+// io_wrapper.IsSummaryEventsFile.
+bool IsTfEventFileName(std::string_view name) {
+  return name.find("tfevents") != std::string_view::npos && !name.ends_with(".profile-empty");
+}
+
 // os.walk's order, without following links to directories: a directory's
 // event files by name, then its subdirectories by name, depth first. Files
 // named as event files but not regular (a FIFO, a dangling link) are skipped
@@ -332,10 +338,6 @@ void FindEventFiles(const fs::path& dir, std::vector<fs::path>& files, std::vect
 }
 
 }  // namespace
-
-bool IsTfEventFileName(std::string_view name) {
-  return name.find("tfevents") != std::string_view::npos && !name.ends_with(".profile-empty");
-}
 
 TfEventCollection CollectTfEvents(const std::filesystem::path& directory,
                                   std::span<const std::string> metric_names) {

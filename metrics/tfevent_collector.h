@@ -44,7 +44,6 @@
 #include <filesystem>
 #include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "metrics/metric_log.h"
@@ -56,10 +55,6 @@ struct TfEventCollection {
   std::vector<std::string> warnings;  // each names the file (or directory) and what went wrong
   size_t event_files = 0;             // found, whether they could be read or not
 };
-
-// Whether a file of this name is an event file: TensorBoard's
-// io_wrapper.IsSummaryEventsFile.
-bool IsTfEventFileName(std::string_view name);
 
 // Katib's TensorFlowEvent collector: the values of `metric_names` in every
 // event file under `directory`. A missing directory gives an empty collection
