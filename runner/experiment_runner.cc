@@ -220,6 +220,12 @@ class Run {
   std::map<std::string, TrialView> trials_;
   std::map<std::string, Active> active_;  // running trials
   std::vector<Ended> ended_;
+  // Trials started since the last commit. The next commit writes their
+  // start, or only their result if they have ended by then: a short trial
+  // costs one write. A start lost to a power cut costs nothing: the resumed
+  // run asks the algorithm again for that trial (random and grid give the
+  // same assignment back).
+  std::vector<std::string> unrecorded_starts_;
   // Ended trials committed to the store, to report once an fsync made them durable.
   std::vector<Ended> unsynced_;
   Clock::time_point last_commit_;
@@ -696,11 +702,7 @@ bool Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   TrialView& view = trials_.at(record.name);
   view = TrialView{.record = std::move(record), .metrics = {}};
   Updated(view);
-  // A start lost to a power cut costs nothing: the resumed run asks the
-  // algorithm again for that trial (random and grid give the same
-  // assignment back). The next trial result's fsync makes it durable anyway.
-  NoteRecordFailure(absl::StrCat("recording the start of ", view.record.name),
-                    store_->PutTrial(view.record, metrics::Durability::kProcessCrash));
+  unrecorded_starts_.push_back(view.record.name);
   observer_.OnTrialStarted(view.record);
   return true;
 }
@@ -824,8 +826,12 @@ void Run::RecordEnded(Sync sync) {
   last_commit_ = now;
   FlushCollectors();
   std::vector<TrialRecord> records;
-  records.reserve(ended_.size());
+  records.reserve(ended_.size() + unrecorded_starts_.size());
   for (const Ended& ended : ended_) records.push_back(trials_.at(ended.trial).record);
+  for (const std::string& trial : unrecorded_starts_) {
+    if (active_.contains(trial)) records.push_back(trials_.at(trial).record);  // else among ended_
+  }
+  unrecorded_starts_.clear();
   absl::Status committed = store_->PutTrials(records, metrics::Durability::kProcessCrash);
   if (absl::Status commit = store_->Commit(); committed.ok()) committed = commit;
   if (committed.ok()) {

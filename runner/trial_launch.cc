@@ -15,12 +15,13 @@ extern char** environ;
 namespace hpsearch::runner {
 namespace {
 
+// The engine's environment: each variable's "NAME=value" entry by its name.
 std::map<std::string, std::string> ProcessEnvironment() {
   std::map<std::string, std::string> env;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     std::string_view text(*entry);
     size_t equals = text.find('=');
-    if (equals != std::string_view::npos) env[std::string(text.substr(0, equals))] = text.substr(equals + 1);
+    if (equals != std::string_view::npos) env[std::string(text.substr(0, equals))] = text;
   }
   return env;
 }
@@ -182,17 +183,24 @@ absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
   LaunchSpec spec{.argv = command->argv, .env = {}, .working_dir = trial_dir};
   spec.argv.front() = program->string();
 
-  std::map<std::string, std::string> env = engine_environment_;
+  // What the trial's environment sets over the engine's. The engine's own
+  // entries are copied as they are, not rebuilt: they are most of it.
+  std::map<std::string, std::string> set;
   for (api::NameValue& variable : command->env) {
     rewrite.Apply(variable.value);
-    env[variable.name] = variable.value;
+    set[variable.name] = variable.value;
   }
-  env[kTrialNameVariable] = trial.name;
-  env[kTrialDirVariable] = trial_dir.string();
-  env["HPSEARCH_EXPERIMENT_NAME"] = experiment_.metadata.name;
-  env.try_emplace("PYTHONUNBUFFERED", "1");  // metrics arrive as printed
-  for (const auto& [key, value] : extra_env) env[key] = value;
-  for (const auto& [key, value] : env) spec.env.push_back(absl::StrCat(key, "=", value));
+  set[kTrialNameVariable] = trial.name;
+  set[kTrialDirVariable] = trial_dir.string();
+  set["HPSEARCH_EXPERIMENT_NAME"] = experiment_.metadata.name;
+  // Metrics arrive as printed.
+  if (!engine_environment_.contains("PYTHONUNBUFFERED")) set.try_emplace("PYTHONUNBUFFERED", "1");
+  for (const auto& [key, value] : extra_env) set[key] = value;
+  spec.env.reserve(engine_environment_.size() + set.size());
+  for (const auto& [key, entry] : engine_environment_) {
+    if (!set.contains(key)) spec.env.push_back(entry);
+  }
+  for (const auto& [key, value] : set) spec.env.push_back(absl::StrCat(key, "=", value));
   return spec;
 }
 

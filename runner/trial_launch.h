@@ -67,7 +67,7 @@ class TrialLaunchPlanner {
   const api::Experiment& experiment_;
   std::vector<std::filesystem::path> command_search_path_;
   MetricsSource metrics_;
-  std::map<std::string, std::string> engine_environment_;
+  std::map<std::string, std::string> engine_environment_;  // "NAME=value" entries by name
 };
 
 // Makes `trial_dir` an empty directory: a rerun (or a trial whose start a
