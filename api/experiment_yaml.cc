@@ -384,17 +384,35 @@ class Parser {
     c.cluster_only.push_back({.kind = kind, .path = std::move(path), .variable = std::move(variable)});
   }
 
+  // Kubernetes' rule for a container's variable names (its relaxed one, the
+  // default since 1.32). A name with '=' in it would set another variable.
+  void EnvironmentVariableName(const YAML::Node& node, const std::string& path, const std::string& name) {
+    if (name.empty()) {
+      Error(node, path, "Required value");
+    } else if (!std::all_of(name.begin(), name.end(), [](char c) { return c >= ' ' && c <= '~' && c != '='; })) {
+      Error(node, path, "a valid environment variable name must consist only of printable ASCII characters "
+                        "other than '='");
+    }
+  }
+
   // A container's env. An entry whose value comes from the cluster
   // (valueFrom) is left out rather than set empty, and noted.
   void ContainerEnv(const YAML::Node& node, const std::string& path, Container& c) {
     Items(node, path, [&](const YAML::Node& item, const std::string& p) {
       api::NameValue entry;
+      bool named = false;
       std::optional<std::string> value_from;
       Fields(item, p,
-             {{"name", [&](auto& n, auto& q) { Assign(n, q, entry.name, Takes::kAnyScalar); }},
+             {{"name",
+               [&](auto& n, auto& q) {
+                 named = true;
+                 Assign(n, q, entry.name, Takes::kAnyScalar);
+                 EnvironmentVariableName(n, q, entry.name);
+               }},
               {"value", [&](auto& n, auto& q) { Assign(n, q, entry.value, Takes::kAnyScalar); }},
               {"valueFrom", [&](auto&, auto& q) { value_from = q; }}},
              /*closed=*/false);
+      if (!named && item.IsMap()) Error(item, p + ".name", "Required value");
       if (!value_from) {
         c.env.push_back(std::move(entry));
       } else if (!entry.value.empty()) {

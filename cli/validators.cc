@@ -1,7 +1,6 @@
 #include "cli/validators.h"
 
 #include <charconv>
-#include <cmath>
 #include <string>
 #include <string_view>
 
@@ -30,12 +29,15 @@ CLI::Validator ListenAddress() {
 }
 
 CLI::Validator Seconds() {
+  // Past this a deadline, now plus the time in nanoseconds, would not fit
+  // a 64-bit clock and would wrap to the past.
+  constexpr double kMaxSeconds = 1e9;
   return CLI::Validator(
       [](std::string& text) -> std::string {
         double value = 0;
         auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0) {
-          return "expected a number of seconds >= 0, got \"" + text + "\"";
+        if (error != std::errc() || end != text.data() + text.size() || !(value >= 0 && value <= kMaxSeconds)) {
+          return "expected a number of seconds from 0 to 1e9 (about 31 years), got \"" + text + "\"";
         }
         return "";
       },

@@ -13,8 +13,9 @@ namespace hpsearch::cli {
 // and gRPC's unix:PATH.
 CLI::Validator ListenAddress();
 
-// A number of seconds >= 0. CLI::NonNegativeNumber lets "nan" through,
-// which would switch a timeout off or a grace period to nothing.
+// A number of seconds from 0 to 1e9. CLI::NonNegativeNumber lets "nan"
+// through, which would switch a timeout off or a grace period to nothing,
+// and numbers so large that a deadline wraps around to the past.
 CLI::Validator Seconds();
 
 }  // namespace hpsearch::cli

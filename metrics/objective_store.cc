@@ -310,8 +310,9 @@ class ObjectiveStore::Impl {
   const std::string& path() const { return path_; }
 
   // The writer's statement for `sql`, prepared once and kept: a hot write
-  // (a trial's state, a batch of observations) then costs no SQL parsing.
-  // Only inside Write(); the statement comes back reset.
+  // (a trial's state, a batch of observations, a transaction's BEGIN and
+  // COMMIT) then costs no SQL parsing. Only under write_mutex_; the
+  // statement comes back reset.
   absl::StatusOr<Statement*> Prepared(Connection& db, std::string_view sql) {
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
@@ -432,8 +433,7 @@ class ObjectiveStore::Impl {
     return OpenReader(path_);
   }
 
-  // BEGIN, COMMIT or ROLLBACK on the writer, under write_mutex_. Prepared
-  // once: parsing them anew was a tenth of the engine's work per short trial.
+  // BEGIN, COMMIT or ROLLBACK on the writer, under write_mutex_.
   absl::Status Transaction(std::string_view sql) {
     absl::StatusOr<Statement*> statement = Prepared(*writer_, sql);
     if (!statement.ok()) return statement.status();

@@ -69,11 +69,16 @@ bool IsTheMachinesFault(const absl::Status& status) {
 }
 
 // "trial a", "trials a, b and c", "12 trials (a, b, c, ...)".
+const std::string& NameOf(const std::string& trial) { return trial; }
+template <typename Named>
+const std::string& NameOf(const Named& named) {
+  return named.trial;
+}
 template <typename Named>
 std::string TrialsText(const std::vector<Named>& trials) {
   constexpr size_t kNamed = 3;
   std::vector<absl::string_view> names;
-  for (size_t i = 0; i < trials.size() && i < kNamed; ++i) names.push_back(trials[i].trial);
+  for (size_t i = 0; i < trials.size() && i < kNamed; ++i) names.push_back(NameOf(trials[i]));
   if (trials.size() == 1) return absl::StrCat("trial ", names.front());
   if (trials.size() > kNamed) return absl::StrCat(trials.size(), " trials (", absl::StrJoin(names, ", "), ", ...)");
   return absl::StrCat("trials ", absl::StrJoin(std::span(names).first(names.size() - 1), ", "), " and ",
@@ -828,8 +833,11 @@ void Run::RecordEnded(Sync sync) {
   std::vector<TrialRecord> records;
   records.reserve(ended_.size() + unrecorded_starts_.size());
   for (const Ended& ended : ended_) records.push_back(trials_.at(ended.trial).record);
-  for (const std::string& trial : unrecorded_starts_) {
-    if (active_.contains(trial)) records.push_back(trials_.at(trial).record);  // else among ended_
+  std::vector<std::string> started;  // and still running
+  for (std::string& trial : unrecorded_starts_) {
+    if (!active_.contains(trial)) continue;  // ended: among ended_
+    records.push_back(trials_.at(trial).record);
+    started.push_back(std::move(trial));
   }
   unrecorded_starts_.clear();
   absl::Status committed = store_->PutTrials(records, metrics::Durability::kProcessCrash);
@@ -843,9 +851,13 @@ void Run::RecordEnded(Sync sync) {
   } else {
     // The whole transaction is lost: the trials that ended in it run again
     // on resume, and so must those still running whose metrics it held.
-    NoteRecordFailure(ended_.empty() ? std::string("writing to the store")
-                                     : absl::StrCat("recording ", TrialsText(ended_), " that ended"),
-                      committed);
+    std::string what = "writing to the store";
+    if (!ended_.empty()) {
+      what = absl::StrCat("recording ", TrialsText(ended_), " that ended");
+    } else if (!started.empty()) {
+      what = absl::StrCat("recording the start of ", TrialsText(started));
+    }
+    NoteRecordFailure(what, committed);
     for (auto& [trial, active] : active_) NoteMetricsFailure(trial, active, committed);
   }
   ended_.clear();

@@ -415,17 +415,20 @@ absl::StatusOr<std::filesystem::path> ResolveCommand(
                                           absl::StrJoin(dirs, ":")));
 }
 
-std::vector<std::filesystem::path> DefaultCommandSearchPath() {
+std::vector<std::filesystem::path> CommandSearchPath(absl::string_view path_variable) {
   std::vector<std::filesystem::path> dirs;
-  if (const char* path = std::getenv("PATH")) {
-    for (absl::string_view dir : absl::StrSplit(path, ':', absl::SkipEmpty())) {
-      dirs.emplace_back(std::string(dir));
-    }
+  for (absl::string_view dir : absl::StrSplit(path_variable, ':', absl::SkipEmpty())) {
+    dirs.emplace_back(std::string(dir));
   }
   std::error_code error;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
   if (!error) dirs.push_back(self.parent_path());
   return dirs;
+}
+
+std::vector<std::filesystem::path> DefaultCommandSearchPath() {
+  const char* path = std::getenv("PATH");
+  return CommandSearchPath(path == nullptr ? "" : path);
 }
 
 }  // namespace hpsearch::runner

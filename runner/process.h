@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "runner/internal/scoped_fd.h"
 
 namespace hpsearch::runner {
@@ -140,9 +141,12 @@ bool ReapIfEnded(pid_t pid);
 absl::StatusOr<std::filesystem::path> ResolveCommand(
     const std::string& command, const std::vector<std::filesystem::path>& search_dirs);
 
-// The directories of $PATH followed by the folder holding the running
-// executable, so trial templates naming `hpsearch-trial` work both in a
-// cluster image (on PATH) and from a build tree (beside `hpsearch`).
+// The directories of `path_variable` (a PATH value) followed by the folder
+// holding the running executable, so trial templates naming
+// `hpsearch-trial` work both in a cluster image (on PATH) and from a build
+// tree (beside `hpsearch`).
+std::vector<std::filesystem::path> CommandSearchPath(absl::string_view path_variable);
+// CommandSearchPath of this process's $PATH.
 std::vector<std::filesystem::path> DefaultCommandSearchPath();
 
 }  // namespace hpsearch::runner

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <string_view>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
-#include "runner/trial_command.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 
 extern char** environ;
 
@@ -24,6 +24,26 @@ std::map<std::string, std::string> ProcessEnvironment() {
     if (equals != std::string_view::npos) env[std::string(text.substr(0, equals))] = text;
   }
   return env;
+}
+
+// A program gets its arguments and environment as C strings, which a NUL
+// would end early, without a word.
+absl::Status RefuseNulCharacters(const TrialCommand& command) {
+  auto refuse = [](absl::string_view what, absl::string_view text) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " \"", absl::CEscape(text),
+                                                   "\" holds a NUL character, which no program can be given"));
+  };
+  for (size_t i = 0; i < command.argv.size(); ++i) {
+    if (command.argv[i].find('\0') != std::string::npos) {
+      return refuse(absl::StrCat("argument ", i, " of the command,"), command.argv[i]);
+    }
+  }
+  for (const api::NameValue& variable : command.env) {
+    if (variable.value.find('\0') != std::string::npos) {
+      return refuse(absl::StrCat("environment variable ", variable.name, ","), variable.value);
+    }
+  }
+  return absl::OkStatus();
 }
 
 // Whether `c` may be part of a file name, so that a path with it on either
@@ -130,7 +150,16 @@ absl::Status TrialLaunchPlanner::CheckCommand() const {
   }
   auto command = BuildTrialCommand(experiment_, sample);
   if (!command.ok()) return command.status();
-  return ResolveCommand(command->argv.front(), command_search_path_).status();
+  return FindProgram(*command).status();
+}
+
+// A container runtime looks the program up on the PATH the container's env
+// sets, the one the program then runs with; the last one set is the one.
+absl::StatusOr<std::filesystem::path> TrialLaunchPlanner::FindProgram(const TrialCommand& command) const {
+  for (auto variable = command.env.rbegin(); variable != command.env.rend(); ++variable) {
+    if (variable->name == "PATH") return ResolveCommand(command.argv.front(), CommandSearchPath(variable->value));
+  }
+  return ResolveCommand(command.argv.front(), command_search_path_);
 }
 
 std::vector<std::string> TrialLaunchPlanner::ClusterOnlyNotices() const {
@@ -165,6 +194,7 @@ absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
                          .assignments = {trial.assignments.begin(), trial.assignments.end()}};
   auto command = BuildTrialCommand(experiment_, identity);
   if (!command.ok()) return command.status();
+  if (absl::Status refused = RefuseNulCharacters(*command); !refused.ok()) return refused;
 
   const MetricsSource local = MetricsSourceIn(trial_dir);
   if (local.HasPath()) {
@@ -178,7 +208,7 @@ absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
   const MetricsPathRewrite rewrite(metrics_, local);
   for (std::string& word : command->argv) rewrite.Apply(word);
 
-  auto program = ResolveCommand(command->argv.front(), command_search_path_);
+  auto program = FindProgram(*command);
   if (!program.ok()) return program.status();
   LaunchSpec spec{.argv = command->argv, .env = {}, .working_dir = trial_dir};
   spec.argv.front() = program->string();

@@ -16,6 +16,7 @@
 #include "metrics/objective_store.h"
 #include "runner/metrics_source.h"
 #include "runner/process.h"
+#include "runner/trial_command.h"
 
 namespace hpsearch::runner {
 
@@ -35,7 +36,8 @@ class TrialLaunchPlanner {
                      MetricsSource metrics);
 
   // The trial template's primary container for `trial`, placeholders
-  // substituted and its command resolved on the search path, run in
+  // substituted and its command resolved on the search path (the
+  // container's PATH instead, where its env sets one), run in
   // `trial_dir` (absolute). Its environment is the engine's, then the
   // container's env, then HPSEARCH_TRIAL_NAME, HPSEARCH_TRIAL_DIR,
   // HPSEARCH_EXPERIMENT_NAME and `extra_env` (the trial's GPU placement).
@@ -64,6 +66,9 @@ class TrialLaunchPlanner {
   MetricsSource MetricsSourceIn(const std::filesystem::path& trial_dir) const;
 
  private:
+  // `command`'s program, looked up where Plan says.
+  absl::StatusOr<std::filesystem::path> FindProgram(const TrialCommand& command) const;
+
   const api::Experiment& experiment_;
   std::vector<std::filesystem::path> command_search_path_;
   MetricsSource metrics_;

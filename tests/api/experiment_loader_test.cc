@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "api/experiment_summary.h"
 #include "gpu/budget.h"
 #include "gmock/gmock.h"
@@ -123,6 +124,34 @@ TEST(ExperimentLoader, ValueAndValueFromTogetherIsAnError) {
       "                    valueFrom: {secretKeyRef: {name: s, key: k}}\n")));
   EXPECT_EQ(d.path, "spec.trialTemplate.trialSpec.spec.template.spec.containers[0].env[0]");
   EXPECT_THAT(d.message, HasSubstr("valueFrom may not be specified when value is not empty"));
+}
+
+// Kubernetes' rule for variable names: a name with '=' would set another
+// variable (hpsearch's own, say) in the trial.
+TEST(ExperimentLoader, AnEnvironmentVariableNeedsANameKubernetesTakes) {
+  const std::string env = "spec.trialTemplate.trialSpec.spec.template.spec.containers[0].env[0]";
+  for (const char* name : {"\"HPSEARCH_TRIAL_NAME=mine\"", "\"A\\tB\"", "\"caf\u00e9\""}) {
+    const Diagnostic d = OnlyError(LoadExperimentText(GpuSharedWithContainerFields(
+        absl::StrCat("                env:\n                  - name: ", name, "\n                    value: x\n"))));
+    EXPECT_EQ(d.path, env + ".name") << name;
+    EXPECT_EQ(d.message, "a valid environment variable name must consist only of printable ASCII characters "
+                         "other than '='")
+        << name;
+  }
+  for (const char* entry : {"- name: \"\"\n                    value: x", "- value: x"}) {
+    const Diagnostic d = OnlyError(LoadExperimentText(
+        GpuSharedWithContainerFields(absl::StrCat("                env:\n                  ", entry, "\n"))));
+    EXPECT_EQ(d.path, env + ".name") << entry;
+    EXPECT_EQ(d.message, "Required value") << entry;
+  }
+  // Kubernetes takes these since 1.32, and so does hpsearch.
+  for (const char* name : {"my.env-name", "1ST", "WITH SPACE", "a:b"}) {
+    EXPECT_TRUE(LoadExperimentText(GpuSharedWithContainerFields(absl::StrCat(
+                                       "                env:\n                  - name: \"", name,
+                                       "\"\n                    value: x\n")))
+                    .ok())
+        << name;
+  }
 }
 
 TEST(ExperimentLoader, ATrialTemplateInAConfigMapIsValidButCannotRunHere) {

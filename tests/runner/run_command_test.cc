@@ -512,6 +512,50 @@ TEST_F(RunCommandTest, TrialTimeoutFailsTheTrial) {
   EXPECT_EQ(trial["reason"], "Timeout");
 }
 
+// A time so long that its deadline would wrap around to the past would time
+// trials out at once, or kill them without a grace period: refused.
+// A NUL would cut a value short on its way into argv or the environment:
+// such a trial does not start, and says why; the others run.
+TEST_F(RunCommandTest, AValueWithANulCharacterFailsItsTrialToLaunch) {
+  ExperimentYaml experiment;
+  experiment.algorithm = "grid";
+  experiment.parallel = 1;
+  experiment.max_trials = 2;
+  experiment.parameters = R"(
+    - name: text
+      parameterType: categorical
+      feasibleSpace: {list: ["plain", "in\0argv"]})";
+  experiment.trial_parameters = R"(
+      - name: text
+        reference: text)";
+  experiment.args = {"--x=0.3", "--text=${trialParameters.text}"};
+  Outcome run = Run(experiment);
+  EXPECT_EQ(run.exit.exit_code, 0) << run.err;
+  std::map<std::string, json> by_value;
+  for (const json& trial : Trials()) by_value[trial["parameters"]["text"].get<std::string>()] = trial;
+  ASSERT_THAT(by_value, SizeIs(2));
+  EXPECT_EQ(by_value["plain"]["status"], "Succeeded");
+  const json& nul = by_value[std::string("in\0argv", 7)];
+  EXPECT_EQ(nul["status"], "Failed");
+  EXPECT_EQ(nul["reason"], "LaunchFailed");
+  EXPECT_EQ(nul["message"], "argument 2 of the command, \"--text=in\\000argv\" holds a NUL character, "
+                            "which no program can be given");
+}
+
+TEST_F(RunCommandTest, TimesThatAreNotANumberOfSecondsAreRefused) {
+  const std::string file = Write(ExperimentYaml{});
+  for (const char* flag : {"--trial-timeout", "--stop-grace"}) {
+    for (const char* bad : {"-1", "nan", "inf", "9.3e9", "1e300", "10s"}) {
+      Outcome run = Hpsearch({"run", file, "--workdir", workdir_.string(), flag, bad});
+      EXPECT_EQ(run.exit.exit_code, 2) << flag << " " << bad;
+      EXPECT_THAT(run.err, HasSubstr(absl::StrCat("expected a number of seconds from 0 to 1e9 (about 31 years), got \"",
+                                                  bad, "\"")));
+      EXPECT_THAT(run.err, HasSubstr(flag));
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(workdir_)) << "nothing ran";
+}
+
 TEST_F(RunCommandTest, ATrialIgnoringSigtermIsKilledAfterTheStopGrace) {
   ExperimentYaml experiment;
   experiment.parallel = 1;
@@ -1130,6 +1174,52 @@ TEST_F(RunCommandTest, WhatOnlyAClusterProvidesIsLeftOutAndSaid) {
   EXPECT_THAT(ReadFile(dir_ / "env"), HasSubstr(nul + "HPSEARCH_TEST_TOKEN=the engine's" + nul));
 }
 
+// A trial inherits the engine's environment; the container's env goes over
+// it, and hpsearch's own variables over both. PYTHONUNBUFFERED=1 makes a
+// Python trial's metrics arrive as printed, unless the engine or the
+// container sets it. Each name comes once.
+TEST_F(RunCommandTest, ATrialGetsTheEnginesEnvironmentWithTheContainersAndHpsearchsOwnOnTop) {
+  ExperimentYaml experiment;
+  experiment.parallel = 1;
+  experiment.max_trials = 1;
+  experiment.args.push_back("--env-file=" + (dir_ / "env").string());
+  experiment.container_fields = R"(
+                env:
+                  - {name: BOTH, value: "the container's"}
+                  - {name: HPSEARCH_TRIAL_NAME, value: "the container's"})";
+  using Environment = std::multimap<std::string, std::string>;
+  auto trial_environment_under = [&](std::vector<std::string> engine_environment) {
+    std::filesystem::remove_all(workdir_);
+    engine_environment.insert(engine_environment.begin(), "/usr/bin/env");
+    Outcome run = Hpsearch({"run", Write(experiment), "--workdir", workdir_.string()}, engine_environment);
+    EXPECT_TRUE(run.exit.success()) << run.err;
+    Environment environment;
+    for (absl::string_view entry : absl::StrSplit(ReadFile(dir_ / "env"), '\0', absl::SkipEmpty())) {
+      environment.insert(std::pair<std::string, std::string>(absl::StrSplit(entry, absl::MaxSplits('=', 1))));
+    }
+    return environment;
+  };
+  auto only = [](const Environment& environment, const std::string& name) -> std::optional<std::string> {
+    auto [first, last] = environment.equal_range(name);
+    if (first == last || std::next(first) != last) return std::nullopt;
+    return first->second;
+  };
+
+  const Environment over_engine = trial_environment_under(
+      {"ONLY_ENGINE=the engine's", "BOTH=the engine's", "HPSEARCH_TRIAL_NAME=the engine's"});
+  EXPECT_EQ(only(over_engine, "ONLY_ENGINE"), "the engine's");
+  EXPECT_EQ(only(over_engine, "BOTH"), "the container's");
+  EXPECT_EQ(only(over_engine, "HPSEARCH_TRIAL_NAME"), "e2e-0001");
+  EXPECT_EQ(only(over_engine, "HPSEARCH_EXPERIMENT_NAME"), "e2e");
+  EXPECT_EQ(only(over_engine, "PYTHONUNBUFFERED"), "1");
+  EXPECT_EQ(only(over_engine, "PATH"), "/usr/bin:/bin");
+
+  EXPECT_EQ(only(trial_environment_under({"PYTHONUNBUFFERED=0"}), "PYTHONUNBUFFERED"), "0");
+  experiment.container_fields += R"(
+                  - {name: PYTHONUNBUFFERED, value: ""})";
+  EXPECT_EQ(only(trial_environment_under({}), "PYTHONUNBUFFERED"), "");
+}
+
 TEST_F(RunCommandTest, ACompletedExperimentGoesOnOnlyAsItsResumePolicySays) {
   ExperimentYaml experiment;
   experiment.max_trials = 2;
@@ -1263,6 +1353,29 @@ TEST_F(RunCommandTest, InvalidExperimentIsReportedWithItsPosition) {
   EXPECT_THAT(run.err, HasSubstr("experiment.yaml:"));
   EXPECT_THAT(run.err, HasSubstr("spec.parameters[0].feasibleSpace"));
   EXPECT_FALSE(std::filesystem::exists(workdir_));
+}
+
+// A program is looked up on the PATH it will run with, as a container
+// runtime does: the container's, where its env sets one.
+TEST_F(RunCommandTest, AProgramIsLookedUpOnTheContainersPath) {
+  const std::filesystem::path bin = dir_ / "bin";
+  std::filesystem::create_directories(bin);
+  std::filesystem::create_symlink(HPSEARCH_FAKE_TRIAL, bin / "my-trainer");
+  ExperimentYaml experiment;
+  experiment.parallel = 1;
+  experiment.max_trials = 1;
+  experiment.program = "my-trainer";
+  Outcome not_on_path = Run(experiment);
+  EXPECT_EQ(not_on_path.exit.exit_code, 1);
+  EXPECT_THAT(not_on_path.err, HasSubstr("trial template: command my-trainer not found in /usr/bin:/bin:"));
+
+  experiment.container_fields = absl::StrCat(R"(
+                env:
+                  - {name: PATH, value: "/nowhere"}
+                  - {name: PATH, value: ")", bin.string(), R"(:/usr/bin:/bin"})");
+  Outcome run = Run(experiment);
+  ASSERT_TRUE(run.exit.success()) << run.err;
+  EXPECT_EQ(Trials().at(0)["status"], "Succeeded");
 }
 
 TEST_F(RunCommandTest, AMissingTrialProgramStopsTheRunBeforeAnyTrial) {
