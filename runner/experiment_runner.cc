@@ -68,12 +68,13 @@ bool IsTheMachinesFault(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnavailable || status.code() == absl::StatusCode::kResourceExhausted;
 }
 
-// "trial a", "trials a, b and c", "12 trials (a, b, c, ...)".
 const std::string& NameOf(const std::string& trial) { return trial; }
 template <typename Named>
 const std::string& NameOf(const Named& named) {
   return named.trial;
 }
+
+// "trial a", "trials a, b and c", "12 trials (a, b, c, ...)".
 template <typename Named>
 std::string TrialsText(const std::vector<Named>& trials) {
   constexpr size_t kNamed = 3;

@@ -113,6 +113,26 @@ absl::Status Cancelled() { return absl::CancelledError("the call was cancelled")
 
 using internal::ModelCache;
 
+// Trials far worse than the rest (a loss of 1e4 from a run that blew up)
+// would stretch the scale the model sees until the differences among the
+// others vanish beside them, and with them what tells good regions from
+// fair ones. Values beyond Tukey's outer fence, the third quartile plus
+// three interquartile ranges, are taken as the fence: still the worst, no
+// longer the scale. Only the bad side: a far better trial is the find.
+void ClipFarWorseValues(Eigen::VectorXd& y) {
+  if (y.size() < 4) return;
+  std::vector<double> sorted(y.begin(), y.end());
+  std::sort(sorted.begin(), sorted.end());
+  auto quantile = [&](double q) {  // linear interpolation, as numpy's default
+    const double at = q * static_cast<double>(sorted.size() - 1);
+    const size_t below = static_cast<size_t>(at);
+    const size_t above = std::min(below + 1, sorted.size() - 1);
+    return sorted[below] + (at - static_cast<double>(below)) * (sorted[above] - sorted[below]);
+  };
+  const double q1 = quantile(0.25), q3 = quantile(0.75);
+  if (q3 > q1) y = y.cwiseMin(q3 + 3 * (q3 - q1));
+}
+
 ModelCache& Cache() {
   static ModelCache* const cache = new ModelCache(kCacheCapacity, kSnapshotsPerExperiment);
   return *cache;
@@ -357,6 +377,7 @@ class Optimizer {
     // doubles would overflow the squares below. The result does not depend
     // on the objective's scale.
     if (const double scale = y.cwiseAbs().maxCoeff(); scale > 0) y /= scale;
+    ClipFarWorseValues(y);
     const double mean = y.mean();
     const double sd = std::sqrt((y.array() - mean).square().mean());
     const double worst = y.maxCoeff();

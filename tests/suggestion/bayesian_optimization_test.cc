@@ -464,6 +464,32 @@ TEST(BayesianOptimizationTest, StaysAwayFromWhereTrialsDiverged) {
   EXPECT_LE(diverged, 2) << "of the last 15 suggestions";
 }
 
+// A trial far worse than the rest (a loss of 1e4 from a run that blew up)
+// is the worst trial, and no more: it must not flatten the differences among
+// the others, which tell the model where the good region is.
+TEST(BayesianOptimizationTest, AFarWorseTrialDoesNotHideWhereTheGoodRegionIs) {
+  const std::string experiment = R"pb(
+    experiment {
+      name: "blow-up"
+      spec {
+        parameter_specs {
+          parameters { name: "x" parameter_type: DOUBLE feasible_space { min: "0" max: "1" } }
+        }
+        objective { type: MINIMIZE objective_metric_name: "loss" }
+        algorithm { algorithm_name: "bayesianoptimization"
+                    algorithm_settings { name: "random_state" value: "3" } }
+      }
+    })pb";
+  const std::vector<double> losses = ClosedLoop(experiment, 40, 1, [](const auto& values) {
+    const double x = std::stod(values.at("x"));
+    return x > 0.85 ? 1e4 : (x - 0.3) * (x - 0.3);
+  });
+  ASSERT_THAT(losses, ::testing::Contains(1e4)) << "the initial design reaches the region that blows up";
+  const int near_the_optimum =
+      static_cast<int>(std::count_if(losses.end() - 20, losses.end(), [](double loss) { return loss < 0.01; }));
+  EXPECT_GE(near_the_optimum, 15) << "of the last 20 trials within 0.1 of the optimum";
+}
+
 TEST(BayesianOptimizationTest, ReturnsTheLastPointsOfAFiniteSpace) {
   // 4 * 3 points, 10 of them tried: the remaining two come back, in the
   // design phase (a design saturated with taken points) and in the model
