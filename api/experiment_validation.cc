@@ -284,15 +284,23 @@ class Validator {
       Error(ChildPath(fs_path, "list"),
             Cat("must not be empty for parameterType: ", p.parameter_type));
     }
-    std::set<std::string_view> seen;
+    // Discrete values are numbers: "0.1" and "0.10" are one.
+    std::map<std::string_view, std::string_view> seen_text;
+    std::map<double, std::string_view> seen_number;
     for (size_t i = 0; i < fs.list.size(); ++i) {
+      const std::string_view value = fs.list[i];
       const std::string item_path = IndexPath(ChildPath(fs_path, "list"), i);
-      if (type == ParameterType::kDiscrete && !ParseNumber(fs.list[i])) {
-        Error(item_path,
-              Cat("must be a number for parameterType: discrete, got ", Quoted(fs.list[i])));
+      std::optional<double> number;
+      if (type == ParameterType::kDiscrete) {
+        number = ParseNumber(value);
+        if (!number) Error(item_path, Cat("must be a number for parameterType: discrete, got ", Quoted(value)));
       }
-      if (!seen.insert(fs.list[i]).second) {
-        Error(item_path, Cat("value ", Quoted(fs.list[i]), " is listed twice"));
+      // The first value equal to this one: another one than this, a repeat.
+      const std::string_view first =
+          number ? seen_number.emplace(*number, value).first->second : seen_text.emplace(value, value).first->second;
+      if (first.data() != value.data()) {
+        Error(item_path, Cat("value ", Quoted(value), " is listed twice",
+                             first == value ? "" : Cat(" (as ", Quoted(first), ")")));
       }
     }
   }

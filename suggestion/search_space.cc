@@ -167,20 +167,29 @@ absl::Status FillList(const pb::FeasibleSpace& space, Parameter& parameter) {
                                    "parameterType: ",
                                    type_name));
   }
-  absl::flat_hash_set<absl::string_view> seen;
+  // Discrete elements are numbers: "0.1" and "0.10" are one point, which a
+  // trial's value matches either way.
+  absl::flat_hash_map<absl::string_view, absl::string_view> seen_text;
+  absl::flat_hash_map<double, absl::string_view> seen_number;
   for (const std::string& element : space.list()) {
-    if (!seen.insert(element).second) {
-      return ParamError(parameter.name,
-                        absl::StrFormat("feasibleSpace.list element \"%s\" "
-                                        "appears more than once",
-                                        element));
+    std::optional<double> number;
+    if (parameter.type == ParameterType::kDiscrete) {
+      number = ParseDouble(element);
+      if (!number) {
+        return ParamError(parameter.name,
+                          absl::StrFormat("feasibleSpace.list element \"%s\" is "
+                                          "not a number, as discrete "
+                                          "parameters need",
+                                          element));
+      }
     }
-    if (parameter.type == ParameterType::kDiscrete && !ParseDouble(element)) {
+    // The first element with this value: another one than this, a repeat.
+    const absl::string_view first =
+        number ? seen_number.emplace(*number, element).first->second : seen_text.emplace(element, element).first->second;
+    if (first.data() != element.data()) {
       return ParamError(parameter.name,
-                        absl::StrFormat("feasibleSpace.list element \"%s\" is "
-                                        "not a number, as discrete "
-                                        "parameters need",
-                                        element));
+                        absl::StrFormat("feasibleSpace.list element \"%s\" appears more than once%s", element,
+                                        first == element ? "" : absl::StrCat(" (as \"", first, "\")")));
     }
   }
   parameter.list.assign(space.list().begin(), space.list().end());

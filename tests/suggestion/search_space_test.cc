@@ -268,6 +268,10 @@ TEST(SearchSpaceTest, RejectsBadSpecsNamingTheParameter) {
               HasSubstr("parameter x: feasibleSpace.list must not be empty"));
   EXPECT_THAT(Error("parameters { name: 'x' parameter_type: CATEGORICAL feasible_space { list: 'a' list: 'a' } }"),
               HasSubstr("parameter x: feasibleSpace.list element \"a\" appears more than once"));
+  // Discrete elements are numbers; categorical ones text.
+  EXPECT_THAT(Error("parameters { name: 'x' parameter_type: DISCRETE feasible_space { list: '0.1' list: '0.10' } }"),
+              HasSubstr("parameter x: feasibleSpace.list element \"0.10\" appears more than once (as \"0.1\")"));
+  MustBuild("parameters { name: 'x' parameter_type: CATEGORICAL feasible_space { list: '0.1' list: '0.10' } }");
   EXPECT_THAT(Error("parameters { name: 'x' parameter_type: DISCRETE feasible_space { list: '1' list: 'b' } }"),
               HasSubstr("parameter x: feasibleSpace.list element \"b\" is not a number"));
   EXPECT_THAT(Error("parameters { name: 'x' parameter_type: CATEGORICAL feasible_space { list: 'a' min: '1' } }"),
