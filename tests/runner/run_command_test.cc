@@ -23,6 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -80,6 +81,18 @@ struct ExperimentYaml {
   std::vector<std::string> args = {"--x=${trialParameters.x}"};
   std::string container_fields;  // more fields of the trial's container
   std::string extra_spec;
+
+  // Grid search over one categorical parameter, `name`, a trial for each
+  // element of `list` (YAML scalars, quoted as they need), given to the fake
+  // trial as --<name>=<value>.
+  void GridOverList(const std::string& name, const std::vector<std::string>& list) {
+    algorithm = "grid";
+    max_trials = static_cast<int>(list.size());
+    parameters = absl::StrCat("\n    - name: ", name, "\n      parameterType: categorical\n      feasibleSpace: {list: [",
+                              absl::StrJoin(list, ", "), "]}");
+    trial_parameters = absl::StrCat("\n      - name: ", name, "\n        reference: ", name);
+    args = {"--x=0.3", absl::StrCat("--", name, "=${trialParameters.", name, "}")};
+  }
 
   // Katib's File collector on `path`, where the fake trial writes its metrics.
   void CollectFromFile(const std::string& path, const std::string& format = "TEXT") {
@@ -413,17 +426,8 @@ TEST_F(RunCommandTest, ReachingTheGoalStopsTheExperiment) {
 
 TEST_F(RunCommandTest, GarbageOutputStillYieldsTheObjectiveAndSilenceIsUnavailable) {
   ExperimentYaml experiment;
-  experiment.algorithm = "grid";
+  experiment.GridOverList("mode", {"garbage", "silent"});
   experiment.parallel = 1;
-  experiment.max_trials = 2;
-  experiment.parameters = R"(
-    - name: mode
-      parameterType: categorical
-      feasibleSpace: {list: ["garbage", "silent"]})";
-  experiment.trial_parameters = R"(
-      - name: mode
-        reference: mode)";
-  experiment.args = {"--x=0.3", "--mode=${trialParameters.mode}"};
   Outcome run = Run(experiment);
   ASSERT_TRUE(run.exit.success()) << run.err;
   for (const json& trial : Trials()) {
@@ -468,21 +472,11 @@ TEST_F(RunCommandTest, PointsOfTrialsWithoutMetricsAreNotSuggestedAgain) {
 TEST_F(RunCommandTest, ParameterValuesArriveVerbatimInArgv) {
   const std::vector<std::string> hostile = {"a b", "it's \"quoted\"", "x; touch pwned1",
                                             "$(touch pwned2)", "`touch pwned3`"};
+  std::vector<std::string> quoted;
+  for (const std::string& value : hostile) quoted.push_back("'" + absl::StrReplaceAll(value, {{"'", "''"}}) + "'");
   ExperimentYaml experiment;
-  experiment.algorithm = "grid";
-  experiment.max_trials = static_cast<int>(hostile.size());
-  experiment.parameters = R"(
-    - name: text
-      parameterType: categorical
-      feasibleSpace:
-        list:)";
-  for (const std::string& value : hostile) {
-    experiment.parameters += "\n          - '" + absl::StrReplaceAll(value, {{"'", "''"}}) + "'";
-  }
-  experiment.trial_parameters = R"(
-      - name: text
-        reference: text)";
-  experiment.args = {"--x=0.3", "--text=${trialParameters.text}", "--args-file=args.bin"};
+  experiment.GridOverList("text", quoted);
+  experiment.args.push_back("--args-file=args.bin");
   Outcome run = Run(experiment);
   ASSERT_TRUE(run.exit.success()) << run.err;
 
@@ -512,23 +506,12 @@ TEST_F(RunCommandTest, TrialTimeoutFailsTheTrial) {
   EXPECT_EQ(trial["reason"], "Timeout");
 }
 
-// A time so long that its deadline would wrap around to the past would time
-// trials out at once, or kill them without a grace period: refused.
 // A NUL would cut a value short on its way into argv or the environment:
 // such a trial does not start, and says why; the others run.
 TEST_F(RunCommandTest, AValueWithANulCharacterFailsItsTrialToLaunch) {
   ExperimentYaml experiment;
-  experiment.algorithm = "grid";
+  experiment.GridOverList("text", {"plain", "\"in\\0argv\""});
   experiment.parallel = 1;
-  experiment.max_trials = 2;
-  experiment.parameters = R"(
-    - name: text
-      parameterType: categorical
-      feasibleSpace: {list: ["plain", "in\0argv"]})";
-  experiment.trial_parameters = R"(
-      - name: text
-        reference: text)";
-  experiment.args = {"--x=0.3", "--text=${trialParameters.text}"};
   Outcome run = Run(experiment);
   EXPECT_EQ(run.exit.exit_code, 0) << run.err;
   std::map<std::string, json> by_value;
@@ -542,6 +525,8 @@ TEST_F(RunCommandTest, AValueWithANulCharacterFailsItsTrialToLaunch) {
                             "which no program can be given");
 }
 
+// A time so long that its deadline would wrap around to the past would time
+// trials out at once, or kill them without a grace period: refused.
 TEST_F(RunCommandTest, TimesThatAreNotANumberOfSecondsAreRefused) {
   const std::string file = Write(ExperimentYaml{});
   for (const char* flag : {"--trial-timeout", "--stop-grace"}) {

@@ -80,6 +80,22 @@ std::string SmallExperiment(const std::string& initial_points) {
     })pb");
 }
 
+// Minimizing over x in [0, 1], seeded with `random_state`.
+std::string UnitIntervalExperiment(const std::string& name, int random_state) {
+  return absl::StrCat(R"pb(
+    experiment {
+      name: ")pb", name, R"pb("
+      spec {
+        parameter_specs {
+          parameters { name: "x" parameter_type: DOUBLE feasible_space { min: "0" max: "1" } }
+        }
+        objective { type: MINIMIZE objective_metric_name: "loss" }
+        algorithm { algorithm_name: "bayesianoptimization"
+                    algorithm_settings { name: "random_state" value: ")pb", random_state, R"pb(" } }
+      }
+    })pb");
+}
+
 std::map<std::string, std::string> Values(
     const pb::GetSuggestionsReply::ParameterAssignments& assignments) {
   std::map<std::string, std::string> values;
@@ -439,18 +455,7 @@ TEST(BayesianOptimizationTest, LearnsAnUnorderedCategorical) {
 // worst value seen, the region is left alone; ignored, it was probed again
 // and again, as the slope leads into it.
 TEST(BayesianOptimizationTest, StaysAwayFromWhereTrialsDiverged) {
-  const std::string experiment = R"pb(
-    experiment {
-      name: "diverging"
-      spec {
-        parameter_specs {
-          parameters { name: "x" parameter_type: DOUBLE feasible_space { min: "0" max: "1" } }
-        }
-        objective { type: MINIMIZE objective_metric_name: "loss" }
-        algorithm { algorithm_name: "bayesianoptimization"
-                    algorithm_settings { name: "random_state" value: "7" } }
-      }
-    })pb";
+  const std::string experiment = UnitIntervalExperiment("diverging", 7);
   int diverged = 0;
   pb::GetSuggestionsRequest request = Request(experiment, 1, 0);
   for (int i = 0; i < 25; ++i) {
@@ -468,18 +473,7 @@ TEST(BayesianOptimizationTest, StaysAwayFromWhereTrialsDiverged) {
 // is the worst trial, and no more: it must not flatten the differences among
 // the others, which tell the model where the good region is.
 TEST(BayesianOptimizationTest, AFarWorseTrialDoesNotHideWhereTheGoodRegionIs) {
-  const std::string experiment = R"pb(
-    experiment {
-      name: "blow-up"
-      spec {
-        parameter_specs {
-          parameters { name: "x" parameter_type: DOUBLE feasible_space { min: "0" max: "1" } }
-        }
-        objective { type: MINIMIZE objective_metric_name: "loss" }
-        algorithm { algorithm_name: "bayesianoptimization"
-                    algorithm_settings { name: "random_state" value: "3" } }
-      }
-    })pb";
+  const std::string experiment = UnitIntervalExperiment("blow-up", 3);
   const std::vector<double> losses = ClosedLoop(experiment, 40, 1, [](const auto& values) {
     const double x = std::stod(values.at("x"));
     return x > 0.85 ? 1e4 : (x - 0.3) * (x - 0.3);
