@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
@@ -172,6 +173,24 @@ absl::Status SpawnError(int error, const std::string& program) {
   }
 }
 
+// A program gets its arguments and environment as C strings, which a NUL
+// would end early, without a word.
+absl::Status RefuseNulCharacters(const LaunchSpec& spec) {
+  auto refuse = [](absl::string_view what, absl::string_view text) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " \"", absl::CEscape(text),
+                                                   "\" holds a NUL character, which no program can be given"));
+  };
+  for (size_t i = 0; i < spec.argv.size(); ++i) {
+    if (spec.argv[i].find('\0') != std::string::npos) {
+      return refuse(absl::StrCat("argument ", i, " of the command,"), spec.argv[i]);
+    }
+  }
+  for (const std::string& entry : spec.env) {
+    if (entry.find('\0') != std::string::npos) return refuse("environment entry", entry);
+  }
+  return absl::OkStatus();
+}
+
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   std::vector<char*> pointers;
   pointers.reserve(strings.size() + 1);
@@ -194,6 +213,7 @@ std::string ExitStatus::Describe() const {
 
 absl::StatusOr<TrialProcess> TrialProcess::Start(const LaunchSpec& spec) {
   if (spec.argv.empty()) return absl::InvalidArgumentError("empty command");
+  if (absl::Status refused = RefuseNulCharacters(spec); !refused.ok()) return refused;
   ScopedFd out_read, out_write, err_read, err_write;
   for (auto [read_end, write_end] : {std::pair{&out_read, &out_write}, std::pair{&err_read, &err_write}}) {
     if (absl::Status s = MakePipe(*read_end, *write_end); !s.ok()) return s;
@@ -420,9 +440,13 @@ std::vector<std::filesystem::path> CommandSearchPath(absl::string_view path_vari
   for (absl::string_view dir : absl::StrSplit(path_variable, ':', absl::SkipEmpty())) {
     dirs.emplace_back(std::string(dir));
   }
-  std::error_code error;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error) dirs.push_back(self.parent_path());
+  // The executable does not move while it runs: read once.
+  static const std::filesystem::path kOwnFolder = [] {
+    std::error_code error;
+    std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+    return error ? std::filesystem::path() : self.parent_path();
+  }();
+  if (!kOwnFolder.empty()) dirs.push_back(kOwnFolder);
   return dirs;
 }
 

@@ -49,7 +49,9 @@ class TrialProcess {
  public:
   // Starts the process. Fails with NOT_FOUND / PERMISSION_DENIED / INTERNAL
   // naming the program when it cannot be executed, RESOURCE_EXHAUSTED (and
-  // the limit) when this process is out of descriptors, processes or memory.
+  // the limit) when this process is out of descriptors, processes or memory,
+  // INVALID_ARGUMENT naming the argument or variable that holds a NUL
+  // character (a C string would end there).
   static absl::StatusOr<TrialProcess> Start(const LaunchSpec& spec);
 
   TrialProcess(TrialProcess&& other) noexcept;

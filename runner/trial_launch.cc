@@ -7,7 +7,6 @@
 #include <string_view>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 extern char** environ;
@@ -24,26 +23,6 @@ std::map<std::string, std::string> ProcessEnvironment() {
     if (equals != std::string_view::npos) env[std::string(text.substr(0, equals))] = text;
   }
   return env;
-}
-
-// A program gets its arguments and environment as C strings, which a NUL
-// would end early, without a word.
-absl::Status RefuseNulCharacters(const TrialCommand& command) {
-  auto refuse = [](absl::string_view what, absl::string_view text) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " \"", absl::CEscape(text),
-                                                   "\" holds a NUL character, which no program can be given"));
-  };
-  for (size_t i = 0; i < command.argv.size(); ++i) {
-    if (command.argv[i].find('\0') != std::string::npos) {
-      return refuse(absl::StrCat("argument ", i, " of the command,"), command.argv[i]);
-    }
-  }
-  for (const api::NameValue& variable : command.env) {
-    if (variable.value.find('\0') != std::string::npos) {
-      return refuse(absl::StrCat("environment variable ", variable.name, ","), variable.value);
-    }
-  }
-  return absl::OkStatus();
 }
 
 // Whether `c` may be part of a file name, so that a path with it on either
@@ -194,7 +173,6 @@ absl::StatusOr<LaunchSpec> TrialLaunchPlanner::Plan(
                          .assignments = {trial.assignments.begin(), trial.assignments.end()}};
   auto command = BuildTrialCommand(experiment_, identity);
   if (!command.ok()) return command.status();
-  if (absl::Status refused = RefuseNulCharacters(*command); !refused.ok()) return refused;
 
   const MetricsSource local = MetricsSourceIn(trial_dir);
   if (local.HasPath()) {

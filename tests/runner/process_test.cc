@@ -96,6 +96,21 @@ TEST(TrialProcessTest, EnvironmentIsExactlyTheOneGiven) {
   process->Wait();
 }
 
+// A C string ends at a NUL: the program would get less than was given.
+TEST(TrialProcessTest, AnArgumentOrVariableWithANulCharacterIsRefused) {
+  LaunchSpec spec = Spec({"/bin/echo", std::string("a\0b", 3)});
+  absl::StatusOr<TrialProcess> in_argv = TrialProcess::Start(spec);
+  EXPECT_EQ(in_argv.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(in_argv.status().message(),
+            "argument 1 of the command, \"a\\000b\" holds a NUL character, which no program can be given");
+  spec = Spec({"/bin/echo"});
+  spec.env = {"OK=1", std::string("CUT=x\0y", 7)};
+  absl::StatusOr<TrialProcess> in_env = TrialProcess::Start(spec);
+  EXPECT_EQ(in_env.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(in_env.status().message(),
+            "environment entry \"CUT=x\\000y\" holds a NUL character, which no program can be given");
+}
+
 TEST(TrialProcessTest, RunsInTheGivenWorkingDirectoryWithStdinClosed) {
   LaunchSpec spec = Spec({"/bin/sh", "-c", "pwd; cat; echo end >&2"});
   spec.working_dir = ::testing::TempDir();
