@@ -118,6 +118,10 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
   EXPECT_EQ(UsageErrorFor({"--device=tpu"}), "--device: must be one of auto|cpu|cuda, got 'tpu'");
   EXPECT_EQ(UsageErrorFor({"0.1"}), "unexpected argument '0.1'");
   EXPECT_EQ(UsageErrorFor({"--lr=1e-400"}), "--lr: '1e-400' is out of range for a double");
+  EXPECT_EQ(UsageErrorFor({"--checkpoint="}), "--checkpoint: expected a path, got ''");
+  EXPECT_EQ(UsageErrorFor({"--data-dir", ""}), "--data-dir: expected a path, got ''");
+  EXPECT_EQ(Parse({"--hidden=65536"}).hidden, 65536);
+  EXPECT_EQ(UsageErrorFor({"--hidden=100000000"}), "--hidden: must be in [1, 65536], got 100000000");
   EXPECT_EQ(UsageErrorFor({"--seed=99999999999999999999"}),
             "--seed: '99999999999999999999' is out of range for a 64-bit integer");
 }

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <utility>
@@ -225,6 +226,21 @@ TEST(HpsearchTrialTest, MetricsThatCannotBeWrittenFailTheTrial) {
   const int status = std::system((command + " >/dev/full 2>/dev/null").c_str());
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 1);
+}
+
+// The reader of its output gone (`| head -1` that has its line): exit 1,
+// as for a full disk, not death by SIGPIPE.
+TEST(HpsearchTrialTest, MetricsWithNoOneReadingFailTheTrial) {
+  const TempDir dir;
+  std::string command = std::string(HPSEARCH_BIN_DIR) + "/hpsearch-trial";
+  for (const std::string& arg : QuickArgs("mlp", "cpu", {"--epochs=1", "--train-limit=200"})) {
+    command += " " + arg;
+  }
+  const std::string status_file = (dir / "status").string();
+  ASSERT_EQ(std::system(("(" + command + " 2>/dev/null; echo $? >" + status_file + ") | true").c_str()), 0);
+  std::string status;
+  std::getline(std::ifstream(status_file), status);
+  EXPECT_EQ(status, "1");
 }
 
 // What a normal gunzip leaves: the names without .gz, which the loader once

@@ -48,6 +48,10 @@ constexpr Range AtLeast(double min) { return {.min = min}; }
 // above any rate that does not diverge.
 constexpr double kMaxOptimizerValue = 1e37;
 
+// 65536 hidden units are 205M weights after the CNN's convolutions (822 MB);
+// beyond, LibTorch's allocation fails without naming the flag.
+constexpr double kMaxHidden = 65536;
+
 // One row of the flag table.
 struct FlagSpec {
   std::string_view name;
@@ -128,7 +132,11 @@ FlagSpec ChoiceFlag(std::string_view name, std::string TrialFlags::*field,
 FlagSpec PathFlag(std::string_view name, std::string TrialFlags::*field, std::string doc) {
   return {name, "PATH", doc, "",
           [field](const TrialFlags& f) { return (f.*field).empty() ? "none" : f.*field; },
-          [field](std::string_view v, TrialFlags& f) { f.*field = v; }};
+          [name, field](std::string_view v, TrialFlags& f) {
+            // Empty is the default's "none": given, it is a mistake, not a choice.
+            if (v.empty()) throw UsageError(std::string(name) + ": expected a path, got ''");
+            f.*field = v;
+          }};
 }
 
 constexpr Range kGpuMemoryFractionRange{.min = 0, .min_open = true, .max = 1};
@@ -142,7 +150,7 @@ const std::vector<FlagSpec>& FlagTable() {
       ChoiceFlag("--optimizer", &TrialFlags::optimizer, {"sgd", "adam"}, "optimizer"),
       IntFlag("--batch-size", &TrialFlags::batch_size, AtLeast(1), "training mini-batch size"),
       IntFlag("--epochs", &TrialFlags::epochs, AtLeast(1), "passes over the training data"),
-      IntFlag("--hidden", &TrialFlags::hidden, AtLeast(1), "units of the hidden dense layer"),
+      IntFlag("--hidden", &TrialFlags::hidden, {.min = 1, .max = kMaxHidden}, "units of the hidden dense layer"),
       DoubleFlag("--dropout", &TrialFlags::dropout, {.min = 0, .max = 1, .max_open = true},
                  "dropout before the output layer"),
       DoubleFlag("--weight-decay", &TrialFlags::weight_decay,

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <ctime>
 #include <cstdlib>
 #include <iostream>
@@ -125,5 +126,8 @@ int Main(std::vector<std::string_view> args) {
 }  // namespace hpsearch::trial
 
 int main(int argc, char** argv) {
+  // Whatever read stdout gone (a closed pipe) is a metrics line that cannot
+  // be written: exit 1, as for a full disk, not death by SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   return hpsearch::trial::Main({argv + 1, argv + argc});
 }
