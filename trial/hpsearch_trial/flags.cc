@@ -48,8 +48,9 @@ constexpr Range AtLeast(double min) { return {.min = min}; }
 // above any rate that does not diverge.
 constexpr double kMaxOptimizerValue = 1e37;
 
-// 65536 hidden units are 205M weights after the CNN's convolutions (822 MB);
-// beyond, LibTorch's allocation fails without naming the flag.
+// 65536 hidden units are 103M weights after the CNN's convolutions (411 MB
+// of float32), 51M in the MLP; far beyond, LibTorch's allocation fails
+// without naming the flag.
 constexpr double kMaxHidden = 65536;
 
 // One row of the flag table.
