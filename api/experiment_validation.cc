@@ -284,23 +284,16 @@ class Validator {
       Error(ChildPath(fs_path, "list"),
             Cat("must not be empty for parameterType: ", p.parameter_type));
     }
-    // Discrete values are numbers: "0.1" and "0.10" are one.
-    std::map<std::string_view, std::string_view> seen_text;
-    std::map<double, std::string_view> seen_number;
+    ListRepeats repeats(type == ParameterType::kDiscrete);
     for (size_t i = 0; i < fs.list.size(); ++i) {
       const std::string_view value = fs.list[i];
       const std::string item_path = IndexPath(ChildPath(fs_path, "list"), i);
-      std::optional<double> number;
-      if (type == ParameterType::kDiscrete) {
-        number = ParseNumber(value);
-        if (!number) Error(item_path, Cat("must be a number for parameterType: discrete, got ", Quoted(value)));
+      if (type == ParameterType::kDiscrete && !ParseNumber(value)) {
+        Error(item_path, Cat("must be a number for parameterType: discrete, got ", Quoted(value)));
       }
-      // The first value equal to this one: another one than this, a repeat.
-      const std::string_view first =
-          number ? seen_number.emplace(*number, value).first->second : seen_text.emplace(value, value).first->second;
-      if (first.data() != value.data()) {
+      if (std::optional<std::string_view> earlier = repeats.Add(value)) {
         Error(item_path, Cat("value ", Quoted(value), " is listed twice",
-                             first == value ? "" : Cat(" (as ", Quoted(first), ")")));
+                             *earlier == value ? "" : Cat(" (as ", Quoted(*earlier), ")")));
       }
     }
   }

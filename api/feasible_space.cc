@@ -34,6 +34,15 @@ std::optional<double> ParseNumber(std::string_view s) {
 
 std::optional<int64_t> ParseInteger(std::string_view s) { return ParseWhole<int64_t>(s); }
 
+std::optional<std::string_view> ListRepeats::Add(std::string_view element) {
+  if (const std::optional<double> number = discrete_ ? ParseNumber(element) : std::nullopt) {
+    auto [first, added] = numbers_.emplace(*number, element);
+    return added ? std::nullopt : std::optional(first->second);
+  }
+  auto [first, added] = texts_.emplace(element, element);
+  return added ? std::nullopt : std::optional(first->second);
+}
+
 uint64_t CountGridValues(double min, double max, double step) {
   // numpy.arange's length is ceil((stop - start) / step); its values are
   // start, start + step, then start + i * delta with delta = (start + step)

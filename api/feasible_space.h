@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string_view>
 
@@ -15,6 +16,22 @@ namespace hpsearch::api {
 std::optional<double> ParseNumber(std::string_view s);
 // A base-10 integer such as "32" or "-1" that fits in int64.
 std::optional<int64_t> ParseInteger(std::string_view s);
+
+// Finds the repeats of a feasible space's list, element by element.
+// Discrete elements are numbers, so "0.1" and "0.10" are one; categorical
+// ones (and a discrete one that is no number) are text.
+class ListRepeats {
+ public:
+  explicit ListRepeats(bool discrete) : discrete_(discrete) {}
+  // The earlier element equal to `element`, if there is one. The elements
+  // must outlive this.
+  std::optional<std::string_view> Add(std::string_view element);
+
+ private:
+  bool discrete_;
+  std::map<std::string_view, std::string_view> texts_;
+  std::map<double, std::string_view> numbers_;
+};
 
 // How many values Katib's grid search takes from min to max in steps of
 // step (min <= max, step > 0): numpy.arange(min, max + step, step), less its

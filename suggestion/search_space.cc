@@ -167,29 +167,20 @@ absl::Status FillList(const pb::FeasibleSpace& space, Parameter& parameter) {
                                    "parameterType: ",
                                    type_name));
   }
-  // Discrete elements are numbers: "0.1" and "0.10" are one point, which a
-  // trial's value matches either way.
-  absl::flat_hash_map<absl::string_view, absl::string_view> seen_text;
-  absl::flat_hash_map<double, absl::string_view> seen_number;
+  // A discrete element matches a trial's value textually or numerically.
+  api::ListRepeats repeats(parameter.type == ParameterType::kDiscrete);
   for (const std::string& element : space.list()) {
-    std::optional<double> number;
-    if (parameter.type == ParameterType::kDiscrete) {
-      number = ParseDouble(element);
-      if (!number) {
-        return ParamError(parameter.name,
-                          absl::StrFormat("feasibleSpace.list element \"%s\" is "
-                                          "not a number, as discrete "
-                                          "parameters need",
-                                          element));
-      }
+    if (parameter.type == ParameterType::kDiscrete && !ParseDouble(element)) {
+      return ParamError(parameter.name,
+                        absl::StrFormat("feasibleSpace.list element \"%s\" is "
+                                        "not a number, as discrete "
+                                        "parameters need",
+                                        element));
     }
-    // The first element with this value: another one than this, a repeat.
-    const absl::string_view first =
-        number ? seen_number.emplace(*number, element).first->second : seen_text.emplace(element, element).first->second;
-    if (first.data() != element.data()) {
+    if (std::optional<std::string_view> earlier = repeats.Add(element)) {
       return ParamError(parameter.name,
                         absl::StrFormat("feasibleSpace.list element \"%s\" appears more than once%s", element,
-                                        first == element ? "" : absl::StrCat(" (as \"", first, "\")")));
+                                        *earlier == element ? "" : absl::StrCat(" (as \"", std::string(*earlier), "\")")));
     }
   }
   parameter.list.assign(space.list().begin(), space.list().end());
