@@ -226,12 +226,14 @@ class Run {
   std::map<std::string, TrialView> trials_;
   std::map<std::string, Active> active_;  // running trials
   std::vector<Ended> ended_;
-  // Trials started since the last commit. The next commit writes their
-  // start, or only their result if they have ended by then: a short trial
-  // costs one write. A start lost to a power cut costs nothing: the resumed
-  // run asks the algorithm again for that trial (random and grid give the
-  // same assignment back).
-  std::vector<std::string> unrecorded_starts_;
+  // Trials started, or that failed to start, since the last commit, in that
+  // order. The next commit writes them first, in this order (the store
+  // lists trials in the order it first got them, and a resumed run reads
+  // them back so), each as it is then: a short trial that has ended is
+  // written once, with its result. A start lost to a power cut costs
+  // nothing: the resumed run asks the algorithm again for that trial
+  // (random and grid give the same assignment back).
+  std::vector<std::string> unwritten_;
   // Ended trials committed to the store, to report once an fsync made them durable.
   std::vector<Ended> unsynced_;
   Clock::time_point last_commit_;
@@ -708,7 +710,7 @@ bool Run::Launch(TrialRecord record, std::optional<gpu::GpuLease> lease) {
   TrialView& view = trials_.at(record.name);
   view = TrialView{.record = std::move(record), .metrics = {}};
   Updated(view);
-  unrecorded_starts_.push_back(view.record.name);
+  unwritten_.push_back(view.record.name);
   observer_.OnTrialStarted(view.record);
   return true;
 }
@@ -737,6 +739,7 @@ void Run::FailTrial(TrialRecord record, std::string reason, std::string message)
   TrialView& view = trials_.at(record.name);
   view = TrialView{.record = std::move(record), .metrics = {}};
   Updated(view);
+  unwritten_.push_back(view.record.name);
   ended_.push_back({.trial = view.record.name, .exited_at = std::nullopt});
 }
 
@@ -832,15 +835,18 @@ void Run::RecordEnded(Sync sync) {
   last_commit_ = now;
   FlushCollectors();
   std::vector<TrialRecord> records;
-  records.reserve(ended_.size() + unrecorded_starts_.size());
-  for (const Ended& ended : ended_) records.push_back(trials_.at(ended.trial).record);
+  records.reserve(unwritten_.size() + ended_.size());
   std::vector<std::string> started;  // and still running
-  for (std::string& trial : unrecorded_starts_) {
-    if (!active_.contains(trial)) continue;  // ended: among ended_
+  for (const std::string& trial : unwritten_) {
     records.push_back(trials_.at(trial).record);
-    started.push_back(std::move(trial));
+    if (active_.contains(trial)) started.push_back(trial);
   }
-  unrecorded_starts_.clear();
+  for (const Ended& ended : ended_) {
+    if (std::find(unwritten_.begin(), unwritten_.end(), ended.trial) == unwritten_.end()) {
+      records.push_back(trials_.at(ended.trial).record);
+    }
+  }
+  unwritten_.clear();
   absl::Status committed = store_->PutTrials(records, metrics::Durability::kProcessCrash);
   if (absl::Status commit = store_->Commit(); committed.ok()) committed = commit;
   if (committed.ok()) {

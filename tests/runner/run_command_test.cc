@@ -525,6 +525,21 @@ TEST_F(RunCommandTest, AValueWithANulCharacterFailsItsTrialToLaunch) {
                             "which no program can be given");
 }
 
+// The store lists trials in the order it first got them, and a resumed run
+// reads them back so: in the order they were created, also when a later one
+// is written first (here the first fails to launch, and the second starts
+// in the same turn).
+TEST_F(RunCommandTest, TrialsAreListedInTheOrderTheyWereCreated) {
+  ExperimentYaml experiment;
+  experiment.GridOverList("text", {"plain", "\"in\\0argv\""});  // grid takes the last first
+  experiment.parallel = 2;
+  Outcome run = Run(experiment);
+  EXPECT_EQ(run.exit.exit_code, 0) << run.err;
+  std::vector<std::string> names;
+  for (const json& trial : Trials()) names.push_back(trial["name"]);
+  EXPECT_THAT(names, ::testing::ElementsAre("e2e-0001", "e2e-0002"));
+}
+
 // A time so long that its deadline would wrap around to the past would time
 // trials out at once, or kill them without a grace period: refused.
 TEST_F(RunCommandTest, TimesThatAreNotANumberOfSecondsAreRefused) {
